@@ -1,0 +1,58 @@
+# The single entry point for every routine task. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SURVEY := $(BIN)/survey
+
+.PHONY: help setup data ingest report test test-fast lint format typecheck clean clean-all check-raw
+
+help: ## list the tasks
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install the package with pinned versions
+
+check-raw: ## refuse to go on if real data under data/raw/ is tracked by git
+	@tracked=$$(git ls-files data/raw 2>/dev/null | grep -v '^data/raw/synthetic/' | grep -v '/.gitkeep$$' || true); \
+	if [ -n "$$tracked" ]; then echo "error: real data is tracked by git: $$tracked" >&2; \
+	echo "remove it with 'git rm --cached' before going on" >&2; exit 3; fi
+
+data: $(STAMP) check-raw ## write the synthetic SPSS exports to data/raw/synthetic/
+	$(SURVEY) synth
+
+ingest: $(STAMP) check-raw ## validate the configured study's files and write data/processed/
+	$(SURVEY) ingest --synth-if-missing
+
+report: $(STAMP) check-raw ## run the whole pipeline (the stages that exist) and report
+	$(SURVEY) report
+
+test: $(STAMP) ## run the test suite
+	$(BIN)/python -m pytest -n 2 -q
+
+test-fast: $(STAMP) ## run the tests, leaving out the slow end-to-end ones
+	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+
+lint: $(STAMP) ## ruff lint and format check, mypy on src/
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+format: $(STAMP) ## format the code with ruff
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+clean: ## delete generated data and reports (raw real data is never touched)
+	rm -rf data/processed/* data/raw/synthetic/* reports/*
+	touch data/processed/.gitkeep data/raw/synthetic/.gitkeep reports/.gitkeep
+
+clean-all: clean ## also delete the virtual environment
+	rm -rf $(VENV)
