@@ -17,7 +17,9 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +50,10 @@ __all__ = [
     "write_sav",
 ]
 
-#: Code pages tried, in order, when a file's declared encoding does not decode its text.
-#: Windows-1252 first: it is what SPSS for Windows wrote in Western Europe before Unicode mode.
+#: Code pages tried when a file's declared encoding does not decode its text, or decodes it into
+#: garbage. The cleanest decoding wins; on a tie the earlier one. UTF-8 first (SPSS Unicode mode,
+#: and it almost never decodes single-byte text), then Windows-1252, what SPSS for Windows wrote in
+#: Western Europe before Unicode mode, before its subset Latin-1 and the DOS code page 850.
 CANDIDATE_ENCODINGS: tuple[str, ...] = ("utf-8", "cp1252", "latin1", "cp850")
 
 #: Files with more rows than this are read in chunks, with a progress bar when asked.
@@ -63,6 +67,11 @@ _HEADER_DATE_OFFSET = 92
 _PARQUET_META_KEY = b"survey.meta"
 
 _SPSS_SUFFIXES = {".sav", ".zsav"}
+
+#: Rows read, besides the dictionary, to judge which code page decodes a file's text.
+_PROBE_ROWS = 500
+
+_STRING_FORMAT = re.compile(r"^A(\d+)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -297,10 +306,26 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        # mkstemp creates the file readable by its owner only; give it the usual permissions.
+        os.chmod(tmp, _default_file_mode())
         os.replace(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _default_file_mode() -> int:
+    """Permissions a newly created file gets under the process umask (rw for all, masked)."""
+    mask = None
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    mask = int(line.split()[1], 8)
+    if mask is None:  # not Linux: read the umask by setting it (and at once restoring it)
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
 
 
 # --------------------------------------------------------------------------- reading SPSS
@@ -329,11 +354,28 @@ def _check_readable(path: Path) -> None:
         )
 
 
-def _is_encoding_problem(exc: Exception) -> bool:
-    if isinstance(exc, UnicodeError):
-        return True
-    text = str(exc).lower()
-    return "encoding" in text or "invalid byte sequence" in text or "iconv" in text
+def _is_encoding_problem(exc: BaseException) -> bool:
+    """Tell whether a pyreadstat failure comes from decoding text.
+
+    ReadStat reports iconv failures as ``ReadstatError`` ("Unable to convert string to the
+    requested encoding"); when ReadStat does not convert at all (the file declares no code page)
+    pyreadstat's own UTF-8 decoding fails, which surfaces as a ``SystemError`` naming
+    ``UnicodeDecodeError`` with the decode error in its ``__cause__``/``__context__``.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, UnicodeError):
+            return True
+        text = str(current).lower()
+        if any(
+            marker in text
+            for marker in ("encoding", "invalid byte sequence", "iconv", "unicodedecodeerror")
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _read_raw(path: Path, encoding: str | None, **kwargs: Any) -> tuple[pd.DataFrame, Any]:
@@ -342,40 +384,144 @@ def _read_raw(path: Path, encoding: str | None, **kwargs: Any) -> tuple[pd.DataF
     )
 
 
-def _metadata_only(path: Path, encoding: str | None) -> tuple[Any, str | None, str | None]:
-    """Read the metadata, retrying other code pages when the declared one fails.
+def _probe(path: Path, encoding: str | None) -> tuple[Any, pd.DataFrame]:
+    """Read the dictionary and the first rows with ``encoding`` (None: as the file declares)."""
+    sample, raw_meta = _read_raw(path, encoding, row_limit=_PROBE_ROWS)
+    return raw_meta, sample
 
-    Returns the pyreadstat metadata, the encoding used (None = as declared) and a note.
+
+def _texts(raw_meta: Any, sample: pd.DataFrame) -> list[str]:
+    """All decoded text of a probe that is not plain ASCII: names, labels and string values."""
+    texts: list[str] = [raw_meta.file_label or "", *(raw_meta.notes or ())]
+    texts.extend(raw_meta.column_names)
+    texts.extend(label for label in raw_meta.column_names_to_labels.values() if label)
+    for labels in raw_meta.variable_value_labels.values():
+        for code, label in labels.items():
+            texts.append(str(label))
+            if isinstance(code, str):
+                texts.append(code)
+    for name, kind in raw_meta.readstat_variable_types.items():
+        if kind == "string" and name in sample.columns:
+            texts.extend(str(value) for value in sample[name].dropna().unique())
+    return [text for text in texts if text and not text.isascii()]
+
+
+def _is_mojibake(text: str) -> bool:
+    """UTF-8 bytes decoded one byte per character, e.g. 'Ã©' for 'é'."""
+    for codec in ("cp1252", "latin1"):
+        try:
+            repaired = text.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+        if repaired != text:
+            return True
+    return False
+
+
+def _implausibility(texts: list[str]) -> int:
+    """Score how unlike natural text a decoding is: 0 is clean, higher is worse.
+
+    Counts control, unassigned and replacement characters (what a wrong single-byte code page
+    makes of another one's letters, e.g. latin1 turning cp1252's curly quotes into C1 controls),
+    whole strings that are UTF-8 read byte by byte ('geÃ¯nteresseerd'), and symbols or modifier
+    letters wedged between two letters ('ge‹nteresseerd', 'Enquˆte': cp850 read as cp1252).
     """
-    try:
-        _, raw_meta = _read_raw(path, encoding, metadataonly=True)
-        return raw_meta, encoding, None
-    except Exception as exc:
-        if encoding is not None:
+    score = 0
+    for text in texts:
+        if _is_mojibake(text):
+            score += 5
+        for i, char in enumerate(text):
+            if char.isascii():
+                continue
+            category = unicodedata.category(char)
+            if category in ("Cc", "Cn", "Co", "Cs") or char == "\ufffd":
+                score += 10
+            elif (
+                (category[0] not in "LM" or category == "Lm")
+                and char not in "\u2018\u2019"
+                and 0 < i < len(text) - 1
+                and text[i - 1].isalpha()
+                and text[i + 1].isalpha()
+            ):
+                score += 1
+    return score
+
+
+def _choose_encoding(path: Path, encoding: str | None) -> tuple[str | None, str | None]:
+    """Find the code page that decodes the file's text.
+
+    Returns the encoding to pass to pyreadstat (None: the one the file declares) and a note when
+    that is not the declared one. An explicit ``encoding`` is used as given.
+    """
+    if encoding is not None:
+        try:
+            _probe(path, encoding)
+        except Exception as exc:
             if _is_encoding_problem(exc):
                 raise InputError(
-                    f"{path}: its text cannot be decoded as {encoding!r} ({exc})",
+                    f"{path}: its text cannot be decoded as {encoding!r} ({_describe(exc)})",
                     "leave out --encoding to let the reader detect the code page, or name "
                     "another one (e.g. cp1252)",
                 ) from None
             raise _unreadable(path, exc) from None
+        return encoding, None
+
+    declared_error: Exception | None = None
+    declared_name: str | None = None
+    try:
+        raw_meta, sample = _probe(path, None)
+    except Exception as exc:
         if not _is_encoding_problem(exc):
             raise _unreadable(path, exc) from None
-        first_error = exc
+        declared_error = exc
+        best_score = None
+    else:
+        declared_name = raw_meta.file_encoding
+        best_score = _implausibility(_texts(raw_meta, sample))
+        if best_score == 0:
+            return None, None
+
+    best: str | None = None
     for candidate in CANDIDATE_ENCODINGS:
         try:
-            _, raw_meta = _read_raw(path, candidate, metadataonly=True)
-        except Exception:  # noqa: BLE001 - any failure means: try the next code page
+            raw_meta, sample = _probe(path, candidate)
+        except Exception:  # any failure means: this is not the code page
             continue
-        note = (
-            f"{path.name}: the code page declared in the file does not decode its text "
-            f"({first_error}); read as {candidate}"
+        score = _implausibility(_texts(raw_meta, sample))
+        if best_score is None or score < best_score:
+            best, best_score = candidate, score
+        if score == 0:
+            break
+
+    if declared_error is None:
+        if best is None:  # the declared code page reads at least as cleanly as any other
+            return None, None
+        return best, (
+            f"{path.name}: its text decoded as the declared code page {declared_name} looks "
+            f"garbled; {best} decodes it cleanly, so it was read as {best}"
         )
-        return raw_meta, candidate, note
-    raise InputError(
-        f"{path}: its text is in none of the code pages tried ({', '.join(CANDIDATE_ENCODINGS)})",
-        "name the code page explicitly, e.g. `--encoding cp1252` or `encoding:` in the study config",
+    if best is None:
+        raise InputError(
+            f"{path}: its text is in none of the code pages tried "
+            f"({', '.join(CANDIDATE_ENCODINGS)}); the declared one fails: "
+            f"{_describe(declared_error)}",
+            "name the code page explicitly, e.g. `--encoding cp1252` or `encoding:` in the study "
+            "config",
+        )
+    return best, (
+        f"{path.name}: the file declares no code page or a wrong one (decoding failed: "
+        f"{_describe(declared_error)}); read as {best}"
     )
+
+
+def _describe(exc: BaseException) -> str:
+    """One line about a pyreadstat failure, naming the underlying decode error if there is one."""
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, UnicodeError):
+            return f"{type(current).__name__}: {current}"
+        current = current.__cause__ or current.__context__
+    return str(exc) or type(exc).__name__
 
 
 def _unreadable(path: Path, exc: Exception) -> InputError:
@@ -426,8 +572,11 @@ def read_spss_meta(
     path
         A ``.sav`` or ``.zsav`` file.
     encoding
-        Code page to decode text with; ``None`` uses the one the file declares and, if that fails,
-        tries :data:`CANDIDATE_ENCODINGS` in order.
+        Code page to decode text with (any name iconv knows, e.g. ``"cp1252"``). ``None`` uses
+        the one the file declares; if that fails, or its text comes out garbled (control
+        characters, UTF-8 read byte by byte, symbols inside words), each of
+        :data:`CANDIDATE_ENCODINGS` is tried and the one that decodes the dictionary and the
+        first rows most cleanly is used, with :attr:`FileMeta.encoding_note` saying so.
 
     Returns
     -------
@@ -441,7 +590,11 @@ def read_spss_meta(
     """
     source = Path(path)
     _check_readable(source)
-    raw_meta, used, note = _metadata_only(source, encoding)
+    used, note = _choose_encoding(source, encoding)
+    try:
+        _, raw_meta = _read_raw(source, used, metadataonly=True)
+    except Exception as exc:
+        raise _unreadable(source, exc) from None
     meta = FileMeta(
         variables=_variable_meta(raw_meta),
         file_label=raw_meta.file_label or None,
@@ -504,6 +657,13 @@ def read_spss(
     except InputError:
         raise
     except Exception as exc:
+        if _is_encoding_problem(exc):
+            raise InputError(
+                f"{source}: text beyond the first {_PROBE_ROWS} cases cannot be decoded as "
+                f"{meta.encoding} ({_describe(exc)})",
+                "name the file's code page explicitly, e.g. `--encoding cp1252` or `encoding:` "
+                "in the study config",
+            ) from None
         raise _unreadable(source, exc) from None
     if meta.n_rows and len(frame) != meta.n_rows:
         raise InputError(
@@ -607,10 +767,36 @@ def _codes_for_spss(frame: pd.DataFrame, meta: FileMeta) -> pd.DataFrame:
             codes = column.astype(object).map(by_label)
             out[name] = pd.to_numeric(codes, errors="coerce").astype("float64")
         elif var.type == "string":
-            out[name] = column.astype(object).where(column.notna(), "").astype(str)
+            out[name] = _pad_to_width(
+                column.astype(object).where(column.notna(), "").astype(str), var
+            )
         else:
             out[name] = pd.to_numeric(column, errors="coerce").astype("float64")
     return pd.DataFrame(out)
+
+
+def _declared_width(var: VariableMeta) -> int | None:
+    match = _STRING_FORMAT.match(var.format or "")
+    return int(match.group(1)) if match else None
+
+
+def _pad_to_width(column: pd.Series, var: VariableMeta) -> pd.Series:
+    """Pad the first value with blanks so that pyreadstat gives the variable its declared width.
+
+    pyreadstat sizes a string variable by its longest value and ignores the ``A`` format, so an
+    ``A20`` variable holding short answers would come back as ``A5``. SPSS stores strings
+    blank-padded to their width and readers strip the blanks, so the file is what SPSS writes.
+    """
+    width = _declared_width(var)
+    if width is None or column.empty:
+        return column
+    first = column.iloc[0]
+    missing = width - len(first.encode("utf-8"))
+    if missing <= 0:
+        return column
+    column = column.copy()
+    column.iloc[0] = first + " " * missing
+    return column
 
 
 def _missing_for_pyreadstat(var: VariableMeta) -> list[Any]:
@@ -695,7 +881,9 @@ def write_parquet(frame: pd.DataFrame, meta: FileMeta, path: str | os.PathLike[s
     target = Path(path)
     table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
     encoded = json.dumps(meta.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8")
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _PARQUET_META_KEY: encoded})
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), _PARQUET_META_KEY: encoded}
+    )
     with atomic_output(target) as tmp:
         pq.write_table(table, tmp, compression="zstd", write_statistics=True)
     return target
@@ -722,6 +910,10 @@ def read_parquet(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, FileMeta]:
     source = Path(path)
     if not source.exists():
         raise InputError(f"{source}: file not found", "check the path, or run `make ingest`")
+    if source.is_dir():
+        raise InputError(
+            f"{source}: is a folder, not a Parquet file", "give the path of a .parquet file"
+        )
     try:
         table = pq.read_table(source)
     except Exception as exc:

@@ -1,0 +1,213 @@
+"""Generator of the synthetic SPSS exports, the embedded default data of the project.
+
+The real WEA and BESO microdata are not public. ``survey synth`` writes stand-ins with the same
+structure as the real exports (the codebooks in ``config/codebooks/`` describe both): WEA 2008 and
+2010 with about 5,000 establishments each, their population tables, and the BESO 2011 follow-up
+linked to WEA 2010. Everything is deterministic from the seed in ``config/synth.yaml`` and
+calibrated to the published figures (``config/published/``). Every file says in its label that
+it is synthetic.
+
+This package only generates data; it never reads real data and is not used by the pipeline when
+real files are configured.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from survey.codebook import Codebook
+from survey.errors import InputError
+from survey.ingest import atomic_output, write_sav
+from survey.synth.beso import generate_beso
+from survey.synth.population import CELL, population_table
+from survey.synth.raw import raw_meta, to_raw
+from survey.synth.wea import BRABANT, WeaTargets, generate_wea
+
+__all__ = ["SYNTHETIC_MARK", "SynthResult", "generate", "is_synthetic_label", "load_published"]
+
+#: Every synthetic file label contains this word.
+SYNTHETIC_MARK = "SYNTHETIC"
+
+_WEA_WAVES = {"wea2008": ("2008", 100000), "wea2010": ("2010", 200000)}
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    """What :func:`generate` wrote.
+
+    Attributes
+    ----------
+    files
+        Name -> path of every file written.
+    rows
+        Wave -> number of cases.
+    """
+
+    files: dict[str, Path]
+    rows: dict[str, int]
+
+
+def is_synthetic_label(file_label: str | None) -> bool:
+    """Tell whether a file label marks the file as synthetic.
+
+    Parameters
+    ----------
+    file_label
+        The SPSS file label.
+
+    Returns
+    -------
+    bool
+        True when the label carries :data:`SYNTHETIC_MARK`.
+    """
+    return bool(file_label) and SYNTHETIC_MARK in str(file_label).upper()
+
+
+def load_published(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Load the published figures, keyed by figure id.
+
+    Parameters
+    ----------
+    path
+        The published figures YAML.
+
+    Returns
+    -------
+    dict
+        Figure id -> the figure's fields (``value``, ``precision``, ``kind``, ...).
+    """
+    source = Path(path)
+    if not source.exists():
+        raise InputError(f"{source}: published figures not found", "restore config/published/")
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    return {figure["id"]: figure for figure in data["figures"]}
+
+
+def _value(published: dict[str, dict[str, Any]], figure: str) -> tuple[float, int]:
+    entry = published[figure]
+    return float(entry["value"]), int(entry.get("precision", 0))
+
+
+def _wea_targets(
+    published: dict[str, dict[str, Any]], year: str, config: dict[str, Any]
+) -> WeaTargets:
+    def share(fig: str) -> float:
+        return _value(published, fig)[0] / 100
+
+    def tol(fig: str) -> float:
+        return 0.2 * 10.0 ** (-_value(published, fig)[1]) / 100
+
+    satisfied = "wea.satisfied.brabant" if year == "2010" else None
+    shares = config["wea"]["work_not_suitable_without"]
+    return WeaTargets(
+        hired={r: share(f"wea.hired_vulnerable.{r}.{year}") for r in ("brabant", "nl")},
+        mission={r: share(f"wea.mission_vulnerable.{r}.{year}") for r in ("brabant", "nl")},
+        satisfied_brabant=share(satisfied) if satisfied else None,
+        work_not_suitable_brabant=shares["brabant2010"] if year == "2010" else shares["other"],
+        tolerance={
+            "hired": min(tol(f"wea.hired_vulnerable.{r}.{year}") for r in ("brabant", "nl")),
+            "mission": min(tol(f"wea.mission_vulnerable.{r}.{year}") for r in ("brabant", "nl")),
+            "satisfied": tol("wea.satisfied.brabant"),
+            "work_not_suitable": tol("wea.work_not_suitable.without.brabant"),
+        },
+    )
+
+
+def _population_csv(table: pd.DataFrame, book: Codebook, path: Path, wave: str) -> None:
+    labelled = table.copy()
+    for column in CELL:
+        labels = book.variables[column].canonical_labels
+        labelled[column] = labelled[column].map(lambda code, lab=labels: lab[float(code)])
+    header = (
+        f"# {SYNTHETIC_MARK}: illustrative establishment counts for {wave} by province x sector x size class "
+        "(not official statistics), the weighting targets of the synthetic WEA file\n"
+    )
+    with atomic_output(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            handle.write(header)
+            labelled.to_csv(handle, index=False, lineterminator="\n")
+
+
+def generate(
+    config_path: str | Path, codebooks: dict[str, Codebook], out_dir: str | Path, root: Path
+) -> SynthResult:
+    """Write the synthetic exports: WEA 2008 and 2010, their population tables, BESO 2011.
+
+    Parameters
+    ----------
+    config_path
+        The synth config (``config/synth.yaml``).
+    codebooks
+        Wave -> codebook, for ``wea2008``, ``wea2010`` and ``beso2011``.
+    out_dir
+        Destination folder (``data/raw/synthetic``).
+    root
+        Project root, against which relative paths in the config are resolved.
+
+    Returns
+    -------
+    SynthResult
+        The files written and their case counts.
+
+    Examples
+    --------
+    >>> result = generate("config/synth.yaml", books, "data/raw/synthetic", root)  # doctest: +SKIP
+    >>> sorted(result.files)  # doctest: +SKIP
+    ['beso2011', 'population2008', 'population2010', 'wea2008', 'wea2010']
+    """
+    config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
+    published = load_published(root / config["published_figures"])
+    for wave in ("wea2008", "wea2010", "beso2011"):
+        if wave not in codebooks:
+            raise InputError(
+                f"synthetic data needs a codebook for {wave}", "name it in config/study.yaml"
+            )
+    rng = np.random.default_rng(config["seed"])
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    rows: dict[str, int] = {}
+    waves: dict[str, pd.DataFrame] = {}
+    for wave, (year, id_base) in _WEA_WAVES.items():
+        population = population_table(config["population"], wave, rng)
+        units = generate_wea(
+            population, config["sample"], config["wea"], config["population"]["employees"],
+            _wea_targets(published, year, config), wave, id_base, rng,
+        )  # fmt: skip
+        waves[wave] = units
+        book = codebooks[wave]
+        files[f"population{year}"] = out / f"population{year}.csv"
+        _population_csv(population, book, files[f"population{year}"], wave)
+        files[wave] = _write(units, book, out / f"{wave}.sav", config)
+        rows[wave] = len(units)
+    wea2010 = waves["wea2010"]
+    beso_targets = {
+        fid: _value(published, fid)
+        for fid, fig in published.items()
+        if fig["survey"] == "beso2011" and "value" in fig
+    }
+    beso = generate_beso(wea2010, wea2010["province"] == BRABANT, config["beso"], beso_targets, rng)
+    files["beso2011"] = _write(beso, codebooks["beso2011"], out / "beso2011.sav", config)
+    rows["beso2011"] = len(beso)
+    return SynthResult(files=files, rows=rows)
+
+
+def _write(codes: pd.DataFrame, book: Codebook, path: Path, config: dict[str, Any]) -> Path:
+    raw = to_raw(codes, book)
+    label = config["file_label"].format(title=book.title, seed=config["seed"])
+    if SYNTHETIC_MARK not in label.upper() or len(label) > 64:
+        raise InputError(
+            f"config/synth.yaml: file_label {label!r} must contain the word SYNTHETIC and fit in 64 characters",
+            "shorten the label or the codebook title",
+        )
+    note = config["file_note"].format(title=book.title, seed=config["seed"])
+    # SPSS document lines hold at most 80 characters
+    meta = raw_meta(book, raw, label).replace(notes=tuple(textwrap.wrap(note, 80)))
+    return write_sav(raw, meta, path)
