@@ -198,16 +198,15 @@ def processed_meta(tidy: pd.DataFrame, book: Codebook, file_label: str | None) -
                 f"{book.variables[item].label} (score{', omgekeerd' if reversed_ else ''})",
                 {},
             )
-        if isinstance(column.dtype, pd.CategoricalDtype):
+        if var is not None and var.type == "string":
+            texts = [str(c) for c in labels] + column.dropna().astype(str).tolist()
+            width = max([1, *map(len, texts)])
+            variables[name] = VariableMeta(
+                name, label, "string", f"A{width}", "nominal", dict(labels)
+            )
+        elif isinstance(column.dtype, pd.CategoricalDtype):
             measure = "ordinal" if column.cat.ordered else "nominal"
             variables[name] = VariableMeta(name, label, "numeric", "F8.0", measure, dict(labels))
-        elif var is not None and var.type == "string":
-            width = (
-                max(1, int(column.dropna().astype(str).str.len().max() or 1))
-                if column.notna().any()
-                else 1
-            )
-            variables[name] = VariableMeta(name, label, "string", f"A{width}", "nominal")
         else:
             fmt = var.format if var is not None and var.format else "F8.2"
             measure = "nominal" if var is not None and var.role == "id" else "scale"

@@ -1,5 +1,254 @@
-"""Placeholder replaced below."""
+"""The ``survey`` command: a thin front door onto the library.
+
+Each sub-command parses its arguments, calls one library function and prints the result.
+Expected failures (:class:`~survey.errors.SurveyError`) are printed as one readable message on
+stderr with their exit code (2 usage, 3 input, 4 statistical) and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from survey import __version__
+from survey.codebook import describe_file, load_codebook, skeleton, validate
+from survey.config import load_study
+from survey.errors import InputError, SurveyError, UsageError
+from survey.ingest import atomic_output, read_data
+from survey.pipeline import PLANNED_STAGES, ensure_synthetic, run_ingest, run_synth
+
+__all__ = ["main"]
 
 
-def main() -> int:
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _write_text(text: str, out: str | None) -> None:
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    with atomic_output(out) as tmp:
+        tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    _say(f"wrote {out}")
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    study = load_study(args.config)
+    start = time.perf_counter()
+    result = run_synth(study, Path(args.out) if args.out else None)
+    for name, path in result.files.items():
+        rows = f", {result.rows[name]} cases" if name in result.rows else ""
+        _say(f"wrote {study.relative(path)} ({path.stat().st_size:,} bytes{rows})")
+    _say(
+        f"synthetic exports written in {time.perf_counter() - start:.1f} s (SYNTHETIC data, not real respondents)"
+    )
     return 0
+
+
+def _parse_encodings(values: Sequence[str] | None) -> dict[str, str]:
+    out = {}
+    for item in values or ():
+        wave, sep, encoding = item.partition("=")
+        if not sep or not wave or not encoding:
+            raise UsageError(
+                f"--encoding expects WAVE=CODEPAGE (e.g. beso2011=cp1252), got {item!r}"
+            )
+        out[wave] = encoding
+    return out
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    study = load_study(args.config)
+    overrides = _parse_encodings(args.encoding)
+    if overrides:
+        from dataclasses import replace
+
+        unknown = sorted(set(overrides) - set(study.waves))
+        if unknown:
+            raise UsageError(
+                f"--encoding names unknown wave(s) {', '.join(unknown)}; known: {', '.join(study.waves)}"
+            )
+        waves = {
+            n: replace(w, encoding=overrides.get(n, w.encoding)) for n, w in study.waves.items()
+        }
+        study = replace(study, waves=waves)
+    if args.synth_if_missing:
+        ensure_synthetic(study, _say)
+    start = time.perf_counter()
+    result = run_ingest(study, args.wave or None, _say)
+    _say(f"ingested {len(result.waves)} wave(s) in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _cmd_codebook(args: argparse.Namespace) -> int:
+    frame, meta = read_data(args.data, encoding=args.encoding)
+    if meta.encoding_note:
+        _say(meta.encoding_note)
+    if args.format == "yaml":
+        _write_text(skeleton(meta, args.wave), args.out)
+        return 0
+    table = describe_file(frame, meta)
+    if args.format == "csv":
+        _write_text(table.to_csv(index=False, lineterminator="\n"), args.out)
+    elif args.format == "json":
+        payload = {"file": str(args.data), "file_label": meta.file_label, "encoding": meta.encoding,
+                   "rows": meta.n_rows, "codes": json.loads(table.to_json(orient="records"))}  # fmt: skip
+        _write_text(json.dumps(payload, indent=2, ensure_ascii=False), args.out)
+    else:
+        _write_text(_codebook_table(table, meta.file_label, meta.n_rows, str(args.data)), args.out)
+    return 0
+
+
+def _codebook_table(table: pd.DataFrame, file_label: str | None, rows: int, name: str) -> str:
+    lines = [f"{name}: {rows} cases, {table['variable'].nunique() if len(table) else 0} variables"]
+    if file_label:
+        lines.append(f"file label: {file_label}")
+    for variable, part in table.groupby("variable", sort=False):
+        first = part.iloc[0]
+        missing = f"; missing: {first['missing']}" if first["missing"] else ""
+        lines.append("")
+        lines.append(
+            f"{variable}  [{first['type']}, {first['format']}, {first['measure']}{missing}]"
+        )
+        if first["label"]:
+            lines.append(f"  {first['label']}")
+        for _, row in part.iterrows():
+            if row["code"] == "":
+                lines.append(f"  {'(values)':>10}  {row['count']:>8} non-empty")
+                continue
+            flag = " (missing)" if row["is_missing"] else ""
+            lines.append(f"  {row['code']:>10}  {row['count']:>8}  {row['value_label']}{flag}")
+    return "\n".join(lines)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    frame, meta = read_data(args.data, encoding=args.encoding)
+    report = validate(frame, meta, load_codebook(args.codebook))
+    if args.format == "csv":
+        _write_text(report.to_frame().to_csv(index=False, lineterminator="\n"), None)
+    else:
+        _write_text(report.format(), None)
+    return 0 if report.ok else InputError.exit_code
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    study = load_study(args.config)
+    stages: list[tuple[str, Callable[[], object]]] = [
+        ("data", lambda: ensure_synthetic(study, _say)),
+        ("ingest", lambda: run_ingest(study, progress=_say)),
+    ]
+    if study.synthetic:
+        _say("data source: SYNTHETIC (generated stand-in files, not real respondents)")
+    for name, stage in stages:
+        start = time.perf_counter()
+        _say(f"[{name}] ...")
+        stage()
+        _say(f"[{name}] done in {time.perf_counter() - start:.1f} s")
+    _say("still to come (not built yet), so no report is written:")
+    for stage_name in PLANNED_STAGES:
+        _say(f"  - {stage_name}")
+    _say(f"processed data: {study.relative(study.processed_dir)}/")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of the ``survey`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser with one sub-command per task.
+    """
+    parser = argparse.ArgumentParser(
+        prog="survey",
+        description="Survey-analytics pipeline for WEA/BESO employer surveys (SPSS exports).",
+    )
+    parser.add_argument("--version", action="version", version=f"survey {__version__}")
+    parser.add_argument(
+        "--config", help="study config (default: config/study.yaml or $SURVEY_STUDY)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    synth = sub.add_parser(
+        "synth", help="write the synthetic SPSS exports (the embedded default data)"
+    )
+    synth.add_argument(
+        "--out", help="output folder (default: synth.output_dir of the study config)"
+    )
+    synth.set_defaults(func=_cmd_synth)
+
+    ingest = sub.add_parser(
+        "ingest", help="validate the study's raw files and write data/processed/"
+    )
+    ingest.add_argument("--wave", action="append", help="only this wave (repeatable)")
+    ingest.add_argument(
+        "--encoding", action="append", metavar="WAVE=CODEPAGE", help="code page override"
+    )
+    ingest.add_argument(
+        "--synth-if-missing",
+        action="store_true",
+        help="generate the synthetic files first if they are missing",
+    )
+    ingest.set_defaults(func=_cmd_ingest)
+
+    codebook = sub.add_parser(
+        "codebook", help="describe any SPSS file, or write a codebook skeleton"
+    )
+    codebook.add_argument("data", help=".sav, .zsav or .parquet file")
+    codebook.add_argument("--format", choices=["table", "csv", "json", "yaml"], default="table")
+    codebook.add_argument("--out", help="write to this file instead of standard output")
+    codebook.add_argument("--encoding", help="code page override (e.g. cp1252)")
+    codebook.add_argument("--wave", help="wave name to put in a YAML skeleton")
+    codebook.set_defaults(func=_cmd_codebook)
+
+    check = sub.add_parser(
+        "validate", help="check a raw file against a codebook and list every problem"
+    )
+    check.add_argument("data", help=".sav, .zsav or .parquet file")
+    check.add_argument("--codebook", required=True, help="codebook YAML")
+    check.add_argument("--encoding", help="code page override (e.g. cp1252)")
+    check.add_argument("--format", choices=["text", "csv"], default="text")
+    check.set_defaults(func=_cmd_validate)
+
+    report = sub.add_parser("report", help="run the whole pipeline for the configured study")
+    report.set_defaults(func=_cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``survey`` command.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 2 usage error, 3 input error, 4 statistical failure.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args))
+    except SurveyError as exc:
+        _say(f"error: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

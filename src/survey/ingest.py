@@ -765,7 +765,10 @@ def _codes_for_spss(frame: pd.DataFrame, meta: FileMeta) -> pd.DataFrame:
         if isinstance(column.dtype, pd.CategoricalDtype):
             by_label = {label: code for code, label in var.value_labels.items()}
             codes = column.astype(object).map(by_label)
-            out[name] = pd.to_numeric(codes, errors="coerce").astype("float64")
+            if var.type == "string":
+                out[name] = _pad_to_width(codes.where(codes.notna(), "").astype(str), var)
+            else:
+                out[name] = pd.to_numeric(codes, errors="coerce").astype("float64")
         elif var.type == "string":
             out[name] = _pad_to_width(
                 column.astype(object).where(column.notna(), "").astype(str), var

@@ -1,0 +1,241 @@
+"""Project paths and the study configuration (``config/study.yaml``).
+
+All paths are built here from the project root. The study config says which raw file, codebook
+and population table make up each wave, where processed data and reports go, and the report
+settings; :func:`load_study` parses it into a frozen :class:`StudyConfig` and checks it. Nothing
+here reads data files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from survey.errors import InputError
+
+__all__ = [
+    "DEFAULT_STUDY",
+    "PROJECT_ROOT",
+    "StudyConfig",
+    "WaveConfig",
+    "load_study",
+]
+
+#: The repository root (``src/survey/config.py`` -> two levels up from the package).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: The study config used when none is named (``SURVEY_STUDY`` overrides it).
+DEFAULT_STUDY = PROJECT_ROOT / "config" / "study.yaml"
+
+_DATA_SOURCES = ("synthetic", "real")
+_LANGUAGES = ("nl", "en")
+
+
+@dataclass(frozen=True)
+class WaveConfig:
+    """One wave of the study.
+
+    Attributes
+    ----------
+    name
+        Wave name, e.g. ``"wea2010"``.
+    file
+        The raw SPSS export.
+    codebook
+        Its codebook YAML.
+    population
+        Population table (establishment counts) for weighting, if any.
+    encoding
+        Code page override for files that declare none or the wrong one.
+    """
+
+    name: str
+    file: Path
+    codebook: Path
+    population: Path | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """The parsed study configuration.
+
+    Attributes
+    ----------
+    path
+        The config file.
+    root
+        Folder that relative paths are resolved against.
+    title
+        Title of the study.
+    data_source
+        ``"synthetic"`` or ``"real"``.
+    waves
+        Wave name -> :class:`WaveConfig`, in config order.
+    processed_dir
+        Where cleaned data goes.
+    published_figures
+        The published figures YAML.
+    synth_config
+        The synth config.
+    synth_dir
+        Where synthetic exports are written.
+    reports_dir
+        Where reports go.
+    language
+        Report language, ``"nl"`` or ``"en"``.
+    min_cell_count
+        Cells with fewer respondents are suppressed in reports.
+    """
+
+    path: Path
+    root: Path
+    title: str
+    data_source: str
+    waves: Mapping[str, WaveConfig]
+    processed_dir: Path
+    published_figures: Path
+    synth_config: Path
+    synth_dir: Path
+    reports_dir: Path
+    language: str = "nl"
+    min_cell_count: int = 10
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the study runs on the embedded synthetic files."""
+        return self.data_source == "synthetic"
+
+    def relative(self, path: Path) -> str:
+        """Return ``path`` relative to the project root where possible, for messages and records.
+
+        Parameters
+        ----------
+        path
+            Any path.
+
+        Returns
+        -------
+        str
+            The relative path, or the absolute one for files outside the root.
+        """
+        try:
+            return str(Path(path).resolve().relative_to(self.root.resolve()))
+        except ValueError:
+            return str(path)
+
+
+def _root_for(config_path: Path) -> Path:
+    parent = config_path.resolve().parent
+    return parent.parent if parent.name == "config" else parent
+
+
+def load_study(path: str | Path | None = None) -> StudyConfig:
+    """Load and check the study configuration.
+
+    Parameters
+    ----------
+    path
+        The config file; default ``$SURVEY_STUDY`` or ``config/study.yaml`` in the project root.
+
+    Returns
+    -------
+    StudyConfig
+        The configuration, with every path made absolute.
+
+    Raises
+    ------
+    InputError
+        The file is missing, not YAML, or misses required settings (all listed at once).
+
+    Examples
+    --------
+    >>> study = load_study()  # doctest: +SKIP
+    >>> list(study.waves)  # doctest: +SKIP
+    ['wea2008', 'wea2010', 'beso2011']
+    """
+    config_path = Path(path or os.environ.get("SURVEY_STUDY") or DEFAULT_STUDY)
+    if not config_path.exists():
+        raise InputError(
+            f"{config_path}: study config not found",
+            "pass --config PATH or create config/study.yaml",
+        )
+    try:
+        data = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"{config_path}: not valid YAML ({exc})", "fix the YAML syntax") from None
+    root = _root_for(config_path)
+    problems: list[str] = []
+
+    def resolve(value: Any, key: str, required: bool = True) -> Path | None:
+        if value in (None, ""):
+            if required:
+                problems.append(f"'{key}' is not set")
+            return None
+        candidate = Path(str(value))
+        return candidate if candidate.is_absolute() else root / candidate
+
+    waves: dict[str, WaveConfig] = {}
+    for name, spec in (data.get("waves") or {}).items():
+        if not isinstance(spec, Mapping):
+            problems.append(f"wave '{name}': expected file, codebook, ...; got {spec!r}")
+            continue
+        file = resolve(spec.get("file"), f"waves.{name}.file")
+        codebook = resolve(spec.get("codebook"), f"waves.{name}.codebook")
+        if file is None or codebook is None:
+            continue
+        waves[str(name)] = WaveConfig(
+            name=str(name),
+            file=file,
+            codebook=codebook,
+            population=resolve(spec.get("population"), f"waves.{name}.population", required=False),
+            encoding=spec.get("encoding"),
+        )
+    if not waves:
+        problems.append("no waves are configured (section 'waves')")
+    source = data.get("data_source", "synthetic")
+    if source not in _DATA_SOURCES:
+        problems.append(f"data_source must be one of {', '.join(_DATA_SOURCES)}, not {source!r}")
+    report = data.get("report") or {}
+    language = report.get("language", "nl")
+    if language not in _LANGUAGES:
+        problems.append(f"report.language must be one of {', '.join(_LANGUAGES)}, not {language!r}")
+    min_count = report.get("min_cell_count", 10)
+    if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
+        problems.append(
+            f"report.min_cell_count must be a whole number of at least 1, not {min_count!r}"
+        )
+    synth = data.get("synth") or {}
+    processed = resolve(data.get("processed_dir", "data/processed"), "processed_dir")
+    published = resolve(data.get("published_figures"), "published_figures")
+    synth_config = resolve(synth.get("config", "config/synth.yaml"), "synth.config")
+    synth_dir = resolve(synth.get("output_dir", "data/raw/synthetic"), "synth.output_dir")
+    reports = resolve(report.get("output_dir", "reports"), "report.output_dir")
+    if problems:
+        listing = "\n".join(f"  - {p}" for p in problems)
+        raise InputError(
+            f"{config_path}: the study config has {len(problems)} problem(s):\n{listing}",
+            "compare with config/study.yaml in the repository",
+        )
+    assert (
+        processed and published and synth_config and synth_dir and reports
+    )  # set when no problems
+    return StudyConfig(
+        path=config_path,
+        root=root,
+        title=str(data.get("title", "")),
+        data_source=source,
+        waves=waves,
+        processed_dir=processed,
+        published_figures=published,
+        synth_config=synth_config,
+        synth_dir=synth_dir,
+        reports_dir=reports,
+        language=language,
+        min_cell_count=int(min_count),
+    )
