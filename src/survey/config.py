@@ -23,6 +23,7 @@ __all__ = [
     "PROJECT_ROOT",
     "StudyConfig",
     "WaveConfig",
+    "config_root",
     "load_study",
 ]
 
@@ -130,8 +131,20 @@ class StudyConfig:
             return str(path)
 
 
-def _root_for(config_path: Path) -> Path:
-    parent = config_path.resolve().parent
+def config_root(config_path: str | Path) -> Path:
+    """Return the folder that relative paths in a config file resolve against.
+
+    Parameters
+    ----------
+    config_path
+        A YAML config file (study or synth config).
+
+    Returns
+    -------
+    pathlib.Path
+        The parent of the ``config/`` folder holding the file, or the file's own folder otherwise.
+    """
+    parent = Path(config_path).resolve().parent
     return parent.parent if parent.name == "config" else parent
 
 
@@ -169,7 +182,7 @@ def load_study(path: str | Path | None = None) -> StudyConfig:
         data = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise InputError(f"{config_path}: not valid YAML ({exc})", "fix the YAML syntax") from None
-    root = _root_for(config_path)
+    root = config_root(config_path)
     problems: list[str] = []
 
     def resolve(value: Any, key: str, required: bool = True) -> Path | None:

@@ -19,7 +19,7 @@ import pandas as pd
 from survey import __version__
 from survey.clean import clean, processed_meta
 from survey.codebook import Codebook, ValidationReport, load_codebook, validate
-from survey.config import StudyConfig
+from survey.config import StudyConfig, config_root
 from survey.errors import InputError
 from survey.ingest import FileMeta, atomic_output, read_spss, sha256_file, write_parquet, write_sav
 from survey.synth import SynthResult, generate, is_synthetic_label
@@ -123,9 +123,18 @@ def run_synth(study: StudyConfig, out_dir: Path | None = None) -> SynthResult:
     -------
     SynthResult
         The files written.
+
+    Notes
+    -----
+    Relative paths inside the synth config (its ``published_figures``) resolve against that
+    config's own project root (the parent of the ``config/`` folder holding it), not against the
+    study's root: a study config elsewhere may point at the repository's ``config/synth.yaml``.
     """
     return generate(
-        study.synth_config, load_codebooks(study), out_dir or study.synth_dir, study.root
+        study.synth_config,
+        load_codebooks(study),
+        out_dir or study.synth_dir,
+        config_root(study.synth_config),
     )
 
 
