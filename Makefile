@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SURVEY := $(BIN)/survey
 
-.PHONY: help setup data ingest report test test-fast lint format typecheck clean clean-all check-raw
+.PHONY: help setup data ingest report test lint format clean clean-all check-raw
 
 help: ## list the tasks
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,11 +35,8 @@ ingest: $(STAMP) check-raw ## validate the configured study's files and write da
 report: $(STAMP) check-raw ## run the whole pipeline (the stages that exist) and report
 	$(SURVEY) report
 
-test: $(STAMP) ## run the test suite
+test: $(STAMP) lint ## lint, then run the whole test suite (PSPP must be installed)
 	$(BIN)/python -m pytest -n 2 -q
-
-test-fast: $(STAMP) ## run the tests, leaving out the slow end-to-end ones
-	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
 lint: $(STAMP) ## ruff lint and format check, mypy on src/
 	$(BIN)/ruff check src tests

@@ -92,7 +92,7 @@ def _cmd_codebook(args: argparse.Namespace) -> int:
     if meta.encoding_note:
         _say(meta.encoding_note)
     if args.format == "yaml":
-        _write_text(skeleton(meta, args.wave), args.out)
+        _write_text(skeleton(meta, args.wave, frame), args.out)
         return 0
     table = describe_file(frame, meta)
     if args.format == "csv":

@@ -25,7 +25,7 @@ import pandas as pd
 import yaml
 
 from survey.errors import InputError
-from survey.ingest import FileMeta
+from survey.ingest import FileMeta, VariableMeta
 
 __all__ = [
     "Battery",
@@ -978,7 +978,9 @@ def describe_file(frame: pd.DataFrame, meta: FileMeta) -> pd.DataFrame:
         base = {"variable": name, "label": var.label or "", "type": var.type, "format": var.format or "",
                 "measure": var.measure, "missing": missing}  # fmt: skip
         if var.value_labels or (var.type == "string" and series.nunique() <= 30):
-            counts = series.value_counts(dropna=True)
+            # empty text is counted once, on the "(empty)" row, not also as a code ''
+            blank = _is_blank(series, Variable(name, name, type=var.type))
+            counts = series[~blank].value_counts(dropna=True)
             codes = list(dict.fromkeys([*var.value_labels, *counts.index]))
             flags = var.is_user_missing(
                 pd.Series(codes, dtype=object if var.type == "string" else float)
@@ -986,7 +988,7 @@ def describe_file(frame: pd.DataFrame, meta: FileMeta) -> pd.DataFrame:
             for code, is_missing in zip(codes, flags, strict=True):
                 rows.append({**base, "code": _fmt(code), "value_label": var.value_labels.get(code, ""),
                              "is_missing": bool(is_missing), "count": int(counts.get(code, 0))})  # fmt: skip
-            empty = int(_is_blank(series, Variable(name, name, type=var.type)).sum())
+            empty = int(blank.sum())
             if empty:
                 rows.append(
                     {
@@ -1003,12 +1005,14 @@ def describe_file(frame: pd.DataFrame, meta: FileMeta) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def skeleton(meta: FileMeta, wave: str | None = None) -> str:
+def skeleton(meta: FileMeta, wave: str | None = None, frame: pd.DataFrame | None = None) -> str:
     """Write a codebook skeleton for a file, to be edited into a real codebook.
 
     Canonical names start out equal to the raw names; missing codes are copied from the file's
-    declared missing values (check them); labelled variables list their codes. Ranges are
-    suggested for numeric variables without labels.
+    declared missing values (check them); labelled variables list their codes. When the data are
+    given, numeric scale variables (measure ``scale`` in the file, or labels only for missing
+    codes) get a ``range`` spanning their observed valid values, so that labelled missing codes
+    such as 99999 "Weet niet" do not turn the variable into a closed code list.
 
     Parameters
     ----------
@@ -1016,6 +1020,8 @@ def skeleton(meta: FileMeta, wave: str | None = None) -> str:
         Metadata of the file.
     wave
         Wave name to put in the skeleton; defaults to the file's stem.
+    frame
+        The file's data, to suggest ranges from; without it no ranges are written.
 
     Returns
     -------
@@ -1043,6 +1049,10 @@ def skeleton(meta: FileMeta, wave: str | None = None) -> str:
             entry["measure"] = "scale"
         elif var.measure in ("nominal", "ordinal", "scale"):
             entry["measure"] = var.measure
+        if frame is not None and raw in frame.columns and var.type == "numeric":
+            suggested = _suggest_range(frame[raw], var, set(missing))
+            if suggested is not None:
+                entry["range"] = suggested
         if var.format:
             entry["format"] = var.format
         if id_name is None and var.type == "numeric" and not var.value_labels:
@@ -1065,6 +1075,27 @@ def skeleton(meta: FileMeta, wave: str | None = None) -> str:
         "# config/codebooks/wea2010.yaml.\n"
     )
     return header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _suggest_range(series: pd.Series, var: VariableMeta, missing: set[Any]) -> list[Any] | None:
+    """Observed ``[low, high]`` of a numeric scale variable's valid values, else None.
+
+    Unlabelled variables get a range only when every value is whole (the range check rejects
+    fractions); labelled ones always do, since without a range their labels are the only codes
+    the codebook allows.
+    """
+    labelled = bool(var.value_labels)
+    only_missing_labelled = labelled and all(code in missing for code in var.value_labels)
+    if labelled and var.measure != "scale" and not only_missing_labelled:
+        return None
+    values = pd.to_numeric(series, errors="coerce").dropna()
+    values = values[~values.isin(list(missing)) & ~var.is_user_missing(values)]
+    if values.empty:
+        return None
+    whole = bool((values == np.floor(values)).all())
+    if not labelled and not whole:
+        return None
+    return [_yaml_code(float(np.floor(values.min()))), _yaml_code(float(np.ceil(values.max())))]
 
 
 def _yaml_code(code: Any) -> Any:

@@ -88,7 +88,7 @@ def _group_shares(
 def _exact_mean(values: pd.Series, target: float, rng: np.random.Generator) -> pd.Series:
     """Nudge integer values (0-100) by one until their mean is the target to the nearest integer sum."""
     out = values.copy()
-    wanted = int(round(target * len(out)))
+    wanted = round(target * len(out))
     diff = wanted - int(out.sum())
     step = 1 if diff > 0 else -1
     order = rng.permutation(len(out))
@@ -150,7 +150,7 @@ def generate_beso(
 
     def configured(name: str) -> Callable[[float, int], int]:
         shares = spec["direction_shares"][name]
-        return lambda group, n_valid: int(round(shares[0 if group == WITH else 1] * n_valid))
+        return lambda group, n_valid: round(shares[0 if group == WITH else 1] * n_valid)
 
     sector_effect = units["sector"].map(spec["experience_sector_effect"]).fillna(0.0)
     exp_score = 1.6 * had + 0.5 * units["theta"] + sector_effect + rng.normal(0, 0.8, n)
@@ -161,7 +161,7 @@ def generate_beso(
     now = _within(
         with_,
         (units["employs_vulnerable"] == 1.0) + rng.normal(0, 0.6, n),
-        int(round(0.65 * k_with)),
+        round(0.65 * k_with),
     )
     out["experience_detail"] = np.where(with_, np.where(now, 1.0, 2.0), 3.0)
 
@@ -273,7 +273,7 @@ def generate_beso(
         valid = ~dk
         k_total = count_for_share(*targets[figure], int(valid.sum()))
         n_with = int((valid & with_).sum())
-        k_with_item = int(round(k_total * n_with / int(valid.sum())))
+        k_with_item = round(k_total * n_with / int(valid.sum()))
         score = pd.Series(culture + rng.normal(0, 0.9, n), index=idx)
         agree = _within(valid & with_, score, k_with_item) | _within(
             valid & ~with_, score, k_total - k_with_item

@@ -114,7 +114,7 @@ def _score(
 
 
 def _share_among(score: pd.Series, share: float) -> pd.Series:
-    k = int(round(share * len(score)))
+    k = round(share * len(score))
     flags = np.zeros(len(score), dtype=bool)
     flags[np.argsort(-score.to_numpy(), kind="stable")[:k]] = True
     return pd.Series(flags, index=score.index)
