@@ -142,3 +142,18 @@ def test_make_fixtures_script_regenerates_the_committed_fixtures(tmp_path):
         kept = bytearray((LEGACY / name).read_bytes())
         fresh[HEADER_STAMP] = kept[HEADER_STAMP] = b"\0" * 17
         assert fresh == kept, name
+
+
+def test_read_spss_names_an_unknown_code_page_as_such():
+    path = LEGACY / "legacy_cp1252.sav"
+    with pytest.raises(InputError) as caught:
+        read_spss(path, encoding="klingon")
+    assert "unknown code page 'klingon'" in caught.value.message
+    assert "cp1252" in caught.value.hint
+
+
+def test_read_spss_refuses_a_code_page_that_is_not_ascii_compatible():
+    path = LEGACY / "legacy_cp1252.sav"
+    with pytest.raises(InputError) as caught:
+        read_spss(path, encoding="utf-16")
+    assert "not ASCII-compatible" in caught.value.message

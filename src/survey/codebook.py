@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -730,7 +731,18 @@ def _is_blank(series: pd.Series, var: Variable) -> pd.Series:
     return series.isna()
 
 
-def _check_values(frame: pd.DataFrame, var: Variable, file: str) -> list[Problem]:
+def _is_whole_number_format(spss_format: str | None) -> bool:
+    """True for numeric formats without decimals (``F5.0``, ``F3``): fractions are out of range."""
+    return bool(spss_format) and re.fullmatch(r"[A-Z]+\d+(\.0)?", str(spss_format)) is not None
+
+
+def _check_values(
+    frame: pd.DataFrame, var: Variable, file: str, file_format: str | None = None
+) -> list[Problem]:
+    """Unknown codes, and values outside the valid range (fractions too, for whole-number formats).
+
+    The codebook's ``format`` decides whether fractions are allowed; without one, the file's.
+    """
     series = frame[var.raw]
     problems: list[Problem] = []
     present = ~_is_blank(series, var)
@@ -743,7 +755,9 @@ def _check_values(frame: pd.DataFrame, var: Variable, file: str) -> list[Problem
         low, high = var.valid_range
         values = series[present]
         coded = values.isin(list(var.values))
-        outside = ~coded & ((values < low) | (values > high) | (values != np.floor(values)))
+        outside = ~coded & ((values < low) | (values > high))
+        if _is_whole_number_format(var.format or file_format):
+            outside |= ~coded & (values != np.floor(values))
         unknown = values[outside]
         for value, count in unknown.value_counts().sort_index().items():
             problems.append(
@@ -922,7 +936,8 @@ def validate(frame: pd.DataFrame, meta: FileMeta, book: Codebook) -> ValidationR
             continue
         present.append(var)
     for var in present:
-        problems += _check_values(frame, var, file)
+        declared = meta.variables.get(var.raw)
+        problems += _check_values(frame, var, file, declared.format if declared else None)
         problems += _check_declared_missing(meta, var, file)
         if var.role == "id":
             problems += _check_id(frame, var, file)
@@ -1080,9 +1095,8 @@ def skeleton(meta: FileMeta, wave: str | None = None, frame: pd.DataFrame | None
 def _suggest_range(series: pd.Series, var: VariableMeta, missing: set[Any]) -> list[Any] | None:
     """Observed ``[low, high]`` of a numeric scale variable's valid values, else None.
 
-    Unlabelled variables get a range only when every value is whole (the range check rejects
-    fractions); labelled ones always do, since without a range their labels are the only codes
-    the codebook allows.
+    Labelled variables get one only when they are scale variables (or label missing codes only),
+    since otherwise their labels are the codes the codebook allows.
     """
     labelled = bool(var.value_labels)
     only_missing_labelled = labelled and all(code in missing for code in var.value_labels)
@@ -1091,9 +1105,6 @@ def _suggest_range(series: pd.Series, var: VariableMeta, missing: set[Any]) -> l
     values = pd.to_numeric(series, errors="coerce").dropna()
     values = values[~values.isin(list(missing)) & ~var.is_user_missing(values)]
     if values.empty:
-        return None
-    whole = bool((values == np.floor(values)).all())
-    if not labelled and not whole:
         return None
     return [_yaml_code(float(np.floor(values.min()))), _yaml_code(float(np.ceil(values.max())))]
 

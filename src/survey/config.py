@@ -224,31 +224,30 @@ def load_study(path: str | Path | None = None) -> StudyConfig:
             f"report.min_cell_count must be a whole number of at least 1, not {min_count!r}"
         )
     synth = data.get("synth") or {}
-    processed = resolve(data.get("processed_dir", "data/processed"), "processed_dir")
-    published = resolve(data.get("published_figures"), "published_figures")
-    synth_config = resolve(synth.get("config", "config/synth.yaml"), "synth.config")
-    synth_dir = resolve(synth.get("output_dir", "data/raw/synthetic"), "synth.output_dir")
-    reports = resolve(report.get("output_dir", "reports"), "report.output_dir")
+
+    def setting(value: Any, default: str) -> Path:
+        candidate = Path(str(value or default))
+        return candidate if candidate.is_absolute() else root / candidate
+
     if problems:
         listing = "\n".join(f"  - {p}" for p in problems)
         raise InputError(
             f"{config_path}: the study config has {len(problems)} problem(s):\n{listing}",
             "compare with config/study.yaml in the repository",
         )
-    assert (
-        processed and published and synth_config and synth_dir and reports
-    )  # set when no problems
     return StudyConfig(
         path=config_path,
         root=root,
         title=str(data.get("title", "")),
         data_source=source,
         waves=waves,
-        processed_dir=processed,
-        published_figures=published,
-        synth_config=synth_config,
-        synth_dir=synth_dir,
-        reports_dir=reports,
+        processed_dir=setting(data.get("processed_dir"), "data/processed"),
+        published_figures=setting(
+            data.get("published_figures"), "config/published/beso_2012_figures.yaml"
+        ),
+        synth_config=setting(synth.get("config"), "config/synth.yaml"),
+        synth_dir=setting(synth.get("output_dir"), "data/raw/synthetic"),
+        reports_dir=setting(report.get("output_dir"), "reports"),
         language=language,
         min_cell_count=int(min_count),
     )

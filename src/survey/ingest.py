@@ -12,6 +12,7 @@ how it is recoded is the codebook's business (``codebook.py``, ``clean.py``).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import dataclasses
 import hashlib
@@ -447,6 +448,25 @@ def _implausibility(texts: list[str]) -> int:
     return score
 
 
+def _check_code_page_name(path: Path, encoding: str) -> None:
+    """Refuse names that are no code page, or code pages an SPSS file cannot be written in."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InputError(
+            f"{path}: unknown code page {encoding!r}",
+            "name a code page such as cp1252, latin1, cp850 or utf-8",
+        ) from None
+    # SPSS system files keep their dictionary in an ASCII-compatible code page: a name such as
+    # utf-16 would "decode" the bytes into nonsense instead of failing.
+    if "SPSS".encode(encoding, errors="replace") != b"SPSS":
+        raise InputError(
+            f"{path}: {encoding!r} is not a code page SPSS files are written in (it is not "
+            "ASCII-compatible)",
+            "name a single-byte code page such as cp1252, latin1 or cp850, or utf-8",
+        )
+
+
 def _choose_encoding(path: Path, encoding: str | None) -> tuple[str | None, str | None]:
     """Find the code page that decodes the file's text.
 
@@ -454,6 +474,7 @@ def _choose_encoding(path: Path, encoding: str | None) -> tuple[str | None, str 
     that is not the declared one. An explicit ``encoding`` is used as given.
     """
     if encoding is not None:
+        _check_code_page_name(path, encoding)
         try:
             _probe(path, encoding)
         except Exception as exc:
