@@ -16,7 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from survey.clean import clean, processed_meta
+from survey.codebook import load_codebook
+from survey.config import PROJECT_ROOT
 from survey.ingest import FileMeta, VariableMeta, read_spss, write_sav
+from survey.synth import generate
 
 
 def _pspp_program() -> str:
@@ -303,3 +307,42 @@ def test_read_spss_keeps_user_missing_codes_written_by_pspp_as_codes(pspp_writte
     assert frame["inkomen"].tolist() == [2500.5, -1.0, 0.0, 3100.0]
     assert frame["regio"].tolist() == ["N", "Z", "X", "N"]
     assert frame["toelichting"].tolist() == ["één", "geïnteresseerd", "", "nee"]
+
+
+@pytest.fixture(scope="module")
+def pipeline_files(tmp_path_factory) -> Path:
+    """The synthetic raw exports and the processed BESO wave, written by the pipeline."""
+
+    folder = tmp_path_factory.mktemp("pipeline_files")
+    config = PROJECT_ROOT / "config"
+    books = {
+        w: load_codebook(config / "codebooks" / f"{w}.yaml")
+        for w in ("wea2008", "wea2010", "beso2011")
+    }
+    generate(config / "synth.yaml", books, folder, PROJECT_ROOT)
+    raw, meta = read_spss(folder / "beso2011.sav")
+    tidy = clean(raw, books["beso2011"])
+    write_sav(
+        tidy, processed_meta(tidy, books["beso2011"], meta.file_label), folder / "processed.sav"
+    )
+    return folder
+
+
+@pytest.mark.parametrize("wave", ["wea2008", "wea2010", "beso2011"])
+def test_pspp_opens_the_synthetic_exports_with_their_label_and_cases(pipeline_files, wave):
+    expected = read_spss(pipeline_files / f"{wave}.sav")[1]
+    tables = run_pspp(f"SYSFILE INFO FILE='{wave}.sav'.\n", pipeline_files)
+    info = {row[0]: row[1] for row in tables["File Information"]}
+    assert info["Cases"] == str(expected.n_rows)
+    assert info["Label"] == expected.file_label
+    assert "SYNTHETIC" in info["Label"]
+
+
+def test_pspp_counts_the_experience_groups_of_the_processed_beso_file(pipeline_files):
+    tables = run_pspp(
+        "GET FILE='processed.sav'.\nFREQUENCIES /VARIABLES=experience_group.\n", pipeline_files
+    )
+    [title] = [t for t in tables if "experience_group" in t or "Ervaring" in t]
+    counts = {row[1]: row[2] for row in tables[title][1:] if len(row) > 2}
+    assert counts["Met ervaring"] == "107"
+    assert counts["Zonder ervaring"] == "121"
