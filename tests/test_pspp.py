@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from spss_sample import sample_variables
 from survey.clean import clean, processed_meta
 from survey.codebook import load_codebook
 from survey.config import PROJECT_ROOT
-from survey.ingest import FileMeta, VariableMeta, read_spss, write_sav
+from survey.ingest import FileMeta, read_spss, write_sav
 from survey.synth import generate
 
 
@@ -73,44 +74,7 @@ def sample() -> tuple[pd.DataFrame, FileMeta]:
             "toelichting": ["één", "geïnteresseerd", "", "nee", "ja"],
         }
     )
-    variables = {
-        "q1": VariableMeta(
-            "q1",
-            label="Bent u geïnteresseerd?",
-            format="F2.0",
-            measure="nominal",
-            value_labels={1.0: "Ja", 2.0: "Nee", 9.0: "Weet niet"},
-            missing_values=(9.0,),
-            display_width=6,
-        ),
-        "leeftijd": VariableMeta(
-            "leeftijd",
-            label="Leeftijd in jaren",
-            format="F3.0",
-            measure="scale",
-            missing_values=(0.0,),
-            missing_ranges=((97.0, 99.0),),
-            display_width=8,
-        ),
-        "regio": VariableMeta(
-            "regio",
-            label="Regio",
-            type="string",
-            format="A8",
-            measure="nominal",
-            value_labels={"N": "Noord", "Z": "Zuid", "X": "Onbekend"},
-            missing_values=("X",),
-            display_width=8,
-        ),
-        "toelichting": VariableMeta(
-            "toelichting",
-            label="Toelichting (één zin)",
-            type="string",
-            format="A40",
-            measure="ordinal",
-            display_width=20,
-        ),
-    }
+    variables = sample_variables("F3.0")
     return frame, FileMeta(variables=variables, file_label="Werkgeversenquête één")
 
 

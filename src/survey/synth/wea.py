@@ -170,17 +170,15 @@ def generate_wea(
     brabant = units["province"] == BRABANT
     rate = sample_spec["item_nonresponse"]
 
-    hired = _with_nonresponse(pd.Series(2.0, index=units.index), rate, rng)
-    valid = hired == 2.0
-    yes = _calibrated_yes(
-        _score(units, model, 0.8, rng),
-        weights,
-        brabant,
-        valid,
-        targets.hired,
-        targets.tolerance["hired"],
-    )
-    hired[yes] = 1.0
+    def yes_no(noise: float, shares: Mapping[str, float], tolerance: float) -> pd.Series:
+        """A calibrated yes(1)/no(2) item with item nonresponse."""
+        answer = _with_nonresponse(pd.Series(2.0, index=units.index), rate, rng)
+        valid = answer == 2.0
+        score = _score(units, model, noise, rng)
+        answer[_calibrated_yes(score, weights, brabant, valid, shares, tolerance)] = 1.0
+        return answer
+
+    hired = yes_no(0.8, targets.hired, targets.tolerance["hired"])
 
     employs = _with_nonresponse(pd.Series(2.0, index=units.index), rate, rng)
     openness = units["theta"] + rng.normal(0, 0.7, n)
@@ -193,17 +191,7 @@ def generate_wea(
             group & _share_among(openness[group], share).reindex(units.index, fill_value=False)
         ] = 1.0
 
-    mission = _with_nonresponse(pd.Series(2.0, index=units.index), rate, rng)
-    valid = mission == 2.0
-    yes = _calibrated_yes(
-        _score(units, model, 1.0, rng),
-        weights,
-        brabant,
-        valid,
-        targets.mission,
-        targets.tolerance["mission"],
-    )
-    mission[yes] = 1.0
+    mission = yes_no(1.0, targets.mission, targets.tolerance["mission"])
 
     experience = (hired == 1.0) | (employs == 1.0)
     without = (hired == 2.0) & (employs == 2.0)
@@ -213,17 +201,22 @@ def generate_wea(
     satisfaction[dont_know] = DONT_KNOW
     asked = experience & ~dont_know
     sat_score = units["theta"] + rng.normal(0, 1.0, n)
-    satisfied = pd.Series(False, index=units.index)
-    brabant_share = (
-        targets.satisfied_brabant
-        if targets.satisfied_brabant is not None
-        else model["satisfied_share_nl"]
+
+    def by_region(
+        base: pd.Series, score: pd.Series, shares: tuple[float, float], tol: float
+    ) -> pd.Series:
+        """Flags whose weighted share within ``base`` is shares[0] in Brabant, shares[1] elsewhere."""
+        flags = pd.Series(False, index=units.index)
+        for region, share in ((brabant, shares[0]), (~brabant, shares[1])):
+            group = base & region
+            flags[group] = weighted_fill(score[group], weights[group], share, tol)
+        return flags
+
+    nl_share = model["satisfied_share_nl"]
+    brabant_share = targets.satisfied_brabant if targets.satisfied_brabant is not None else nl_share
+    satisfied = by_region(
+        asked, sat_score, (brabant_share, nl_share), targets.tolerance["satisfied"]
     )
-    for region, share in ((brabant, brabant_share), (~brabant, model["satisfied_share_nl"])):
-        group = asked & region
-        satisfied[group] = weighted_fill(
-            sat_score[group], weights[group], share, targets.tolerance["satisfied"]
-        )
     very = satisfied & (rng.random(n) < 0.3)
     satisfaction[satisfied] = 2.0
     satisfaction[very] = 1.0
@@ -232,14 +225,12 @@ def generate_wea(
 
     reasons: dict[str, pd.Series] = {}
     reason_score = -units["theta"] + rng.normal(0, 1.0, n)
-    work = pd.Series(False, index=units.index)
-    shares = model["work_not_suitable_without"]
-    brabant_reason = targets.work_not_suitable_brabant
-    for region, share in ((brabant, brabant_reason), (~brabant, shares["other"])):
-        group = without & region
-        work[group] = weighted_fill(
-            reason_score[group], weights[group], share, targets.tolerance["work_not_suitable"]
-        )
+    work = by_region(
+        without,
+        reason_score,
+        (targets.work_not_suitable_brabant, model["work_not_suitable_without"]["other"]),
+        targets.tolerance["work_not_suitable"],
+    )
     reasons["reason_work_not_suitable"] = work
     for name, share in model["other_reasons"].items():
         item_score = reason_score * 0.5 + rng.normal(0, 1.0, n)
