@@ -12,12 +12,11 @@ import pytest
 from survey.codebook import (
     Codebook,
     ValidationReport,
-    describe_file,
     load_codebook,
-    skeleton,
     validate,
 )
 from survey.config import PROJECT_ROOT
+from survey.describe import describe_file, skeleton
 from survey.errors import InputError
 from survey.ingest import FileMeta, VariableMeta, read_spss, write_sav
 

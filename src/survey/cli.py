@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from survey import __version__
-from survey.codebook import describe_file, load_codebook, skeleton, validate
+from survey.codebook import load_codebook, validate
 from survey.config import load_study
+from survey.describe import describe_file, skeleton
 from survey.errors import InputError, SurveyError, UsageError
 from survey.ingest import atomic_output, read_data
 from survey.pipeline import PLANNED_STAGES, ensure_synthetic, run_ingest, run_synth

@@ -14,7 +14,6 @@ starting point for a user's own files. It does not change data: applying a codeb
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ import pandas as pd
 import yaml
 
 from survey.errors import InputError
-from survey.ingest import FileMeta, VariableMeta
+from survey.ingest import FileMeta
 
 __all__ = [
     "Battery",
@@ -36,9 +35,10 @@ __all__ = [
     "Problem",
     "ValidationReport",
     "Variable",
-    "describe_file",
+    "asked_mask",
+    "format_code",
+    "is_blank",
     "load_codebook",
-    "skeleton",
     "validate",
 ]
 
@@ -343,9 +343,22 @@ class _Fail:
 
 
 _VARIABLE_KEYS = {
-    "raw", "type", "label", "values", "missing", "not_applicable", "range", "recode", "labels",
-    "asked_if", "asked_if_any", "measure", "format", "role", "scale",
-}  # fmt: skip
+    "raw",
+    "type",
+    "label",
+    "values",
+    "missing",
+    "not_applicable",
+    "range",
+    "recode",
+    "labels",
+    "asked_if",
+    "asked_if_any",
+    "measure",
+    "format",
+    "role",
+    "scale",
+}
 
 
 def _parse_variable(
@@ -637,10 +650,16 @@ class ValidationReport:
             Columns ``severity, kind, variable, value, count, message``.
         """
         rows = [
-            {"severity": p.severity, "kind": p.kind, "variable": p.variable, "value": p.value,
-             "count": p.count, "message": p.message}
+            {
+                "severity": p.severity,
+                "kind": p.kind,
+                "variable": p.variable,
+                "value": p.value,
+                "count": p.count,
+                "message": p.message,
+            }
             for p in self.problems
-        ]  # fmt: skip
+        ]
         return pd.DataFrame(
             rows, columns=["severity", "kind", "variable", "value", "count", "message"]
         )
@@ -676,7 +695,8 @@ class ValidationReport:
             )
 
 
-def _fmt(code: Any) -> str:
+def format_code(code: Any) -> str:
+    """Show a code as users write it: ``1`` rather than ``1.0``, text in quotes."""
     if isinstance(code, float) and code.is_integer():
         return str(int(code))
     return repr(code) if isinstance(code, str) else str(code)
@@ -725,7 +745,8 @@ def asked_mask(frame: pd.DataFrame, book: Codebook, var: Variable) -> pd.Series:
     return mask
 
 
-def _is_blank(series: pd.Series, var: Variable) -> pd.Series:
+def is_blank(series: pd.Series, var: Variable) -> pd.Series:
+    """Flag empty values: system-missing numbers, or empty text for string variables."""
     if var.type == "string":
         return series.isna() | (series.astype(str).str.strip() == "")
     return series.isna()
@@ -745,7 +766,7 @@ def _check_values(
     """
     series = frame[var.raw]
     problems: list[Problem] = []
-    present = ~_is_blank(series, var)
+    present = ~is_blank(series, var)
     if var.type == "string":
         if not var.values:
             return problems
@@ -761,23 +782,33 @@ def _check_values(
         unknown = values[outside]
         for value, count in unknown.value_counts().sort_index().items():
             problems.append(
-                Problem("out_of_range", var.raw,
-                        f"{file}: variable '{var.raw}' ({var.name}) has value {_fmt(value)} in {count} "
-                        f"case(s), outside the valid range {_fmt(low)}-{_fmt(high)} and not a declared code",
-                        value, int(count))
-            )  # fmt: skip
+                Problem(
+                    "out_of_range",
+                    var.raw,
+                    f"{file}: variable '{var.raw}' ({var.name}) has value {format_code(value)} in {count} "
+                    f"case(s), outside the valid range {format_code(low)}-{format_code(high)} "
+                    "and not a declared code",
+                    value,
+                    int(count),
+                )
+            )
         return problems
     elif var.values:
         unknown = series[present & ~series.isin(list(var.values))]
     else:
         return problems
     for value, count in unknown.value_counts().sort_index().items():
-        known = ", ".join(_fmt(c) for c in list(var.values)[:12])
+        known = ", ".join(format_code(c) for c in list(var.values)[:12])
         problems.append(
-            Problem("unknown_code", var.raw,
-                    f"{file}: variable '{var.raw}' ({var.name}) has code {_fmt(value)} in {count} case(s), "
-                    f"not in the codebook (known codes: {known})", value, int(count))
-        )  # fmt: skip
+            Problem(
+                "unknown_code",
+                var.raw,
+                f"{file}: variable '{var.raw}' ({var.name}) has code {format_code(value)} in {count} case(s), "
+                f"not in the codebook (known codes: {known})",
+                value,
+                int(count),
+            )
+        )
     return problems
 
 
@@ -786,7 +817,7 @@ def _check_routing(frame: pd.DataFrame, book: Codebook, var: Variable, file: str
         return []
     asked = asked_mask(frame, book, var)
     series = frame[var.raw]
-    blank = _is_blank(series, var)
+    blank = is_blank(series, var)
     if var.not_applicable == SYSMIS:
         skipped_code = blank
     else:
@@ -795,31 +826,43 @@ def _check_routing(frame: pd.DataFrame, book: Codebook, var: Variable, file: str
     answered_not_asked = ~asked & ~skipped_code & ~blank
     if answered_not_asked.any():
         problems.append(
-            Problem("routing", var.raw,
-                    f"{file}: variable '{var.raw}' ({var.name}) has an answer in {int(answered_not_asked.sum())} "
-                    f"case(s) that routing skips ({_routing_text(var)})", None, int(answered_not_asked.sum()))
-        )  # fmt: skip
+            Problem(
+                "routing",
+                var.raw,
+                f"{file}: variable '{var.raw}' ({var.name}) has an answer in {int(answered_not_asked.sum())} "
+                f"case(s) that routing skips ({_routing_text(var)})",
+                None,
+                int(answered_not_asked.sum()),
+            )
+        )
     # With system-missing as "not applicable", an empty answer from someone asked is simply no
     # answer; only an explicit not-applicable code contradicts the routing.
     if var.not_applicable != SYSMIS:
         skipped_but_asked = asked & skipped_code
         if skipped_but_asked.any():
             problems.append(
-                Problem("routing", var.raw,
-                        f"{file}: variable '{var.raw}' ({var.name}) is coded not applicable "
-                        f"({_fmt(var.not_applicable)}) in {int(skipped_but_asked.sum())} case(s) that "
-                        f"routing asks ({_routing_text(var)})", var.not_applicable, int(skipped_but_asked.sum()))
-            )  # fmt: skip
+                Problem(
+                    "routing",
+                    var.raw,
+                    f"{file}: variable '{var.raw}' ({var.name}) is coded not applicable "
+                    f"({format_code(var.not_applicable)}) in {int(skipped_but_asked.sum())} case(s) that "
+                    f"routing asks ({_routing_text(var)})",
+                    var.not_applicable,
+                    int(skipped_but_asked.sum()),
+                )
+            )
     return problems
 
 
 def _routing_text(var: Variable) -> str:
     parts = []
     if var.asked_if:
-        parts.append(" and ".join(f"{k} in {list(map(_fmt, v))}" for k, v in var.asked_if.items()))
+        parts.append(
+            " and ".join(f"{k} in {list(map(format_code, v))}" for k, v in var.asked_if.items())
+        )
     if var.asked_if_any:
         parts.append(
-            " or ".join(f"{k} in {list(map(_fmt, v))}" for k, v in var.asked_if_any.items())
+            " or ".join(f"{k} in {list(map(format_code, v))}" for k, v in var.asked_if_any.items())
         )
     return "asked if " + " and ".join(f"({p})" for p in parts)
 
@@ -839,29 +882,43 @@ def _check_mr(
     if not both.any():
         return []
     return [
-        Problem("mr_inconsistent", none_raw,
-                f"{file}: multiple-response set '{mr.name}': {int(both.sum())} case(s) name "
-                f"'{none_raw}' ({mr.none_item}, none of these) together with another answer",
-                None, int(both.sum()))
-    ]  # fmt: skip
+        Problem(
+            "mr_inconsistent",
+            none_raw,
+            f"{file}: multiple-response set '{mr.name}': {int(both.sum())} case(s) name "
+            f"'{none_raw}' ({mr.none_item}, none of these) together with another answer",
+            None,
+            int(both.sum()),
+        )
+    ]
 
 
 def _check_id(frame: pd.DataFrame, var: Variable, file: str) -> list[Problem]:
     series = frame[var.raw]
     problems = []
-    blank = _is_blank(series, var)
+    blank = is_blank(series, var)
     if blank.any():
         problems.append(
-            Problem("missing_id", var.raw, f"{file}: identifier '{var.raw}' is empty in {int(blank.sum())} case(s)",
-                    None, int(blank.sum()))
-        )  # fmt: skip
+            Problem(
+                "missing_id",
+                var.raw,
+                f"{file}: identifier '{var.raw}' is empty in {int(blank.sum())} case(s)",
+                None,
+                int(blank.sum()),
+            )
+        )
     counts = series[~blank].value_counts()
     for value, count in counts[counts > 1].sort_index().items():
         problems.append(
-            Problem("duplicate_id", var.raw,
-                    f"{file}: identifier '{var.raw}' has value {_fmt(value)} in {count} cases; ids must be unique",
-                    value, int(count))
-        )  # fmt: skip
+            Problem(
+                "duplicate_id",
+                var.raw,
+                f"{file}: identifier '{var.raw}' has value {format_code(value)} in {count} cases; "
+                "ids must be unique",
+                value,
+                int(count),
+            )
+        )
     return problems
 
 
@@ -875,13 +932,19 @@ def _check_declared_missing(meta: FileMeta, var: Variable, file: str) -> list[Pr
     if not declared.missing_values and not declared.missing_ranges:
         return []
     if in_file != set(var.missing):
-        listed = ", ".join(_fmt(c) for c in sorted(in_file))
-        book = ", ".join(_fmt(c) for c in sorted(var.missing))
+        listed = ", ".join(format_code(c) for c in sorted(in_file))
+        book = ", ".join(format_code(c) for c in sorted(var.missing))
         return [
-            Problem("missing_codes_differ", var.raw,
-                    f"{file}: variable '{var.raw}' ({var.name}) declares missing codes [{listed}] in the file, "
-                    f"the codebook [{book}]; the codebook is used", None, 0, "warning")
-        ]  # fmt: skip
+            Problem(
+                "missing_codes_differ",
+                var.raw,
+                f"{file}: variable '{var.raw}' ({var.name}) declares missing codes [{listed}] in the file, "
+                f"the codebook [{book}]; the codebook is used",
+                None,
+                0,
+                "warning",
+            )
+        ]
     return []
 
 
@@ -922,17 +985,23 @@ def validate(frame: pd.DataFrame, meta: FileMeta, book: Codebook) -> ValidationR
             close = difflib.get_close_matches(var.raw, [str(c) for c in frame.columns], n=3)
             hint = f"; similar names in the file: {', '.join(close)}" if close else ""
             problems.append(
-                Problem("missing_variable", var.raw,
-                        f"{file}: variable '{var.raw}' ({var.name}) is not in the file{hint}")
-            )  # fmt: skip
+                Problem(
+                    "missing_variable",
+                    var.raw,
+                    f"{file}: variable '{var.raw}' ({var.name}) is not in the file{hint}",
+                )
+            )
             continue
         file_type = meta.variables[var.raw].type if var.raw in meta.variables else None
         if file_type is not None and file_type != var.type:
             problems.append(
-                Problem("type_mismatch", var.raw,
-                        f"{file}: variable '{var.raw}' ({var.name}) is {file_type} in the file, "
-                        f"{var.type} in the codebook")
-            )  # fmt: skip
+                Problem(
+                    "type_mismatch",
+                    var.raw,
+                    f"{file}: variable '{var.raw}' ({var.name}) is {file_type} in the file, "
+                    f"{var.type} in the codebook",
+                )
+            )
             continue
         present.append(var)
     for var in present:
@@ -952,164 +1021,16 @@ def validate(frame: pd.DataFrame, meta: FileMeta, book: Codebook) -> ValidationR
     for column in frame.columns:
         if column not in known:
             problems.append(
-                Problem("extra_variable", str(column),
-                        f"{file}: variable '{column}' is in the file but not in the codebook; it is left out",
-                        None, 0, "warning")
-            )  # fmt: skip
+                Problem(
+                    "extra_variable",
+                    str(column),
+                    f"{file}: variable '{column}' is in the file but not in the codebook; it is left out",
+                    None,
+                    0,
+                    "warning",
+                )
+            )
     ordered = sorted(problems, key=lambda p: p.severity != "error")
     return ValidationReport(
         file=file, codebook=book.source or book.wave, problems=tuple(ordered), n_rows=len(frame)
     )
-
-
-# --------------------------------------------------------------------------- describing files
-
-
-def describe_file(frame: pd.DataFrame, meta: FileMeta) -> pd.DataFrame:
-    """Describe every variable of a file: type, labels, missing codes, counts per code.
-
-    Parameters
-    ----------
-    frame
-        Raw data.
-    meta
-        Its metadata.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (variable, code) for labelled variables and one row per variable otherwise,
-        with columns ``variable, label, type, format, measure, missing, code, value_label,
-        is_missing, count``; for unlabelled numeric variables ``code`` is empty and ``count`` the
-        number of non-empty values.
-    """
-    rows = []
-    for name, var in meta.variables.items():
-        series = frame[name]
-        missing = ", ".join(
-            [_fmt(c) for c in var.missing_values]
-            + [f"{_fmt(a)}-{_fmt(b)}" for a, b in var.missing_ranges]
-        )
-        base = {"variable": name, "label": var.label or "", "type": var.type, "format": var.format or "",
-                "measure": var.measure, "missing": missing}  # fmt: skip
-        if var.value_labels or (var.type == "string" and series.nunique() <= 30):
-            # empty text is counted once, on the "(empty)" row, not also as a code ''
-            blank = _is_blank(series, Variable(name, name, type=var.type))
-            counts = series[~blank].value_counts(dropna=True)
-            codes = list(dict.fromkeys([*var.value_labels, *counts.index]))
-            flags = var.is_user_missing(
-                pd.Series(codes, dtype=object if var.type == "string" else float)
-            )
-            for code, is_missing in zip(codes, flags, strict=True):
-                rows.append({**base, "code": _fmt(code), "value_label": var.value_labels.get(code, ""),
-                             "is_missing": bool(is_missing), "count": int(counts.get(code, 0))})  # fmt: skip
-            empty = int(blank.sum())
-            if empty:
-                rows.append(
-                    {
-                        **base,
-                        "code": "(empty)",
-                        "value_label": "",
-                        "is_missing": True,
-                        "count": empty,
-                    }
-                )
-        else:
-            rows.append({**base, "code": "", "value_label": "", "is_missing": False,
-                         "count": int(series.notna().sum())})  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def skeleton(meta: FileMeta, wave: str | None = None, frame: pd.DataFrame | None = None) -> str:
-    """Write a codebook skeleton for a file, to be edited into a real codebook.
-
-    Canonical names start out equal to the raw names; missing codes are copied from the file's
-    declared missing values (check them); labelled variables list their codes. When the data are
-    given, numeric scale variables (measure ``scale`` in the file, or labels only for missing
-    codes) get a ``range`` spanning their observed valid values, so that labelled missing codes
-    such as 99999 "Weet niet" do not turn the variable into a closed code list.
-
-    Parameters
-    ----------
-    meta
-        Metadata of the file.
-    wave
-        Wave name to put in the skeleton; defaults to the file's stem.
-    frame
-        The file's data, to suggest ranges from; without it no ranges are written.
-
-    Returns
-    -------
-    str
-        YAML text that :func:`load_codebook` accepts.
-    """
-    stem = Path(meta.source).stem if meta.source else "wave"
-    name = wave or stem
-    variables: dict[str, Any] = {}
-    id_name = None
-    for raw, var in meta.variables.items():
-        entry: dict[str, Any] = {"raw": raw, "type": var.type, "label": var.label or ""}
-        if var.value_labels:
-            entry["values"] = {_yaml_code(k): v for k, v in var.value_labels.items()}
-        missing = [_yaml_code(c) for c in var.missing_values]
-        for low, high in var.missing_ranges:
-            missing += [
-                _yaml_code(c) for c in var.value_labels if isinstance(c, float) and low <= c <= high
-            ]
-        if missing:
-            entry["missing"] = missing
-            for code in missing:
-                entry.setdefault("values", {}).setdefault(code, f"(missing code {code})")
-        if var.type == "numeric" and not var.value_labels:
-            entry["measure"] = "scale"
-        elif var.measure in ("nominal", "ordinal", "scale"):
-            entry["measure"] = var.measure
-        if frame is not None and raw in frame.columns and var.type == "numeric":
-            suggested = _suggest_range(frame[raw], var, set(missing))
-            if suggested is not None:
-                entry["range"] = suggested
-        if var.format:
-            entry["format"] = var.format
-        if id_name is None and var.type == "numeric" and not var.value_labels:
-            id_name = raw
-        variables[raw] = entry
-    if id_name is not None:
-        variables[id_name]["role"] = "id"
-    document = {
-        "wave": name,
-        "survey": name.rstrip("0123456789") or name,
-        "title": meta.file_label or name,
-        "id": id_name or "",
-        "weighted": False,
-        "variables": variables,
-    }
-    header = (
-        f"# Codebook skeleton for {meta.source or name}, written by `survey codebook --format yaml`.\n"
-        "# Edit it into a real codebook: give canonical names (the keys), check the missing codes,\n"
-        "# add routing (asked_if), recodes, mr_sets and derived variables. Schema: see\n"
-        "# config/codebooks/wea2010.yaml.\n"
-    )
-    return header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
-
-
-def _suggest_range(series: pd.Series, var: VariableMeta, missing: set[Any]) -> list[Any] | None:
-    """Observed ``[low, high]`` of a numeric scale variable's valid values, else None.
-
-    Labelled variables get one only when they are scale variables (or label missing codes only),
-    since otherwise their labels are the codes the codebook allows.
-    """
-    labelled = bool(var.value_labels)
-    only_missing_labelled = labelled and all(code in missing for code in var.value_labels)
-    if labelled and var.measure != "scale" and not only_missing_labelled:
-        return None
-    values = pd.to_numeric(series, errors="coerce").dropna()
-    values = values[~values.isin(list(missing)) & ~var.is_user_missing(values)]
-    if values.empty:
-        return None
-    return [_yaml_code(float(np.floor(values.min()))), _yaml_code(float(np.ceil(values.max())))]
-
-
-def _yaml_code(code: Any) -> Any:
-    if isinstance(code, float) and math.isfinite(code) and code.is_integer():
-        return int(code)
-    return code

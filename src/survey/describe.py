@@ -1,0 +1,172 @@
+"""Describe any SPSS file, and write a codebook skeleton from it.
+
+``survey codebook FILE`` prints, for every variable, its type, format, measure, labels, value
+labels and declared missing codes, with the number of cases per code. With ``--format yaml`` it
+writes a codebook skeleton (the schema of ``codebook.py``) that validates its own file and that a
+user edits into a real codebook. Nothing here checks a file against a codebook.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from survey.codebook import Variable, format_code, is_blank
+from survey.ingest import FileMeta, VariableMeta
+
+__all__ = ["describe_file", "skeleton"]
+
+
+def describe_file(frame: pd.DataFrame, meta: FileMeta) -> pd.DataFrame:
+    """Describe every variable of a file: type, labels, missing codes, counts per code.
+
+    Parameters
+    ----------
+    frame
+        Raw data.
+    meta
+        Its metadata.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (variable, code) for labelled variables and one row per variable otherwise,
+        with columns ``variable, label, type, format, measure, missing, code, value_label,
+        is_missing, count``; for unlabelled numeric variables ``code`` is empty and ``count`` the
+        number of non-empty values.
+    """
+    rows = []
+    for name, var in meta.variables.items():
+        series = frame[name]
+        missing = ", ".join(
+            [format_code(c) for c in var.missing_values]
+            + [f"{format_code(a)}-{format_code(b)}" for a, b in var.missing_ranges]
+        )
+        base = {"variable": name, "label": var.label or "", "type": var.type, "format": var.format or "",
+                "measure": var.measure, "missing": missing}  # fmt: skip
+        if var.value_labels or (var.type == "string" and series.nunique() <= 30):
+            # empty text is counted once, on the "(empty)" row, not also as a code ''
+            blank = is_blank(series, Variable(name, name, type=var.type))
+            counts = series[~blank].value_counts(dropna=True)
+            codes = list(dict.fromkeys([*var.value_labels, *counts.index]))
+            flags = var.is_user_missing(
+                pd.Series(codes, dtype=object if var.type == "string" else float)
+            )
+            for code, is_missing in zip(codes, flags, strict=True):
+                rows.append({**base, "code": format_code(code), "value_label": var.value_labels.get(code, ""),
+                             "is_missing": bool(is_missing), "count": int(counts.get(code, 0))})  # fmt: skip
+            empty = int(blank.sum())
+            if empty:
+                rows.append(
+                    {
+                        **base,
+                        "code": "(empty)",
+                        "value_label": "",
+                        "is_missing": True,
+                        "count": empty,
+                    }
+                )
+        else:
+            rows.append({**base, "code": "", "value_label": "", "is_missing": False,
+                         "count": int(series.notna().sum())})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def skeleton(meta: FileMeta, wave: str | None = None, frame: pd.DataFrame | None = None) -> str:
+    """Write a codebook skeleton for a file, to be edited into a real codebook.
+
+    Canonical names start out equal to the raw names; missing codes are copied from the file's
+    declared missing values (check them); labelled variables list their codes. When the data are
+    given, numeric scale variables (measure ``scale`` in the file, or labels only for missing
+    codes) get a ``range`` spanning their observed valid values, so that labelled missing codes
+    such as 99999 "Weet niet" do not turn the variable into a closed code list.
+
+    Parameters
+    ----------
+    meta
+        Metadata of the file.
+    wave
+        Wave name to put in the skeleton; defaults to the file's stem.
+    frame
+        The file's data, to suggest ranges from; without it no ranges are written.
+
+    Returns
+    -------
+    str
+        YAML text that :func:`load_codebook` accepts.
+    """
+    stem = Path(meta.source).stem if meta.source else "wave"
+    name = wave or stem
+    variables: dict[str, Any] = {}
+    id_name = None
+    for raw, var in meta.variables.items():
+        entry: dict[str, Any] = {"raw": raw, "type": var.type, "label": var.label or ""}
+        if var.value_labels:
+            entry["values"] = {_yaml_code(k): v for k, v in var.value_labels.items()}
+        missing = [_yaml_code(c) for c in var.missing_values]
+        for low, high in var.missing_ranges:
+            missing += [
+                _yaml_code(c) for c in var.value_labels if isinstance(c, float) and low <= c <= high
+            ]
+        if missing:
+            entry["missing"] = missing
+            for code in missing:
+                entry.setdefault("values", {}).setdefault(code, f"(missing code {code})")
+        if var.type == "numeric" and not var.value_labels:
+            entry["measure"] = "scale"
+        elif var.measure in ("nominal", "ordinal", "scale"):
+            entry["measure"] = var.measure
+        if frame is not None and raw in frame.columns and var.type == "numeric":
+            suggested = _suggest_range(frame[raw], var, set(missing))
+            if suggested is not None:
+                entry["range"] = suggested
+        if var.format:
+            entry["format"] = var.format
+        if id_name is None and var.type == "numeric" and not var.value_labels:
+            id_name = raw
+        variables[raw] = entry
+    if id_name is not None:
+        variables[id_name]["role"] = "id"
+    document = {
+        "wave": name,
+        "survey": name.rstrip("0123456789") or name,
+        "title": meta.file_label or name,
+        "id": id_name or "",
+        "weighted": False,
+        "variables": variables,
+    }
+    header = (
+        f"# Codebook skeleton for {meta.source or name}, written by `survey codebook --format yaml`.\n"
+        "# Edit it into a real codebook: give canonical names (the keys), check the missing codes,\n"
+        "# add routing (asked_if), recodes, mr_sets and derived variables. Schema: see\n"
+        "# config/codebooks/wea2010.yaml.\n"
+    )
+    return header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _suggest_range(series: pd.Series, var: VariableMeta, missing: set[Any]) -> list[Any] | None:
+    """Observed ``[low, high]`` of a numeric scale variable's valid values, else None.
+
+    Labelled variables get one only when they are scale variables (or label missing codes only),
+    since otherwise their labels are the codes the codebook allows.
+    """
+    labelled = bool(var.value_labels)
+    only_missing_labelled = labelled and all(code in missing for code in var.value_labels)
+    if labelled and var.measure != "scale" and not only_missing_labelled:
+        return None
+    values = pd.to_numeric(series, errors="coerce").dropna()
+    values = values[~values.isin(list(missing)) & ~var.is_user_missing(values)]
+    if values.empty:
+        return None
+    return [_yaml_code(float(np.floor(values.min()))), _yaml_code(float(np.ceil(values.max())))]
+
+
+def _yaml_code(code: Any) -> Any:
+    if isinstance(code, float) and math.isfinite(code) and code.is_integer():
+        return int(code)
+    return code
