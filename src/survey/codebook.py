@@ -855,15 +855,14 @@ def _check_routing(frame: pd.DataFrame, book: Codebook, var: Variable, file: str
 
 
 def _routing_text(var: Variable) -> str:
+    def condition(name: str, codes: tuple[Any, ...]) -> str:
+        return f"{name} in [{', '.join(format_code(c) for c in codes)}]"
+
     parts = []
     if var.asked_if:
-        parts.append(
-            " and ".join(f"{k} in {list(map(format_code, v))}" for k, v in var.asked_if.items())
-        )
+        parts.append(" and ".join(condition(k, v) for k, v in var.asked_if.items()))
     if var.asked_if_any:
-        parts.append(
-            " or ".join(f"{k} in {list(map(format_code, v))}" for k, v in var.asked_if_any.items())
-        )
+        parts.append(" or ".join(condition(k, v) for k, v in var.asked_if_any.items()))
     return "asked if " + " and ".join(f"({p})" for p in parts)
 
 
