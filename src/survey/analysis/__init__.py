@@ -1,0 +1,1 @@
+"""Design-based analysis: the survey design, estimates, tests and models."""

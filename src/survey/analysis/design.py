@@ -1,0 +1,568 @@
+"""The survey design: weights, strata, clusters, finite population corrections, and variances.
+
+A :class:`SurveyDesign` is a frozen description of how a sample was drawn, made from column names
+of a data frame: weights; strata; one or two stages of clusters; a finite population correction
+per stage, given explicitly as population sizes or as sampling fractions; and a policy for
+strata with a single PSU. From it follow the design degrees of freedom and, through
+:meth:`SurveyDesign.vcov`, the Taylor-linearisation (co)variance of any estimator whose
+influence values (linearised scores) are given, computed as R's ``survey`` package does
+(``svyrecvar`` / ``multistage`` / ``onestrat``).
+
+It does not estimate anything by itself (``estimate.py`` does) and does not calibrate weights
+(``weighting.py``).
+
+References
+----------
+Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2 and appendix.
+Wolter, K. (2007). *Introduction to Variance Estimation*, 2nd ed. Springer, ch. 6.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from survey.errors import InputError, StatisticalError
+from survey.ingest import FileMeta, frame_meta, read_data
+
+__all__ = ["FpcKind", "LonelyPSU", "SurveyDesign", "user_missing_as_nan"]
+
+
+class LonelyPSU(enum.Enum):
+    """What to do with a stratum that has a single PSU (R: ``options(survey.lonely.psu)``).
+
+    ``FAIL`` stops with an error; ``REMOVE`` and ``CERTAINTY`` let the stratum contribute nothing
+    to the variance; ``ADJUST`` centres its PSU at the grand mean instead of the stratum mean;
+    ``AVERAGE`` gives it the average variance of the other strata.
+    """
+
+    FAIL = "fail"
+    REMOVE = "remove"
+    ADJUST = "adjust"
+    AVERAGE = "average"
+    CERTAINTY = "certainty"
+
+
+class FpcKind(enum.Enum):
+    """How finite population corrections are given: population sizes or sampling fractions.
+
+    Mistaking one for the other silently gives absurd standard errors, so it is always said.
+    """
+
+    POPULATION = "population"
+    FRACTION = "fraction"
+
+
+def user_missing_as_nan(frame: pd.DataFrame, meta: FileMeta | None) -> pd.DataFrame:
+    """Replace user-missing codes declared in the file by NaN (estimates treat them as missing).
+
+    Parameters
+    ----------
+    frame
+        Raw codes as read from an SPSS file.
+    meta
+        Its metadata; None leaves the frame as it is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with declared missing values and ranges set to NaN.
+    """
+    if meta is None:
+        return frame
+    out = frame.copy()
+    for name, var in meta.variables.items():
+        if name in out.columns and (var.missing_values or var.missing_ranges):
+            if var.type == "string":
+                out[name] = out[name].where(~out[name].isin(list(var.missing_values)), None)
+            else:
+                out[name] = out[name].where(~var.is_user_missing(out[name]))
+    return out
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    return pd.factorize(values, sort=True)[0]
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """Index arrays of one sampling stage."""
+
+    cluster: np.ndarray  # row -> cluster number (unique within the whole sample)
+    stratum: np.ndarray  # cluster number -> stratum number
+    n_clusters: np.ndarray  # stratum number -> clusters sampled in it
+    popsize: np.ndarray  # stratum number -> clusters in the population (inf: with replacement)
+
+
+@dataclass(frozen=True)
+class SurveyDesign:
+    """A complex survey design over a data frame.
+
+    Parameters
+    ----------
+    data
+        One row per respondent.
+    weight
+        Column of sampling weights; None gives every row weight 1.
+    strata
+        Column of first-stage strata; None for an unstratified design.
+    cluster
+        First-stage cluster (PSU) column, or two columns (PSU, SSU) for a two-stage design;
+        empty for an element sample.
+    fpc
+        One column per stage with the finite population correction, as population sizes
+        (number of PSUs in the stratum, number of SSUs in the PSU) or sampling fractions,
+        according to ``fpc_kind``; empty for sampling with replacement.
+    fpc_kind
+        :class:`FpcKind`: how ``fpc`` is given. Required whenever ``fpc`` is.
+    lonely_psu
+        :class:`LonelyPSU` policy for strata with one PSU.
+    source
+        Where the data came from, for messages.
+
+    Notes
+    -----
+    Cluster identifiers are nested in strata (and SSUs in PSUs): the same id in two strata
+    names two clusters, as R's ``svydesign(nest = TRUE)``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"w": [2.0, 2, 4, 4], "s": [1, 1, 2, 2], "y": [1.0, 0, 1, 1]})
+    >>> design = SurveyDesign(frame, weight="w", strata="s")
+    >>> design.df
+    2
+    """
+
+    data: pd.DataFrame
+    weight: str | None = None
+    strata: str | None = None
+    cluster: tuple[str, ...] = ()
+    fpc: tuple[str, ...] = ()
+    fpc_kind: FpcKind | None = None
+    lonely_psu: LonelyPSU = LonelyPSU.FAIL
+    source: str | None = None
+    meta: FileMeta | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cluster", _as_tuple(self.cluster))
+        object.__setattr__(self, "fpc", _as_tuple(self.fpc))
+        if isinstance(self.lonely_psu, str):
+            object.__setattr__(self, "lonely_psu", _enum(LonelyPSU, self.lonely_psu, "lonely_psu"))
+        if isinstance(self.fpc_kind, str):
+            object.__setattr__(self, "fpc_kind", _enum(FpcKind, self.fpc_kind, "fpc_kind"))
+        self._check()
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_file(
+        cls, path: str | Path, encoding: str | None = None, **design: Any
+    ) -> SurveyDesign:
+        """Build a design straight from a ``.sav``, ``.zsav`` or ``.parquet`` file.
+
+        User-missing codes declared in an SPSS file become missing values.
+
+        Parameters
+        ----------
+        path
+            The data file.
+        encoding
+            Code page override for SPSS files.
+        **design
+            Column names and options, as for :class:`SurveyDesign`.
+
+        Returns
+        -------
+        SurveyDesign
+            The design.
+        """
+        frame, meta = read_data(path, encoding=encoding)
+        return cls(user_missing_as_nan(frame, meta), source=str(path), meta=meta, **design)
+
+    def update(self, **changes: Any) -> SurveyDesign:
+        """Return a copy with some settings changed; this design is left as it is.
+
+        Parameters
+        ----------
+        **changes
+            Attributes to change, e.g. ``lonely_psu=LonelyPSU.ADJUST``.
+
+        Returns
+        -------
+        SurveyDesign
+            The new design.
+        """
+        return dataclasses.replace(self, **changes)
+
+    def _where(self) -> str:
+        return f"{self.source}: " if self.source else ""
+
+    def column(self, name: str) -> pd.Series:
+        """Return a column of the data, or say which names come close.
+
+        Parameters
+        ----------
+        name
+            Column name.
+
+        Returns
+        -------
+        pandas.Series
+            The column.
+
+        Raises
+        ------
+        InputError
+            No such column.
+        """
+        if name in self.data.columns:
+            return self.data[name]
+        close = difflib.get_close_matches(name, [str(c) for c in self.data.columns], n=3)
+        hint = (
+            f"did you mean {', '.join(close)}?"
+            if close
+            else "list the variables with `survey codebook`"
+        )
+        raise InputError(f"{self._where()}no variable '{name}' in the data", hint)
+
+    def _check(self) -> None:
+        for name in [self.weight, self.strata, *self.cluster, *self.fpc]:
+            if name is not None:
+                self.column(name)
+        if len(self.cluster) > 2:
+            raise InputError(
+                f"{self._where()}at most two stages of clusters are supported",
+                "give one or two cluster columns",
+            )
+        if self.fpc and self.fpc_kind is None:
+            raise InputError(
+                f"{self._where()}fpc columns {', '.join(self.fpc)} are given without saying whether they are "
+                "population sizes or sampling fractions",
+                "set fpc_kind to 'population' or 'fraction'",
+            )
+        if len(self.fpc) > max(1, len(self.cluster)):
+            raise InputError(
+                f"{self._where()}{len(self.fpc)} fpc columns for {max(1, len(self.cluster))} stage(s)",
+                "give one fpc column per stage",
+            )
+        if len(self.data) == 0:
+            raise StatisticalError(
+                f"{self._where()}the data has no rows", "check the file and any filters"
+            )
+        weights = self.weights
+        bad = ~np.isfinite(weights) | (weights <= 0)
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            value = weights[first]
+            kind = "missing" if np.isnan(value) else ("zero" if value == 0 else "negative")
+            raise InputError(
+                f"{self._where()}weight '{self.weight}' is {kind} ({value:g}) in {int(bad.sum())} row(s), "
+                f"first in row {first + 1}",
+                "weights must be positive; drop those rows or fix the weights",
+            )
+        for name in [self.strata, *self.cluster]:
+            if name is not None and self.data[name].isna().any():
+                raise InputError(
+                    f"{self._where()}design variable '{name}' is missing in {int(self.data[name].isna().sum())} row(s)",
+                    "every respondent needs a stratum and cluster",
+                )
+        if self.lonely_psu is LonelyPSU.FAIL:
+            for depth, stage in enumerate(self._stages):
+                lonely = np.flatnonzero((stage.n_clusters == 1) & ~self._fpc_is_zero(stage))
+                if lonely.size:
+                    raise StatisticalError(
+                        f"{self._where()}{lonely.size} stratum/strata have only one PSU at stage {depth + 1} "
+                        f"(first: {self._stratum_label(depth, int(lonely[0]))})",
+                        "choose a lonely-PSU policy (remove, adjust, average, certainty) or collapse strata",
+                    )
+
+    @staticmethod
+    def _fpc_is_zero(stage: _Stage) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.isfinite(stage.popsize) & (
+                (stage.popsize - stage.n_clusters) / stage.popsize < 1e-7
+            )
+
+    def _stratum_label(self, depth: int, number: int) -> str:
+        if depth == 0 and self.strata is not None:
+            values = np.sort(self.data[self.strata].unique())
+            return f"{self.strata} = {values[number]}"
+        return f"number {number + 1}"
+
+    # ------------------------------------------------------------------ derived quantities
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """The sampling weights as floats (1 without a weight column)."""
+        if self.weight is None:
+            return np.ones(len(self.data))
+        return pd.to_numeric(self.data[self.weight], errors="coerce").to_numpy(dtype=float)
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return len(self.data)
+
+    @cached_property
+    def _stages(self) -> tuple[_Stage, ...]:
+        n = len(self.data)
+        strata = _codes(self.data[self.strata]) if self.strata else np.zeros(n, dtype=np.int64)
+        ids = [self.data[c] for c in self.cluster]
+        if not ids:
+            psu_keys = pd.Series(np.arange(n))
+        else:
+            psu_keys = ids[0]
+        psu = pd.factorize(pd.MultiIndex.from_arrays([strata, psu_keys.to_numpy()]), sort=True)[0]
+        stages = [self._stage(psu, strata, 0)]
+        if len(ids) == 2:
+            ssu = pd.factorize(pd.MultiIndex.from_arrays([psu, ids[1].to_numpy()]), sort=True)[0]
+            # at stage 2 the PSUs play the part of strata
+            stages.append(self._stage(ssu, psu, 1))
+        return tuple(stages)
+
+    def _stage(self, cluster: np.ndarray, stratum_of_row: np.ndarray, depth: int) -> _Stage:
+        n_cl = int(cluster.max()) + 1
+        stratum = np.zeros(n_cl, dtype=np.int64)
+        stratum[cluster] = stratum_of_row
+        n_strata = int(stratum.max()) + 1
+        n_clusters = np.bincount(stratum, minlength=n_strata).astype(float)
+        popsize = np.full(n_strata, np.inf)
+        if depth < len(self.fpc):
+            raw = pd.to_numeric(self.data[self.fpc[depth]], errors="coerce").to_numpy(dtype=float)
+            per_stratum = np.full(n_strata, np.nan)
+            per_stratum[stratum_of_row] = raw
+            check = pd.Series(raw).groupby(stratum_of_row).nunique()
+            if (check > 1).any() or np.isnan(per_stratum).any():
+                raise InputError(
+                    f"{self._where()}fpc '{self.fpc[depth]}' is missing or varies within a stratum at stage {depth + 1}",
+                    "the fpc must be constant within each stratum",
+                )
+            if self.fpc_kind is FpcKind.FRACTION:
+                if ((per_stratum <= 0) | (per_stratum > 1)).any():
+                    raise InputError(
+                        f"{self._where()}fpc '{self.fpc[depth]}' is given as sampling fractions but has values "
+                        "outside (0, 1]",
+                        "use fpc_kind='population' if these are population sizes",
+                    )
+                popsize = n_clusters / per_stratum
+            else:
+                if (per_stratum < n_clusters - 1e-9).any():
+                    worst = int(np.argmax(n_clusters - per_stratum))
+                    raise InputError(
+                        f"{self._where()}fpc '{self.fpc[depth]}' says {per_stratum[worst]:g} units in the population "
+                        f"but {int(n_clusters[worst])} were sampled (stage {depth + 1})",
+                        "use fpc_kind='fraction' if these are sampling fractions, or correct the population sizes",
+                    )
+                popsize = per_stratum
+        return _Stage(cluster=cluster, stratum=stratum, n_clusters=n_clusters, popsize=popsize)
+
+    @cached_property
+    def n_psu(self) -> int:
+        """Number of first-stage clusters."""
+        return int(self._stages[0].cluster.max()) + 1
+
+    @cached_property
+    def n_strata(self) -> int:
+        """Number of first-stage strata."""
+        return int(self._stages[0].stratum.max()) + 1
+
+    @property
+    def df(self) -> int:
+        """Design degrees of freedom: PSUs minus strata (Lumley 2010, sec. 2.3)."""
+        return self.n_psu - self.n_strata
+
+    def df_for(self, rows: np.ndarray) -> np.ndarray:
+        """Degrees of freedom of estimates that use only some rows, one per column of ``rows``.
+
+        As R's ``degf`` on a subset: PSUs with at least one used row minus strata with at least
+        one used row.
+
+        Parameters
+        ----------
+        rows
+            Boolean array (n,) or (n, k): which rows each estimate uses.
+
+        Returns
+        -------
+        numpy.ndarray
+            Integer degrees of freedom, shape (k,) (or a 0-d array for one column).
+        """
+        used = np.asarray(rows, dtype=bool)
+        single = used.ndim == 1
+        used = used.reshape(len(self.data), -1)
+        stage = self._stages[0]
+        psu_used = sp.csr_matrix(
+            (np.ones(len(stage.cluster)), (stage.cluster, np.arange(len(stage.cluster)))),
+            shape=(self.n_psu, len(stage.cluster)),
+        ) @ used.astype(float)
+        psu_used = np.asarray(psu_used) > 0
+        strata_used = (
+            sp.csr_matrix(
+                (np.ones(self.n_psu), (stage.stratum, np.arange(self.n_psu))),
+                shape=(self.n_strata, self.n_psu),
+            )
+            @ psu_used.astype(float)
+        ) > 0
+        df = psu_used.sum(axis=0) - np.asarray(strata_used).sum(axis=0)
+        return df[0] if single else df
+
+    def summary(self) -> dict[str, Any]:
+        """Describe the design in a few numbers.
+
+        Returns
+        -------
+        dict
+            Weight, strata, cluster and fpc columns, rows, PSUs, strata, degrees of freedom.
+        """
+        return {
+            "weight": self.weight,
+            "strata": self.strata,
+            "cluster": ",".join(self.cluster) if self.cluster else None,
+            "fpc": ",".join(self.fpc) if self.fpc else None,
+            "fpc_kind": self.fpc_kind.value if self.fpc_kind else None,
+            "lonely_psu": self.lonely_psu.value,
+            "n": self.n,
+            "psu": self.n_psu,
+            "strata_count": self.n_strata,
+            "df": self.df,
+        }
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
+            for k, v in self.summary().items()
+        )
+        return f"<table><caption>SurveyDesign</caption>{rows}</table>"
+
+    # ------------------------------------------------------------------ variance
+
+    def vcov(self, scores: np.ndarray | sp.spmatrix, diagonal: bool = False) -> np.ndarray:
+        """Taylor-linearisation (co)variance of estimators with the given influence values.
+
+        ``scores`` holds, for each estimator (column), the weighted influence value of each row
+        (R: ``x * pweights`` passed to ``svyrecvar``). The variance is that of R's ``multistage``:
+        per first-stage stratum, ``(1 - f_h) n_h / (n_h - 1)`` times the sum of squared
+        deviations of the PSU totals from their stratum mean, plus, for two-stage designs with a
+        first-stage fpc, the second-stage term within each PSU weighted by the first-stage
+        sampling fraction.
+
+        Parameters
+        ----------
+        scores
+            Array or sparse matrix of shape (n, k).
+        diagonal
+            Return only the variances (k,) instead of the (k, k) covariance matrix.
+
+        Returns
+        -------
+        numpy.ndarray
+            The covariance matrix, or its diagonal.
+
+        References
+        ----------
+        Lumley (2010), appendix C; R survey's ``svyrecvar``.
+        """
+        matrix = sp.csr_matrix(scores) if sp.issparse(scores) else np.asarray(scores, dtype=float)
+        if matrix.ndim == 1:
+            matrix = matrix.reshape(-1, 1)
+        stages = self._stages
+        result = _stage_variance(matrix, stages[0], self.lonely_psu, diagonal)
+        if len(stages) == 2 and np.isfinite(stages[0].popsize).any():
+            fraction_1 = stages[0].n_clusters / stages[0].popsize  # 0 where with replacement
+            weight_psu = fraction_1[stages[0].stratum]  # per PSU
+            # the second stage: SSU totals centred within each PSU, weighted by n1/N1
+            second = _stage_variance(
+                matrix, stages[1], self.lonely_psu, diagonal, stratum_weight=weight_psu
+            )
+            result = result + second
+        return result
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return tuple(value)
+
+
+def _enum(kind: type[enum.Enum], value: str, name: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(m.value for m in kind)  # type: ignore[attr-defined]
+        raise InputError(
+            f"{name} must be one of {choices}, not {value!r}", f"choose one of {choices}"
+        ) from None
+
+
+def _aggregate(
+    matrix: np.ndarray | sp.csr_matrix, groups: np.ndarray, n_groups: int
+) -> np.ndarray | sp.csr_matrix:
+    """Sum rows by group (a sparse indicator product: one pass, no Python loop)."""
+    indicator = sp.csr_matrix(
+        (np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(n_groups, len(groups))
+    )
+    result = indicator @ matrix
+    return result
+
+
+def _stage_variance(
+    matrix: np.ndarray | sp.csr_matrix,
+    stage: _Stage,
+    policy: LonelyPSU,
+    diagonal: bool,
+    stratum_weight: np.ndarray | None = None,
+) -> np.ndarray:
+    n_cl = len(stage.stratum)
+    n_strata = len(stage.n_clusters)
+    totals = _aggregate(matrix, stage.cluster, n_cl)  # cluster totals (n_cl, k)
+    sums = _aggregate(totals, stage.stratum, n_strata)  # stratum sums of cluster totals
+    sums = sums.toarray() if sp.issparse(sums) else np.asarray(sums)
+    n_h = stage.n_clusters
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(np.isfinite(stage.popsize), (stage.popsize - n_h) / stage.popsize, 1.0)
+    f = np.where(f < 1e-7, 0.0, f)
+    lonely = n_h == 1
+    scale = np.where(lonely, f, f * n_h / np.maximum(n_h - 1, 1))
+    centre = np.where(lonely, 0.0, 1.0)
+    if policy in (LonelyPSU.REMOVE, LonelyPSU.CERTAINTY, LonelyPSU.AVERAGE, LonelyPSU.FAIL):
+        # a single PSU centred at its own mean contributes nothing (average: left out, see below)
+        scale = np.where(lonely, 0.0, scale)
+    if stratum_weight is not None:
+        scale = scale * stratum_weight
+    mean = sums * (centre / n_h)[:, None]
+    if diagonal:
+        sq = totals.multiply(totals) if sp.issparse(totals) else totals**2
+        sum_sq = _aggregate(sq, stage.stratum, n_strata)
+        sum_sq = sum_sq.toarray() if sp.issparse(sum_sq) else np.asarray(sum_sq)
+        # sum over clusters of (t - mean)^2 = sum t^2 - 2 mean sum t + n mean^2
+        per_stratum = sum_sq - 2 * mean * sums + n_h[:, None] * mean**2
+        result = (scale[:, None] * per_stratum).sum(axis=0)
+    else:
+        scaled = (
+            totals.multiply(scale[stage.stratum][:, None])
+            if sp.issparse(totals)
+            else totals * scale[stage.stratum][:, None]
+        )
+        cross = totals.T @ scaled
+        cross = cross.toarray() if sp.issparse(cross) else np.asarray(cross)
+        # sum (t - m)(t - m)' = sum t t' - m s' - s m' + n m m'
+        ws = scale[:, None] * sums
+        cross -= (mean.T @ ws) + (ws.T @ mean) - ((scale * n_h)[:, None] * mean).T @ mean
+        result = cross
+    if policy is LonelyPSU.AVERAGE and lonely.any() and (~lonely).any():
+        result = result * n_strata / (n_strata - int(lonely.sum()))
+    return np.asarray(result)
