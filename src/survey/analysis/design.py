@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,7 +32,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from survey.errors import InputError, StatisticalError
-from survey.ingest import FileMeta, frame_meta, read_data
+from survey.ingest import FileMeta, read_data
 
 __all__ = ["FpcKind", "LonelyPSU", "SurveyDesign", "user_missing_as_nan"]
 
@@ -344,7 +343,8 @@ class SurveyDesign:
             check = pd.Series(raw).groupby(stratum_of_row).nunique()
             if (check > 1).any() or np.isnan(per_stratum).any():
                 raise InputError(
-                    f"{self._where()}fpc '{self.fpc[depth]}' is missing or varies within a stratum at stage {depth + 1}",
+                    f"{self._where()}fpc '{self.fpc[depth]}' is missing or varies within a stratum "
+                    f"at stage {depth + 1}",
                     "the fpc must be constant within each stratum",
                 )
             if self.fpc_kind is FpcKind.FRACTION:
