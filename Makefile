@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SURVEY := $(BIN)/survey
 
-.PHONY: help setup data ingest report test lint format clean clean-all check-raw
+.PHONY: help setup data ingest report test lint format clean clean-all check-raw golden bench
 
 help: ## list the tasks
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,6 +37,15 @@ report: $(STAMP) check-raw ## run the whole pipeline (the stages that exist) and
 
 test: $(STAMP) lint ## lint, then run the whole test suite (PSPP must be installed)
 	$(BIN)/python -m pytest -n 2 -q
+
+golden: $(STAMP) ## regenerate tests/golden/ with R (needs r-base-core r-cran-survey r-cran-jsonlite)
+	@command -v Rscript >/dev/null || { echo "error: R is not installed; apt-get install r-base-core r-cran-survey r-cran-jsonlite" >&2; exit 3; }
+	$(BIN)/python tests/golden/make_golden_inputs.py
+	Rscript tests/golden/make_golden_estimate.R
+	Rscript tests/golden/make_golden_inference.R
+
+bench: $(STAMP) ## benchmark estimates (1,000,000 rows) against R survey where R is installed
+	$(BIN)/python benchmarks/run.py
 
 lint: $(STAMP) ## ruff lint and format check, mypy on src/
 	$(BIN)/ruff check src tests

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -139,6 +140,49 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.ok else InputError.exit_code
 
 
+def _cmd_estimate(args: argparse.Namespace) -> int:
+    from survey.analysis.design import SurveyDesign
+    from survey.analysis.estimate import estimate
+    from survey.analysis.output import estimate_payload, estimate_table
+
+    if args.fpc and not args.fpc_kind:
+        raise UsageError(
+            "--fpc needs --fpc-kind population (population sizes) or fraction (sampling fractions)"
+        )
+    design = SurveyDesign.from_file(
+        args.data,
+        encoding=args.encoding,
+        weight=args.weight,
+        strata=args.strata,
+        cluster=args.cluster or (),
+        fpc=args.fpc or (),
+        fpc_kind=args.fpc_kind,
+        lonely_psu=args.lonely_psu,
+    )
+    if args.test and not args.by:
+        raise UsageError("--test needs --by: it tests independence between --var and --by")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = estimate(design, args.var, stat=args.stat, by=args.by, ci=args.ci, level=args.level)
+        tests = _tests(design, args) if args.test else []
+    for warning in caught:
+        _say(f"warning: {warning.message}")
+    if args.format == "json":
+        payload = estimate_payload(str(args.data), design, table, tests)
+        _write_text(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False), None)
+    elif args.format == "csv":
+        _write_text(table.to_csv(index=False, lineterminator="\n"), None)
+    else:
+        _write_text(estimate_table(table, design, tests), None)
+    return 0
+
+
+def _tests(design: object, args: argparse.Namespace) -> list[dict[str, object]]:
+    from survey.analysis.inference import rao_scott_tests
+
+    return [rao_scott_tests(design, variable, args.by) for variable in args.var]
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     study = load_study(args.config)
     stages: list[tuple[str, Callable[[], object]]] = [
@@ -157,6 +201,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         _say(f"  - {stage_name}")
     _say(f"processed data: {study.relative(study.processed_dir)}/")
     return 0
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -217,6 +265,33 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--encoding", help="code page override (e.g. cp1252)")
     check.add_argument("--format", choices=["text", "csv"], default="text")
     check.set_defaults(func=_cmd_validate)
+
+    est = sub.add_parser(
+        "estimate", help="design-based estimates (proportions, means, totals) of any data file"
+    )
+    est.add_argument("data", help=".sav, .zsav or .parquet file")
+    est.add_argument("--var", action="append", required=True, help="variable (repeatable)")
+    est.add_argument("--stat", choices=["proportion", "mean", "total"], help="default: by type")
+    est.add_argument("--by", help="domain variable")
+    est.add_argument("--weight", help="weight variable (default: every row weight 1)")
+    est.add_argument("--strata", help="stratum variable")
+    est.add_argument("--cluster", type=_names, help="PSU[,SSU] variables")
+    est.add_argument("--fpc", type=_names, help="finite population correction per stage")
+    est.add_argument(
+        "--fpc-kind", choices=["population", "fraction"], help="what --fpc holds (required with it)"
+    )
+    est.add_argument(
+        "--lonely-psu",
+        choices=["fail", "remove", "adjust", "average", "certainty"],
+        default="fail",
+        help="strata with a single PSU (default: fail)",
+    )
+    est.add_argument("--ci", choices=["logit", "wilson", "beta", "wald"], default="logit")
+    est.add_argument("--level", type=float, default=0.95)
+    est.add_argument("--test", action="store_true", help="Rao-Scott test of --var by --by")
+    est.add_argument("--format", choices=["json", "csv", "table"], default="table")
+    est.add_argument("--encoding", help="code page override (e.g. cp1252)")
+    est.set_defaults(func=_cmd_estimate)
 
     report = sub.add_parser("report", help="run the whole pipeline for the configured study")
     report.set_defaults(func=_cmd_report)

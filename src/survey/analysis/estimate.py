@@ -87,9 +87,20 @@ class _Variable:
 
 
 def _labels_from_meta(design: SurveyDesign, name: str) -> dict[Any, str]:
+    """Value labels of the valid codes (labels of user-missing codes are no level)."""
     if design.meta is None or name not in design.meta.variables:
         return {}
-    return dict(design.meta.variables[name].value_labels)
+    var = design.meta.variables[name]
+    labels = dict(var.value_labels)
+    if not labels or not (var.missing_values or var.missing_ranges):
+        return labels
+    codes = pd.Series(list(labels), dtype=object if var.type == "string" else float)
+    missing = var.is_user_missing(codes).to_numpy()
+    return {
+        code: label
+        for code, label, gone in zip(labels, labels.values(), missing, strict=True)
+        if not gone
+    }
 
 
 def _variable(design: SurveyDesign, name: str, categorical: bool) -> _Variable:
@@ -780,7 +791,9 @@ def estimate(
             frames.append(totals(design, name, by=by, level=level))
         else:
             raise InputError(f"unknown statistic '{chosen}'", "use proportion, mean or total")
-    return pd.concat(frames, ignore_index=True)[COLUMNS]
+    table = pd.concat(frames, ignore_index=True)[COLUMNS]
+    table.attrs["level"] = level
+    return table
 
 
 def _default_stat(design: SurveyDesign, name: str) -> str:

@@ -1,0 +1,146 @@
+"""Estimate tables for programs and people: the JSON of ``survey estimate`` and a terminal table.
+
+The JSON follows the contract in DESIGN.md ("Interface contracts"): one object with ``data``,
+``design``, ``estimates`` and ``tests``; proportions as 0-1, missing values as ``null``. The
+terminal table shows the same numbers rounded for reading. Nothing here computes estimates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from survey.analysis.design import SurveyDesign
+
+__all__ = ["estimate_payload", "estimate_table"]
+
+
+def _clean(value: Any) -> Any:
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def estimate_payload(
+    data: str, design: SurveyDesign, table: pd.DataFrame, tests: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """Build the JSON object of ``survey estimate --format json``.
+
+    Parameters
+    ----------
+    data
+        The data file as the user named it.
+    design
+        The design the estimates were made with.
+    table
+        Output of :func:`survey.analysis.estimate.estimate`.
+    tests
+        Rao-Scott test results, one dict each.
+
+    Returns
+    -------
+    dict
+        ``{"data", "design", "estimates", "tests"}``, JSON-serialisable without NaN.
+    """
+    summary = design.summary()
+    design_part = {
+        "weight": summary["weight"],
+        "strata": summary["strata"],
+        "cluster": summary["cluster"],
+        "fpc": summary["fpc"],
+        "fpc_kind": summary["fpc_kind"],
+        "lonely_psu": summary["lonely_psu"],
+        "n": summary["n"],
+        "psu": summary["psu"],
+        "df": summary["df"],
+        "calibration": None,
+    }
+    estimates = [{k: _clean(v) for k, v in row.items()} for row in table.to_dict("records")]
+    cleaned_tests = [{k: _clean(v) for k, v in test.items()} for test in tests]
+    return {"data": data, "design": design_part, "estimates": estimates, "tests": cleaned_tests}
+
+
+def _number(value: Any, digits: int) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def estimate_table(
+    table: pd.DataFrame, design: SurveyDesign, tests: Sequence[dict[str, Any]] = ()
+) -> str:
+    """Format estimates as a plain-text table readable in a terminal.
+
+    Parameters
+    ----------
+    table
+        Output of :func:`survey.analysis.estimate.estimate`.
+    design
+        The design, summarised in the heading.
+    tests
+        Rao-Scott test results.
+
+    Returns
+    -------
+    str
+        A heading, one line per estimate and one per test. Proportions are shown as percentages.
+    """
+    summary = design.summary()
+    head = (
+        f"{design.source or 'data'}: n = {summary['n']}, PSUs = {summary['psu']}, "
+        f"strata = {summary['strata_count']}, df = {summary['df']}"
+        f"{', weight = ' + summary['weight'] if summary['weight'] else ', unweighted'}"
+    )
+    ci_header = f"{round(float(table.attrs.get('level', 0.95)) * 100):g}% CI"
+    rows = []
+    for record in table.to_dict("records"):
+        scale, digits = (
+            (100.0, 1) if record["stat"] in ("proportion", "multiple response") else (1.0, 3)
+        )
+        suffix = "%" if scale == 100.0 else ""
+
+        def show(
+            value: Any, scale: float = scale, digits: int = digits, suffix: str = suffix
+        ) -> str:
+            if value is None or (isinstance(value, float) and not math.isfinite(value)):
+                return "-"
+            return f"{value * scale:,.{digits}f}{suffix}"
+
+        rows.append({
+            "variable": record["variable"],
+            "group": "" if record["group"] is None else str(record["group"]),
+            "level": "" if record["level"] is None else str(record["level"]),
+            "estimate": show(record["estimate"]),
+            ci_header: f"{show(record['ci_low'])} - {show(record['ci_high'])}",
+            "se": show(record["se"]),
+            "deff": _number(record["deff"], 2),
+            "n": str(record["n"]),
+            "flag": record["flag"] or "",
+        })  # fmt: skip
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return head + "\n(no estimates)"
+    widths = {c: max(len(c), *(len(v) for v in frame[c])) for c in frame.columns}
+    numeric = {"estimate", "se", "deff", "n"}
+    lines = [head, ""]
+    lines.append("  ".join(c.ljust(widths[c]) for c in frame.columns).rstrip())
+    for _, row in frame.iterrows():
+        cells = [
+            (str(row[c]).rjust(widths[c]) if c in numeric else str(row[c]).ljust(widths[c]))
+            for c in frame.columns
+        ]
+        lines.append("  ".join(cells).rstrip())
+    for test in tests:
+        lines.append("")
+        lines.append(
+            f"Rao-Scott test {test['variable']} x {test['by']}: F = {_number(test['statistic'], 3)} "
+            f"on {_number(test['ndf'], 2)} and {_number(test['ddf'], 1)} df, p = {_number(test['p_value'], 4)}"
+        )
+    return "\n".join(lines)
