@@ -169,3 +169,18 @@ def test_errors_reach_the_terminal_without_a_traceback(design_file: Path) -> Non
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: ")
+
+
+def test_test_flag_adds_a_rao_scott_test_of_var_by_by(capsys, design_file: Path) -> None:
+    code, out, _ = run(capsys, str(design_file), "--var", "q1", "--by", "region", "--weight", "w",
+                       "--strata", "stratum", "--cluster", "psu", "--test", "--format", "json")  # fmt: skip
+    [test] = json.loads(out)["tests"]
+    assert code == 0
+    assert test["method"] == "rao-scott-f" and (test["variable"], test["by"]) == ("q1", "region")
+    assert 0 <= test["p_value"] <= 1 and test["ddf"] > 0
+
+
+def test_test_flag_without_by_is_a_usage_error(capsys, design_file: Path) -> None:
+    code, _, err = run(capsys, str(design_file), "--var", "q1", "--test")
+    assert code == 2
+    assert "--test needs --by" in err

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey import __version__
+from survey.analysis.design import SurveyDesign
 from survey.codebook import load_codebook, validate
 from survey.config import load_study
 from survey.describe import describe_file, skeleton
@@ -141,7 +142,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
-    from survey.analysis.design import SurveyDesign
     from survey.analysis.estimate import estimate
     from survey.analysis.output import estimate_payload, estimate_table
 
@@ -177,10 +177,10 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tests(design: object, args: argparse.Namespace) -> list[dict[str, object]]:
-    from survey.analysis.inference import rao_scott_tests
+def _tests(design: SurveyDesign, args: argparse.Namespace) -> list[dict[str, object]]:
+    from survey.analysis.inference import rao_scott
 
-    return [rao_scott_tests(design, variable, args.by) for variable in args.var]
+    return [rao_scott(design, variable, args.by).iloc[0].to_dict() for variable in args.var]
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

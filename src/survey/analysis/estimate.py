@@ -128,11 +128,11 @@ def _variable(design: SurveyDesign, name: str, categorical: bool) -> _Variable:
     )
     if not categorical:
         raise InputError(
-            f"{design._where()}variable '{name}' holds text; a mean or total needs numbers",
+            f"{design.where()}variable '{name}' holds text; a mean or total needs numbers",
             "ask for --stat proportion, or choose a numeric variable",
         )
-    observed = set(text.dropna().unique().tolist())
-    levels = sorted(observed | {k for k in labels if isinstance(k, str)})
+    seen = set(text.dropna().unique().tolist())
+    levels = sorted(seen | {k for k in labels if isinstance(k, str)})
     index = pd.Categorical(text, categories=levels).codes.astype(np.int64)
     return _Variable(name, text.to_numpy(), levels, labels, False, index)
 
@@ -372,7 +372,7 @@ def _srs_variance_of_mean(
 def _empty_warning(design: SurveyDesign, by: str | None, groups: list[str]) -> None:
     if groups:
         warnings.warn(
-            f"{design._where()}no respondents in {len(groups)} group(s) of '{by}': {', '.join(groups)}; "
+            f"{design.where()}no respondents in {len(groups)} group(s) of '{by}': {', '.join(groups)}; "
             "their rows have n = 0 and no estimate",
             EmptyDomainWarning,
             stacklevel=3,
@@ -382,7 +382,7 @@ def _empty_warning(design: SurveyDesign, by: str | None, groups: list[str]) -> N
 def _check_not_empty(design: SurveyDesign, name: str, valid: np.ndarray) -> None:
     if not valid.any():
         raise StatisticalError(
-            f"{design._where()}variable '{name}' has no valid value (all {design.n} rows are missing)",
+            f"{design.where()}variable '{name}' has no valid value (all {design.n} rows are missing)",
             "check the variable name and its missing codes",
         )
 
@@ -486,7 +486,7 @@ def _numeric(design: SurveyDesign, variable: str) -> np.ndarray:
     var = _variable(design, variable, categorical=False)
     if isinstance(design.column(variable).dtype, pd.CategoricalDtype):
         raise InputError(
-            f"{design._where()}variable '{variable}' is categorical; a mean or total needs numbers",
+            f"{design.where()}variable '{variable}' is categorical; a mean or total needs numbers",
             "ask for --stat proportion, or choose a numeric variable",
         )
     values = np.asarray(var.codes, dtype=float)
@@ -731,9 +731,7 @@ def multiple_response(
             named[item] = (pd.to_numeric(column, errors="coerce") == float(counted)).to_numpy()
     frames = []
     for item in items:
-        indicator = pd.Series(
-            np.where(answered, np.where(named[item], "yes", "no"), None), dtype=object
-        )
+        indicator = pd.Series(np.where(named[item], "yes", "no"), dtype=object).where(answered)
         data = design.data.assign(**{"__mr__": pd.Categorical(indicator, categories=["no", "yes"])})
         part = proportions(design.update(data=data, meta=None), "__mr__", by=by, ci=ci, level=level)
         part = part.loc[part["level"] == "yes"].assign(
@@ -880,7 +878,7 @@ def _find_group(
         if isinstance(code, float) and _as_float(wanted) == code:
             return i
     known = ", ".join(_label(by_var, c) if by_var else str(c) for c in groups)
-    raise InputError(f"{design._where()}'{by}' has no group {wanted!r}", f"groups are: {known}")
+    raise InputError(f"{design.where()}'{by}' has no group {wanted!r}", f"groups are: {known}")
 
 
 def _find_code(design: SurveyDesign, variable: str, var: _Variable, wanted: Any) -> Any:
@@ -893,7 +891,7 @@ def _find_code(design: SurveyDesign, variable: str, var: _Variable, wanted: Any)
             return code
     known = ", ".join(_label(var, c) for c in var.levels)
     raise InputError(
-        f"{design._where()}'{variable}' has no level {wanted!r}", f"levels are: {known}"
+        f"{design.where()}'{variable}' has no level {wanted!r}", f"levels are: {known}"
     )
 
 
