@@ -203,7 +203,8 @@ class SurveyDesign:
         """
         return dataclasses.replace(self, **changes)
 
-    def _where(self) -> str:
+    def where(self) -> str:
+        """Prefix for messages about this design's data: its source file and a colon, or nothing."""
         return f"{self.source}: " if self.source else ""
 
     def column(self, name: str) -> pd.Series:
@@ -232,7 +233,7 @@ class SurveyDesign:
             if close
             else "list the variables with `survey codebook`"
         )
-        raise InputError(f"{self._where()}no variable '{name}' in the data", hint)
+        raise InputError(f"{self.where()}no variable '{name}' in the data", hint)
 
     def _check(self) -> None:
         for name in [self.weight, self.strata, *self.cluster, *self.fpc]:
@@ -240,23 +241,23 @@ class SurveyDesign:
                 self.column(name)
         if len(self.cluster) > 2:
             raise InputError(
-                f"{self._where()}at most two stages of clusters are supported",
+                f"{self.where()}at most two stages of clusters are supported",
                 "give one or two cluster columns",
             )
         if self.fpc and self.fpc_kind is None:
             raise InputError(
-                f"{self._where()}fpc columns {', '.join(self.fpc)} are given without saying whether they are "
+                f"{self.where()}fpc columns {', '.join(self.fpc)} are given without saying whether they are "
                 "population sizes or sampling fractions",
                 "set fpc_kind to 'population' or 'fraction'",
             )
         if len(self.fpc) > max(1, len(self.cluster)):
             raise InputError(
-                f"{self._where()}{len(self.fpc)} fpc columns for {max(1, len(self.cluster))} stage(s)",
+                f"{self.where()}{len(self.fpc)} fpc columns for {max(1, len(self.cluster))} stage(s)",
                 "give one fpc column per stage",
             )
         if len(self.data) == 0:
             raise StatisticalError(
-                f"{self._where()}the data has no rows", "check the file and any filters"
+                f"{self.where()}the data has no rows", "check the file and any filters"
             )
         weights = self.weights
         bad = ~np.isfinite(weights) | (weights <= 0)
@@ -265,22 +266,24 @@ class SurveyDesign:
             value = weights[first]
             kind = "missing" if np.isnan(value) else ("zero" if value == 0 else "negative")
             raise InputError(
-                f"{self._where()}weight '{self.weight}' is {kind} ({value:g}) in {int(bad.sum())} row(s), "
+                f"{self.where()}weight '{self.weight}' is {kind} ({value:g}) in {int(bad.sum())} row(s), "
                 f"first in row {first + 1}",
                 "weights must be positive; drop those rows or fix the weights",
             )
         for name in [self.strata, *self.cluster]:
             if name is not None and self.data[name].isna().any():
                 raise InputError(
-                    f"{self._where()}design variable '{name}' is missing in {int(self.data[name].isna().sum())} row(s)",
+                    f"{self.where()}design variable '{name}' is missing in {int(self.data[name].isna().sum())} row(s)",
                     "every respondent needs a stratum and cluster",
                 )
         if self.lonely_psu is LonelyPSU.FAIL:
             for depth, stage in enumerate(self._stages):
+                if depth == 1 and not np.isfinite(self._stages[0].popsize).any():
+                    continue  # without a first-stage fpc the second stage adds no variance
                 lonely = np.flatnonzero((stage.n_clusters == 1) & ~self._fpc_is_zero(stage))
                 if lonely.size:
                     raise StatisticalError(
-                        f"{self._where()}{lonely.size} stratum/strata have only one PSU at stage {depth + 1} "
+                        f"{self.where()}{lonely.size} stratum/strata have only one PSU at stage {depth + 1} "
                         f"(first: {self._stratum_label(depth, int(lonely[0]))})",
                         "choose a lonely-PSU policy (remove, adjust, average, certainty) or collapse strata",
                     )
@@ -343,14 +346,14 @@ class SurveyDesign:
             check = pd.Series(raw).groupby(stratum_of_row).nunique()
             if (check > 1).any() or np.isnan(per_stratum).any():
                 raise InputError(
-                    f"{self._where()}fpc '{self.fpc[depth]}' is missing or varies within a stratum "
+                    f"{self.where()}fpc '{self.fpc[depth]}' is missing or varies within a stratum "
                     f"at stage {depth + 1}",
                     "the fpc must be constant within each stratum",
                 )
             if self.fpc_kind is FpcKind.FRACTION:
                 if ((per_stratum <= 0) | (per_stratum > 1)).any():
                     raise InputError(
-                        f"{self._where()}fpc '{self.fpc[depth]}' is given as sampling fractions but has values "
+                        f"{self.where()}fpc '{self.fpc[depth]}' is given as sampling fractions but has values "
                         "outside (0, 1]",
                         "use fpc_kind='population' if these are population sizes",
                     )
@@ -359,7 +362,7 @@ class SurveyDesign:
                 if (per_stratum < n_clusters - 1e-9).any():
                     worst = int(np.argmax(n_clusters - per_stratum))
                     raise InputError(
-                        f"{self._where()}fpc '{self.fpc[depth]}' says {per_stratum[worst]:g} units in the population "
+                        f"{self.where()}fpc '{self.fpc[depth]}' says {per_stratum[worst]:g} units in the population "
                         f"but {int(n_clusters[worst])} were sampled (stage {depth + 1})",
                         "use fpc_kind='fraction' if these are sampling fractions, or correct the population sizes",
                     )
@@ -563,6 +566,7 @@ def _stage_variance(
         ws = scale[:, None] * sums
         cross -= (mean.T @ ws) + (ws.T @ mean) - ((scale * n_h)[:, None] * mean).T @ mean
         result = cross
-    if policy is LonelyPSU.AVERAGE and lonely.any() and (~lonely).any():
+    # R averages over the strata of the first stage; within PSUs (stage 2) a lonely SSU adds 0
+    if policy is LonelyPSU.AVERAGE and stratum_weight is None and lonely.any() and (~lonely).any():
         result = result * n_strata / (n_strata - int(lonely.sum()))
     return np.asarray(result)
