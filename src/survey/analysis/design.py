@@ -566,6 +566,9 @@ def _stage_variance(
         ws = scale[:, None] * sums
         cross -= (mean.T @ ws) + (ws.T @ mean) - ((scale * n_h)[:, None] * mean).T @ mean
         result = cross
+    # a single PSU sampled with certainty (fpc: f = 0) contributes a known zero and counts as a
+    # stratum with a variance, as in R's onestrat; only the others are averaged over
+    lonely = lonely & (f > 0)
     # R averages over the strata of the first stage; within PSUs (stage 2) a lonely SSU adds 0
     if policy is LonelyPSU.AVERAGE and stratum_weight is None and lonely.any() and (~lonely).any():
         result = result * n_strata / (n_strata - int(lonely.sum()))
