@@ -1,0 +1,65 @@
+"""Synthetic survey data for the benchmarks: deterministic for a given seed and shape."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Default shape of the benchmark data set.
+ROWS = 1_000_000
+STRATA = 200
+PSU_PER_STRATUM = 10
+VARIABLES = 20
+DOMAINS = 12
+MISSING = 0.02
+
+
+def make_data(
+    rows: int = ROWS,
+    seed: int = 20240611,
+    strata: int = STRATA,
+    psu_per_stratum: int = PSU_PER_STRATUM,
+    variables: int = VARIABLES,
+    domains: int = DOMAINS,
+    missing: float = MISSING,
+) -> pd.DataFrame:
+    """A stratified two-stage-looking sample: ``stratum``, ``psu`` (1..k, nested in strata),
+    positive weights ``w``, a ``domain`` (1..domains) and categorical answers ``v1..vK`` coded
+    1..L (3 to 6 levels) as floats with about ``missing`` of them NaN, as read from SPSS.
+
+    Answer probabilities vary between PSUs (so design effects are above 1) and between domains.
+    Only ``rows`` changes between a full run and a subsample: the same seed gives the same
+    design (strata, PSUs, level counts, PSU effects) at every size.
+    """
+    rng = np.random.default_rng(seed)
+    n_psu = strata * psu_per_stratum
+    # design-level draws first, so they do not depend on `rows`
+    psu_weight = rng.lognormal(mean=6.0, sigma=0.5, size=n_psu)
+    n_levels = rng.integers(3, 7, size=variables)
+    psu_effects = [rng.normal(0.0, 0.35, size=(n_psu, int(n_levels[k]))) for k in range(variables)]
+    domain_effects = [
+        rng.normal(0.0, 0.5, size=(domains, int(n_levels[k]))) for k in range(variables)
+    ]
+    base = [rng.normal(0.0, 0.6, size=int(n_levels[k])) for k in range(variables)]
+
+    rows_rng = np.random.default_rng([seed, rows])
+    psu = rows_rng.integers(0, n_psu, size=rows)
+    psu.sort()  # rows grouped by PSU, like a real file
+    domain = rows_rng.integers(0, domains, size=rows)
+    w = psu_weight[psu] * rows_rng.uniform(0.5, 1.5, size=rows)
+    data: dict[str, np.ndarray] = {
+        "stratum": (psu // psu_per_stratum + 1).astype(np.int64),
+        "psu": (psu % psu_per_stratum + 1).astype(np.int64),
+        "w": w,
+        "domain": (domain + 1).astype(np.int64),
+    }
+    for k in range(variables):
+        logits = base[k][None, :] + psu_effects[k][psu] + domain_effects[k][domain]
+        prob = np.exp(logits - logits.max(axis=1, keepdims=True))
+        cum = np.cumsum(prob, axis=1)
+        u = rows_rng.random(rows) * cum[:, -1]
+        level = (u[:, None] > cum).sum(axis=1) + 1.0
+        level[rows_rng.random(rows) < missing] = np.nan
+        data[f"v{k + 1}"] = level
+        del logits, prob, cum, u
+    return pd.DataFrame(data)

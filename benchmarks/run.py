@@ -1,0 +1,452 @@
+"""Benchmark ``survey.analysis.estimate.estimate`` on a large synthetic survey, against R's survey.
+
+``make bench`` runs ``python benchmarks/run.py``: 1,000,000 rows, 200 strata x 10 PSUs, 20
+categorical variables (3-6 levels, ~2% missing), proportions by a 12-level domain.
+
+What is measured
+----------------
+* Python wall time: ``estimate(design, v1..v20, stat="proportion", by="domain")`` repeated
+  ``--repeats`` times in this process (design built once beforehand and timed separately);
+  median and minimum of ``time.perf_counter``.
+* Python peak memory, in a fresh subprocess that reads the same data from a Parquet file:
+  ``tracemalloc`` peak of one ``estimate`` call above what was allocated before it (numpy,
+  pandas and scipy report their buffers to tracemalloc), and, on Linux, the growth of the
+  resident set: ``VmHWM`` (peak RSS, reset through ``/proc/self/clear_refs`` just before the
+  call) minus the RSS before the call. ``ru_maxrss`` of that whole process is reported too.
+* R (only where ``Rscript`` and the ``survey`` package exist): ``svydesign(ids=~psu,
+  strata=~stratum, weights=~w, nest=TRUE)`` then, for each of the 20 variables,
+  ``svyby(~vK, ~domain, des, svymean, na.rm=TRUE)``; R's own ``system.time`` of that loop, file
+  reading and ``svydesign`` excluded (reported separately in the JSON). By default R runs on the
+  same 1,000,000 rows (about 2-3 minutes here). ``--r-rows N`` runs R on a smaller data set of
+  the same design instead (slow machines); Python is then timed on exactly that data too, so the
+  ratio is always on equal data. R's time is largely a fixed cost per domain and stratum (35 s
+  at 10,000 rows), so ratios from small data overstate the gap.
+* Agreement: the largest absolute difference between Python's and R's estimates and standard
+  errors on the data R ran on.
+
+Results go to stdout as a markdown table and to ``benchmarks/results/estimate.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from data import DOMAINS, PSU_PER_STRATUM, ROWS, STRATA, VARIABLES, make_data  # noqa: E402
+
+from survey.analysis.design import SurveyDesign  # noqa: E402
+from survey.analysis.estimate import estimate  # noqa: E402
+
+SEED = 20240611
+R_ROWS = 0  # 0: R on the main data set
+RESULTS = HERE / "results" / "estimate.json"
+MIB = 1024 * 1024
+
+
+def _variables(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c.startswith("v") and c[1:].isdigit()]
+
+
+def _design(frame: pd.DataFrame) -> SurveyDesign:
+    return SurveyDesign(frame, weight="w", strata="stratum", cluster="psu")
+
+
+def _run(design: SurveyDesign, variables: list[str]) -> pd.DataFrame:
+    return estimate(design, variables, stat="proportion", by="domain")
+
+
+# ---------------------------------------------------------------------------------- Python
+
+
+def time_python(frame: pd.DataFrame, repeats: int) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Wall times of the whole table, ``repeats`` times, on one design."""
+    variables = _variables(frame)
+    start = time.perf_counter()
+    design = _design(frame)
+    design_s = time.perf_counter() - start
+    times = []
+    table = pd.DataFrame()
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        table = _run(design, variables)
+        times.append(time.perf_counter() - start)
+    return {
+        "design_s": design_s,
+        "times_s": times,
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "estimates": len(table),
+    }, table
+
+
+def _rss_bytes() -> int | None:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _hwm_bytes() -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _reset_hwm() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _maxrss_bytes() -> int:
+    value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return value if sys.platform == "darwin" else value * 1024  # KiB on Linux
+
+
+def memory_worker(path: str) -> None:
+    """In a fresh process: peak memory of one estimate() call on the data in ``path``."""
+    frame = pd.read_parquet(path)
+    variables = _variables(frame)
+    design = _design(frame)
+    gc.collect()
+    rss_before = _rss_bytes()
+    reset = _reset_hwm()
+    _run(design, variables)
+    hwm = _hwm_bytes() if reset else None
+    maxrss = _maxrss_bytes()
+    gc.collect()
+    tracemalloc.start()
+    base, _ = tracemalloc.get_traced_memory()
+    _run(design, variables)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        json.dumps(
+            {
+                "tracemalloc_peak_mib": (peak - base) / MIB,
+                "rss_before_mib": rss_before / MIB if rss_before is not None else None,
+                "rss_increase_mib": (hwm - rss_before) / MIB
+                if hwm is not None and rss_before is not None
+                else None,
+                "process_maxrss_mib": maxrss / MIB,
+                "data_mib": frame.memory_usage(deep=True).sum() / MIB,
+            }
+        )
+    )
+
+
+def measure_memory(frame: pd.DataFrame, tmp: Path) -> dict[str, Any]:
+    path = tmp / f"data_{len(frame)}.parquet"
+    frame.to_parquet(path, index=False)
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--memory-worker", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    path.unlink()
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------------- R
+
+
+def r_available() -> tuple[bool, str]:
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        return False, "Rscript not found"
+    done = subprocess.run(
+        [rscript, "-e", "cat(requireNamespace('survey', quietly = TRUE))"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.stdout.strip() != "TRUE":
+        return False, "R package 'survey' not installed"
+    return True, rscript
+
+
+def run_r(rscript: str, frame: pd.DataFrame, tmp: Path, timeout: float) -> dict[str, Any]:
+    """Time R on the same data; returns R's timings and its estimates (long format)."""
+    data_csv = tmp / f"data_{len(frame)}.csv"
+    out_csv = tmp / f"r_{len(frame)}.csv"
+    frame.to_csv(data_csv, index=False, na_rep="NA")
+    try:
+        done = subprocess.run(
+            [rscript, str(HERE / "estimate.R"), str(data_csv), str(out_csv)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"R did not finish within {timeout:.0f} s"}
+    finally:
+        data_csv.unlink(missing_ok=True)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH ")]
+    if done.returncode != 0 or not lines:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        return {"error": "R failed: " + " | ".join(tail)}
+    result = json.loads(lines[-1][len("BENCH ") :])
+    result["table"] = pd.read_csv(out_csv)
+    out_csv.unlink()
+    return result
+
+
+def agreement(python: pd.DataFrame, r: pd.DataFrame) -> dict[str, Any]:
+    left = pd.DataFrame(
+        {
+            "variable": python["variable"].astype(str),
+            "domain": python["group_code"].astype(int),
+            "level": python["code"].astype(int),
+            "estimate": python["estimate"].astype(float),
+            "se": python["se"].astype(float),
+        }
+    )
+    right = r.assign(domain=r["domain"].astype(int), level=r["level"].astype(int))
+    both = left.merge(
+        right, on=["variable", "domain", "level"], suffixes=("_py", "_r"), how="outer"
+    )
+    matched = both["estimate_py"].notna() & both["estimate_r"].notna()
+    d_est = (both["estimate_py"] - both["estimate_r"]).abs()[matched]
+    d_se = (both["se_py"] - both["se_r"]).abs()[matched]
+    rel_se = (d_se / both["se_r"][matched]).replace(np.inf, np.nan)
+    return {
+        "compared": int(matched.sum()),
+        "unmatched": int((~matched).sum()),
+        "max_abs_diff_estimate": float(d_est.max()),
+        "max_abs_diff_se": float(d_se.max()),
+        "max_rel_diff_se": float(rel_se.max()),
+    }
+
+
+# ---------------------------------------------------------------------------------- report
+
+
+def _fmt(value: Any, spec: str = ".2f") -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "-"
+    return format(value, spec)
+
+
+def markdown(runs: list[dict[str, Any]]) -> str:
+    head = (
+        "| rows | variables | domains | estimates | Python median (s) | Python min (s) "
+        "| Python peak mem, tracemalloc (MiB) | Python RSS growth (MiB) | R time (s) "
+        "| R/Python | max abs diff est | max abs diff SE |"
+    )
+    lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
+    for run in runs:
+        py, mem, r, agree = run["python"], run.get("memory", {}), run.get("r"), run.get("agreement")
+        r_time = r.get("estimate_s") if r and "error" not in r else None
+        lines.append(
+            f"| {run['rows']:,} | {run['variables']} | {run['domains']} | {py['estimates']} "
+            f"| {_fmt(py['median_s'])} | {_fmt(py['min_s'])} "
+            f"| {_fmt(mem.get('tracemalloc_peak_mib'), '.0f')} | {_fmt(mem.get('rss_increase_mib'), '.0f')} "
+            f"| {_fmt(r_time) if r else 'not measured'} "
+            f"| {_fmt(run.get('ratio_r_over_python'), '.1f')} "
+            f"| {_fmt(agree['max_abs_diff_estimate'], '.1e') if agree else '-'} "
+            f"| {_fmt(agree['max_abs_diff_se'], '.1e') if agree else '-'} |"
+        )
+    return "\n".join(lines)
+
+
+def _git() -> dict[str, Any]:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=HERE.parent,
+            check=True,
+        ).stdout.strip()
+        dirty = (
+            subprocess.run(
+                ["git", "status", "--porcelain", "--", "src"],
+                capture_output=True,
+                text=True,
+                cwd=HERE.parent,
+                check=True,
+            ).stdout.strip()
+            != ""
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    return {"commit": head, "src_modified": dirty}
+
+
+def _versions() -> dict[str, str]:
+    import scipy
+
+    import survey
+
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scipy": scipy.__version__,
+        "survey": getattr(survey, "__version__", "?"),
+    }
+
+
+def measure(frame: pd.DataFrame, repeats: int, tmp: Path, log: Any) -> dict[str, Any]:
+    rows = len(frame)
+    log(f"[python] {rows:,} rows: timing {repeats} run(s)")
+    py, table = time_python(frame, repeats)
+    log(f"[python] median {py['median_s']:.2f} s, min {py['min_s']:.2f} s; measuring memory")
+    memory = measure_memory(frame, tmp)
+    return {
+        "rows": rows,
+        "variables": len(_variables(frame)),
+        "domains": int(frame["domain"].nunique()),
+        "python": py,
+        "memory": memory,
+        "_table": table,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=ROWS, help="rows of the main data set")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs (median reported)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--r-rows",
+        type=int,
+        default=R_ROWS,
+        help="rows of the data set R runs on (Python is timed on it too); "
+        "0 or >= --rows: R on the main data set",
+    )
+    parser.add_argument("--no-r", action="store_true", help="do not run R even if installed")
+    parser.add_argument("--r-timeout", type=float, default=900, help="seconds before R is given up")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON results file")
+    parser.add_argument("--memory-worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.memory_worker:
+        memory_worker(args.memory_worker)
+        return 0
+    if args.rows < 1000 or args.repeats < 1:
+        parser.error("--rows must be at least 1000 and --repeats at least 1")
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    began = time.perf_counter()
+    shape = {
+        "strata": STRATA,
+        "psu_per_stratum": PSU_PER_STRATUM,
+        "variables": VARIABLES,
+        "domains": DOMAINS,
+        "levels": "3-6",
+        "missing": 0.02,
+    }
+    notes = []
+    r_ok, r_info = (False, "disabled with --no-r") if args.no_r else r_available()
+    r_rows = args.rows if args.r_rows <= 0 or args.r_rows >= args.rows else args.r_rows
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="survey-bench-") as name:
+        tmp = Path(name)
+        log(f"[data] generating {args.rows:,} rows (seed {args.seed})")
+        frame = make_data(args.rows, seed=args.seed)
+        runs.append(measure(frame, args.repeats, tmp, log))
+        if r_ok:
+            if r_rows != args.rows:
+                del frame
+                gc.collect()
+                log(f"[data] generating {r_rows:,} rows for the comparison with R")
+                frame = make_data(r_rows, seed=args.seed)
+                runs.append(measure(frame, args.repeats, tmp, log))
+                notes.append(
+                    f"R was measured on {r_rows:,} rows (same design and seed), not on "
+                    f"{args.rows:,} (--r-rows). The ratio R/Python is "
+                    f"on those {r_rows:,} rows, Python timed on exactly the same data."
+                )
+            log(f"[R] {r_rows:,} rows: writing CSV and running Rscript (this takes a while)")
+            r = run_r(r_info, frame, tmp, args.r_timeout)
+            target = runs[-1]
+            if "error" in r:
+                notes.append(f"R: {r['error']}")
+                target["r"] = {"error": r["error"]}
+                log(f"[R] {r['error']}")
+            else:
+                table = r.pop("table")
+                target["r"] = r
+                target["ratio_r_over_python"] = r["estimate_s"] / target["python"]["median_s"]
+                target["agreement"] = agreement(target["_table"], table)
+                log(f"[R] {r['estimate_s']:.1f} s")
+        else:
+            notes.append(f"R was not measured: {r_info}.")
+    for run in runs:
+        del run["_table"]
+
+    report = markdown(runs)
+    print(report)
+    for note in notes:
+        print(f"\n{note}")
+    print(
+        "\nPython time: estimate(design, v1..vK, stat='proportion', by='domain'), design built "
+        "beforehand. Peak memory: tracemalloc peak of one call above the allocations before it; "
+        "RSS growth: Linux VmHWM (reset before the call) minus RSS before it; both in a fresh "
+        "subprocess. R time: system.time of the loop of svyby(~vK, ~domain, des, svymean, "
+        "na.rm=TRUE) over the variables, file reading and svydesign excluded."
+    )
+    result = {
+        "benchmark": "estimate proportions by domain",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "seed": args.seed,
+        "repeats": args.repeats,
+        "shape": shape,
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(),
+        },
+        "versions": _versions(),
+        "git": _git(),
+        "r": {
+            "available": r_ok,
+            "rscript": r_info if r_ok else None,
+            "reason": None if r_ok else r_info,
+        },
+        "runs": runs,
+        "notes": notes,
+        "total_runtime_s": time.perf_counter() - began,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    print(f"\nwritten {args.out} (total {result['total_runtime_s']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
