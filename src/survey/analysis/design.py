@@ -128,6 +128,11 @@ class SurveyDesign:
         :class:`LonelyPSU` policy for strata with one PSU.
     source
         Where the data came from, for messages.
+    meta
+        The file's metadata (value labels), if the data came from a file.
+    calibration
+        Calibrations the weights went through (:class:`survey.weighting.Calibration`), so that
+        variances account for them; empty treats the weights as fixed.
 
     Notes
     -----
@@ -151,6 +156,7 @@ class SurveyDesign:
     lonely_psu: LonelyPSU = LonelyPSU.FAIL
     source: str | None = None
     meta: FileMeta | None = field(default=None, repr=False, compare=False)
+    calibration: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cluster", _as_tuple(self.cluster))
@@ -202,6 +208,35 @@ class SurveyDesign:
             The new design.
         """
         return dataclasses.replace(self, **changes)
+
+    def calibrate(self, result: Any, name: str = "weight") -> SurveyDesign:
+        """Return a design that uses calibrated weights and remembers the calibration.
+
+        Standard errors then account for the calibration, as R's survey package does after
+        ``postStratify``, ``rake`` and ``calibrate``. To treat the new weights as fixed instead,
+        use ``design.calibrate(result).update(calibration=())``.
+
+        Parameters
+        ----------
+        result
+            A :class:`survey.weighting.WeightingResult` computed on this design's data.
+        name
+            Column name for the new weights.
+
+        Returns
+        -------
+        SurveyDesign
+            The calibrated design.
+        """
+        weights = np.asarray(result.weights, dtype=float)
+        if len(weights) != self.n:
+            raise InputError(
+                f"{self.where()}the weights have {len(weights)} rows, the design {self.n}",
+                "calibrate on the design's own data",
+            )
+        data = self.data.assign(**{name: weights})
+        steps = self.calibration + ((result.calibration,) if result.calibration is not None else ())
+        return dataclasses.replace(self, data=data, weight=name, calibration=steps)
 
     def where(self) -> str:
         """Prefix for messages about this design's data: its source file and a colon, or nothing."""
@@ -480,6 +515,8 @@ class SurveyDesign:
         matrix = sp.csr_matrix(scores) if sp.issparse(scores) else np.asarray(scores, dtype=float)
         if matrix.ndim == 1:
             matrix = matrix.reshape(-1, 1)
+        if self.calibration:
+            matrix = self._calibration_residuals(matrix)
         stages = self._stages
         result = _stage_variance(matrix, stages[0], self.lonely_psu, diagonal)
         if len(stages) == 2 and np.isfinite(stages[0].popsize).any():
@@ -491,6 +528,24 @@ class SurveyDesign:
             )
             result = result + second
         return result
+
+    def _calibration_residuals(self, matrix: np.ndarray | sp.csr_matrix) -> np.ndarray:
+        """Influence values replaced by their residuals on every calibration, in order."""
+        out = []
+        for block in _dense_blocks(matrix):
+            for step in self.calibration:
+                block = step.residuals(block)
+            out.append(block)
+        return np.hstack(out)
+
+
+def _dense_blocks(matrix: np.ndarray | sp.csr_matrix, size: int = 64) -> list[np.ndarray]:
+    columns = matrix.shape[1]
+    blocks = []
+    for start in range(0, columns, size):
+        part = matrix[:, start : start + size]
+        blocks.append(part.toarray() if sp.issparse(part) else np.asarray(part, dtype=float))
+    return blocks
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:
