@@ -1,9 +1,10 @@
 """The synthetic exports: structure, routing, links, and calibration to the published figures.
 
 BESO figures must match the publication at its printed precision as unweighted shares of the
-cleaned data; WEA figures must match after weighting each establishment by the number of
-establishments in its population cell (province x sector x size class) over the respondents in
-that cell, a simple cell-weight computation done here (the weighting module comes later).
+cleaned data; WEA figures must match after raking the respondents to the population margins
+(``survey.weighting.rake`` with the synthetic margins files), the weighting the pipeline uses.
+Cell weights (establishments in the province x sector x size cell over respondents in it) serve to
+check the sampling design.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from survey.codebook import load_codebook, validate
 from survey.config import PROJECT_ROOT
 from survey.ingest import read_spss
 from survey.synth import generate, is_synthetic_label, load_published
+from survey.weighting import rake, read_margins
 
 CONFIG = PROJECT_ROOT / "config"
 WAVES = ("wea2008", "wea2010", "beso2011")
@@ -49,6 +51,8 @@ def tidy(synth_dir: Path, raw: dict) -> dict[str, pd.DataFrame]:
         frame = clean(raw[wave][0], load_codebook(CONFIG / "codebooks" / f"{wave}.yaml"))
         if wave.startswith("wea"):
             frame["cell_weight"] = _cell_weights(frame, synth_dir / f"population{wave[-4:]}.csv")
+            margins = read_margins(synth_dir / f"margins{wave[-4:]}.csv")
+            frame["raked_weight"] = rake(frame, None, margins).weights
         frames[wave] = frame
     return frames
 
@@ -156,15 +160,23 @@ def test_beso_has_228_respondents_split_47_53_by_experience(tidy: dict) -> None:
 
 
 @pytest.mark.parametrize("figure", _numeric_ids("wea", "share"))
-def test_wea_share_matches_the_publication_after_cell_weighting(tidy: dict, figure: str) -> None:
+def test_wea_share_matches_the_publication_after_raking(tidy: dict, figure: str) -> None:
     published, spec = PUBLISHED[figure], FIGURES[figure]
-    value = _percent(tidy[spec["wave"]], spec, weight="cell_weight")
+    value = _percent(tidy[spec["wave"]], spec, weight="raked_weight")
     assert _round_half_up(value, published["precision"]) == published["value"]
+
+
+@pytest.mark.parametrize("wave", ["wea2008", "wea2010"])
+def test_raked_weights_meet_every_margin(tidy: dict, synth_dir: Path, wave: str) -> None:
+    for margin in read_margins(synth_dir / f"margins{wave[-4:]}.csv"):
+        keys = tidy[wave][list(margin.variables)].astype(str).agg("|".join, axis=1)
+        achieved = tidy[wave]["raked_weight"].groupby(keys).sum()
+        assert achieved.to_dict() == pytest.approx(dict(margin.targets), rel=1e-8)
 
 
 def test_wea_more_than_half_without_experience_say_work_does_not_lend_itself(tidy: dict) -> None:
     figure = "wea.work_not_suitable.without.brabant"
-    value = _percent(tidy["wea2010"], FIGURES[figure], weight="cell_weight")
+    value = _percent(tidy["wea2010"], FIGURES[figure], weight="raked_weight")
     assert value > PUBLISHED[figure]["value"]
 
 
@@ -173,7 +185,7 @@ def test_wea_more_than_half_without_experience_say_work_does_not_lend_itself(tid
 )
 def test_unweighted_wea_shares_differ_visibly_from_weighted(tidy: dict, figure: str) -> None:
     spec = FIGURES[figure]
-    weighted = _percent(tidy[spec["wave"]], spec, weight="cell_weight")
+    weighted = _percent(tidy[spec["wave"]], spec, weight="raked_weight")
     unweighted = _percent(tidy[spec["wave"]], spec, weight=None)
     assert unweighted - weighted > 5
 

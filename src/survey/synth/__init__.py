@@ -29,6 +29,7 @@ from survey.synth.beso import generate_beso
 from survey.synth.population import CELL, population_table
 from survey.synth.raw import raw_meta, to_raw
 from survey.synth.wea import BRABANT, WeaTargets, generate_wea
+from survey.weighting import margins_from_population
 
 __all__ = ["SYNTHETIC_MARK", "SynthResult", "generate", "is_synthetic_label", "load_published"]
 
@@ -120,11 +121,35 @@ def _wea_targets(
     )
 
 
-def _population_csv(table: pd.DataFrame, book: Codebook, path: Path, wave: str) -> None:
+def _labelled(table: pd.DataFrame, book: Codebook) -> pd.DataFrame:
     labelled = table.copy()
     for column in CELL:
         labels = book.variables[column].canonical_labels
         labelled[column] = labelled[column].map(lambda code, lab=labels: lab[float(code)])
+    return labelled
+
+
+def _margins_csv(
+    table: pd.DataFrame, book: Codebook, path: Path, wave: str, crosses: list[list[str]]
+) -> None:
+    margins = margins_from_population(_labelled(table, book), crosses)
+    rows = [
+        {"variable": margin.name, "level": level, "target": int(target)}
+        for margin in margins
+        for level, target in margin.targets.items()
+    ]
+    header = (
+        f"# {SYNTHETIC_MARK}: illustrative population margins for {wave} (establishments), summed from "
+        f"the synthetic population table; the raking targets of the synthetic WEA file\n"
+    )
+    with atomic_output(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            handle.write(header)
+            pd.DataFrame(rows).to_csv(handle, index=False, lineterminator="\n")
+
+
+def _population_csv(table: pd.DataFrame, book: Codebook, path: Path, wave: str) -> None:
+    labelled = _labelled(table, book)
     header = (
         f"# {SYNTHETIC_MARK}: illustrative establishment counts for {wave} by province x sector x size class "
         "(not official statistics), the weighting targets of the synthetic WEA file\n"
@@ -138,7 +163,7 @@ def _population_csv(table: pd.DataFrame, book: Codebook, path: Path, wave: str) 
 def generate(
     config_path: str | Path, codebooks: dict[str, Codebook], out_dir: str | Path, root: Path
 ) -> SynthResult:
-    """Write the synthetic exports: WEA 2008 and 2010, their population tables, BESO 2011.
+    """Write the synthetic exports: WEA 2008 and 2010, their population tables and margins, BESO 2011.
 
     Parameters
     ----------
@@ -160,7 +185,7 @@ def generate(
     --------
     >>> result = generate("config/synth.yaml", books, "data/raw/synthetic", root)  # doctest: +SKIP
     >>> sorted(result.files)  # doctest: +SKIP
-    ['beso2011', 'population2008', 'population2010', 'wea2008', 'wea2010']
+    ['beso2011', 'margins2008', 'margins2010', 'population2008', 'population2010', 'wea2008', 'wea2010']
     """
     config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
     published = load_published(root / config["published_figures"])
@@ -185,6 +210,8 @@ def generate(
         book = codebooks[wave]
         files[f"population{year}"] = out / f"population{year}.csv"
         _population_csv(population, book, files[f"population{year}"], wave)
+        files[f"margins{year}"] = out / f"margins{year}.csv"
+        _margins_csv(population, book, files[f"margins{year}"], wave, config["sample"]["margins"])
         files[wave] = _write(units, book, out / f"{wave}.sav", config)
         rows[wave] = len(units)
     wea2010 = waves["wea2010"]

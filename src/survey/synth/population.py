@@ -9,13 +9,15 @@ calibration of the WEA figures is made against.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["CELL", "allocate_sample", "cell_weights", "population_table"]
+from survey.weighting import margins_from_population, rake
+
+__all__ = ["CELL", "allocate_sample", "population_table", "raked_weights"]
 
 #: The columns that make a population cell.
 CELL = ["province", "sector", "size_class"]
@@ -95,22 +97,25 @@ def allocate_sample(
     return population.assign(sampled=n)
 
 
-def cell_weights(units: pd.DataFrame, population: pd.DataFrame) -> pd.Series:
-    """Post-stratification weights: establishments in the cell over respondents in the cell.
+def raked_weights(
+    units: pd.DataFrame, population: pd.DataFrame, crosses: Sequence[Sequence[str]]
+) -> pd.Series:
+    """The weights the pipeline will give: the respondents raked to the population margins.
 
     Parameters
     ----------
     units
-        Respondents with the :data:`CELL` columns.
+        Respondents with the :data:`CELL` columns (canonical codes).
     population
         Output of :func:`population_table`.
+    crosses
+        The margins, e.g. ``[["province"], ["sector", "size_class"]]``.
 
     Returns
     -------
     pandas.Series
         One weight per respondent, aligned with ``units``.
     """
-    n = units.groupby(CELL, observed=True).size().rename("n")
-    cells = population.set_index(CELL)["establishments"]
-    weight = (cells / n).rename("weight")
-    return units[CELL].join(weight, on=CELL)["weight"]
+    codes = units[CELL].astype(int)
+    margins = margins_from_population(population, crosses)
+    return rake(codes, None, margins, tolerance=1e-12, max_iter=1000).weights

@@ -4,7 +4,7 @@ Establishments are drawn from the synthetic population (``population.py``); each
 openness towards vulnerable groups that drives every item, together with size and sector
 effects, so that the items correlate and large establishments (over-sampled) answer differently
 from small ones. The weighted shares of the published WEA figures are hit exactly (to a small
-tolerance) with the post-stratification weights of the full population table.
+tolerance) with the weights the pipeline gives: raked to the population margins.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from survey.synth.population import allocate_sample, cell_weights
+from survey.synth.population import allocate_sample, raked_weights
 from survey.synth.raw import DONT_KNOW, NO_ANSWER, NOT_ASKED
 from survey.synth.select import weighted_fill
 
@@ -166,7 +166,7 @@ def generate_wea(
     units = _draw_units(allocation, employees, rng)
     n = len(units)
     units["establishment_id"] = id_base + rng.permutation(n) + 1
-    weights = cell_weights(units, population)
+    weights = raked_weights(units, population, sample_spec["margins"])
     brabant = units["province"] == BRABANT
     rate = sample_spec["item_nonresponse"]
 
