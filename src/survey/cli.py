@@ -24,7 +24,7 @@ from survey.config import load_study
 from survey.describe import describe_file, skeleton
 from survey.errors import InputError, SurveyError, UsageError
 from survey.ingest import atomic_output, read_data
-from survey.pipeline import PLANNED_STAGES, ensure_synthetic, run_ingest, run_synth
+from survey.pipeline import PLANNED_STAGES, ensure_synthetic, run_ingest, run_synth, run_weight
 
 __all__ = ["main"]
 
@@ -159,6 +159,15 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         fpc_kind=args.fpc_kind,
         lonely_psu=args.lonely_psu,
     )
+    calibration_note = None
+    if args.poststratify or args.rake:
+        result = _weighting_from_args(args, design.data, design.meta)
+        design = design.calibrate(result, name=f"{args.weight or 'weight'}_calibrated")
+        calibration_note = {
+            "method": result.diagnostics.method,  # type: ignore[attr-defined]
+            "margins": args.poststratify or args.rake,
+            "iterations": result.diagnostics.iterations,  # type: ignore[attr-defined]
+        }
     if args.test and not args.by:
         raise UsageError("--test needs --by: it tests independence between --var and --by")
     with warnings.catch_warnings(record=True) as caught:
@@ -169,6 +178,8 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         _say(f"warning: {warning.message}")
     if args.format == "json":
         payload = estimate_payload(str(args.data), design, table, tests)
+        payload["design"]["weight"] = args.weight
+        payload["design"]["calibration"] = calibration_note
         _write_text(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False), None)
     elif args.format == "csv":
         _write_text(table.to_csv(index=False, lineterminator="\n"), None)
@@ -183,11 +194,87 @@ def _tests(design: SurveyDesign, args: argparse.Namespace) -> list[dict[str, obj
     return [rao_scott(design, variable, args.by).iloc[0].to_dict() for variable in args.var]
 
 
+def _parse_trim(text: str | None) -> tuple[tuple[float, float] | None, bool]:
+    """``LOW:HIGH`` (absolute) or ``0.3x:3x`` (multiples of the median weight)."""
+    if text is None:
+        return None, False
+    low, sep, high = text.partition(":")
+    relative = low.strip().endswith("x") and high.strip().endswith("x")
+    try:
+        bounds = (float(low.strip().rstrip("x")), float(high.strip().rstrip("x")))
+    except ValueError:
+        raise UsageError(
+            f"--trim expects LOW:HIGH or LOWx:HIGHx (relative to the median), got {text!r}"
+        ) from None
+    if not sep:
+        raise UsageError(f"--trim expects LOW:HIGH, got {text!r}")
+    return bounds, relative
+
+
+def _weighting_from_args(args: argparse.Namespace, frame: pd.DataFrame, meta: object) -> object:
+    from survey.weighting import read_margins, weigh
+
+    chosen = [(m, p) for m, p in (("poststratify", args.poststratify), ("rake", args.rake)) if p]
+    if len(chosen) != 1:
+        raise UsageError("give exactly one of --poststratify MARGINS.csv and --rake MARGINS.csv")
+    method, path = chosen[0]
+    trim, relative = _parse_trim(getattr(args, "trim", None))
+    return weigh(
+        frame,
+        read_margins(path),
+        method,
+        base_weight=getattr(args, "base_weight", None) or getattr(args, "weight", None),
+        trim=trim,
+        relative_trim=relative,
+        meta=meta,  # type: ignore[arg-type]
+        tolerance=getattr(args, "tol", 1e-8),
+        max_iter=getattr(args, "max_iter", 100),
+        id_column=getattr(args, "id", None),
+    )
+
+
+def _cmd_weight(args: argparse.Namespace) -> int:
+    from survey.ingest import VariableMeta, write_data
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".sav", ".zsav", ".parquet"):
+        raise UsageError(f"--out must end in .sav, .zsav or .parquet, not {out.suffix!r}")
+    frame, meta = read_data(args.data, encoding=args.encoding)
+    if args.name in frame.columns and args.name != args.base_weight:
+        raise UsageError(f"the data already has a column '{args.name}'; choose another --name")
+    result = _weighting_from_args(args, frame, meta)
+    diagnostics = result.diagnostics  # type: ignore[attr-defined]
+    weighted = frame.assign(**{args.name: result.weights.to_numpy()})  # type: ignore[attr-defined]
+    label = f"Gewicht ({diagnostics.method})"
+    variables = {
+        **meta.variables,
+        args.name: VariableMeta(args.name, label, "numeric", "F12.4", "scale"),
+    }
+    if args.diagnostics:
+        with atomic_output(args.diagnostics) as tmp:
+            tmp.write_text(
+                json.dumps(diagnostics.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+            )
+    write_data(weighted, meta.replace(variables=variables), out)
+    summary = diagnostics.summary
+    _say(
+        f"{diagnostics.method}: {diagnostics.iterations} iteration(s), converged; weights {summary['min']:,.3f} "
+        f"to {summary['max']:,.3f} (median {summary['median']:,.3f}), Kish deff {summary['kish_deff']:.3f}, "
+        f"effective n {summary['effective_n']:,.1f}"
+    )
+    for line in diagnostics.collapses:
+        _say(f"collapsed: {line}")
+    _say(f"wrote {out}" + (f" and {args.diagnostics}" if args.diagnostics else ""))
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     study = load_study(args.config)
     stages: list[tuple[str, Callable[[], object]]] = [
         ("data", lambda: ensure_synthetic(study, _say)),
         ("ingest", lambda: run_ingest(study, progress=_say)),
+        ("weight", lambda: run_weight(study, progress=_say)),
     ]
     if study.synthetic:
         _say("data source: SYNTHETIC (generated stand-in files, not real respondents)")
@@ -291,7 +378,34 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--test", action="store_true", help="Rao-Scott test of --var by --by")
     est.add_argument("--format", choices=["json", "csv", "table"], default="table")
     est.add_argument("--encoding", help="code page override (e.g. cp1252)")
+    calibration = est.add_mutually_exclusive_group()
+    calibration.add_argument(
+        "--poststratify", metavar="MARGINS.csv", help="post-stratify inside the design"
+    )
+    calibration.add_argument("--rake", metavar="MARGINS.csv", help="rake inside the design")
     est.set_defaults(func=_cmd_estimate)
+
+    wgt = sub.add_parser("weight", help="post-stratify or rake a data file to population margins")
+    wgt.add_argument("data", help=".sav, .zsav or .parquet file")
+    wgt.add_argument(
+        "--out", required=True, help="output .sav, .zsav or .parquet (every column + the weight)"
+    )
+    wgt.add_argument("--base-weight", help="starting weights (default: equal)")
+    method = wgt.add_mutually_exclusive_group(required=True)
+    method.add_argument(
+        "--poststratify", metavar="M.csv", help="margins file (variable,level,target)"
+    )
+    method.add_argument("--rake", metavar="M.csv", help="margins file (variable,level,target)")
+    wgt.add_argument(
+        "--trim", metavar="LOW:HIGH", help="weight bounds (LOWx:HIGHx: times the median)"
+    )
+    wgt.add_argument("--name", default="weight", help="name of the new weight column")
+    wgt.add_argument("--max-iter", type=int, default=100)
+    wgt.add_argument("--tol", type=float, default=1e-8)
+    wgt.add_argument("--diagnostics", metavar="D.json", help="write the diagnostics as JSON")
+    wgt.add_argument("--id", help="identifier shown with the largest weights")
+    wgt.add_argument("--encoding", help="code page override (e.g. cp1252)")
+    wgt.set_defaults(func=_cmd_weight)
 
     report = sub.add_parser("report", help="run the whole pipeline for the configured study")
     report.set_defaults(func=_cmd_report)

@@ -23,6 +23,7 @@ __all__ = [
     "PROJECT_ROOT",
     "StudyConfig",
     "WaveConfig",
+    "WeightingConfig",
     "config_root",
     "load_study",
 ]
@@ -34,6 +35,34 @@ DEFAULT_STUDY = PROJECT_ROOT / "config" / "study.yaml"
 
 _DATA_SOURCES = ("synthetic", "real")
 _LANGUAGES = ("nl", "en")
+
+
+@dataclass(frozen=True)
+class WeightingConfig:
+    """How one wave is weighted.
+
+    Attributes
+    ----------
+    method
+        ``"rake"``, ``"poststratify"`` or ``"linear"`` (see :data:`survey.weighting.METHODS`).
+    margins
+        The margins CSV (``variable,level,target``).
+    base_weight
+        Column of starting weights, or None for equal starting weights.
+    trim
+        Optional (low, high) bounds on the final weights.
+    max_iter
+        Most raking sweeps.
+    tolerance
+        Relative tolerance on every margin.
+    """
+
+    method: str
+    margins: Path
+    base_weight: str | None = None
+    trim: tuple[float, float] | None = None
+    max_iter: int = 100
+    tolerance: float = 1e-8
 
 
 @dataclass(frozen=True)
@@ -52,6 +81,8 @@ class WaveConfig:
         Population table (establishment counts) for weighting, if any.
     encoding
         Code page override for files that declare none or the wrong one.
+    weighting
+        How the wave is weighted, or None for an unweighted survey.
     """
 
     name: str
@@ -59,6 +90,7 @@ class WaveConfig:
     codebook: Path
     population: Path | None = None
     encoding: str | None = None
+    weighting: WeightingConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +161,34 @@ class StudyConfig:
             return str(Path(path).resolve().relative_to(self.root.resolve()))
         except ValueError:
             return str(path)
+
+
+def _weighting(spec: Any, wave: str, resolve: Any, problems: list[str]) -> WeightingConfig | None:
+    if spec in (None, {}):
+        return None
+    if not isinstance(spec, Mapping):
+        problems.append(f"waves.{wave}.weighting: expected method, margins, ...; got {spec!r}")
+        return None
+    method = spec.get("method", "rake")
+    if method not in ("rake", "poststratify", "linear"):
+        problems.append(
+            f"waves.{wave}.weighting.method must be rake, poststratify or linear, not {method!r}"
+        )
+    margins = resolve(spec.get("margins"), f"waves.{wave}.weighting.margins")
+    trim = spec.get("trim")
+    if trim is not None and (not isinstance(trim, list | tuple) or len(trim) != 2):
+        problems.append(f"waves.{wave}.weighting.trim must be [low, high], not {trim!r}")
+        trim = None
+    if margins is None:
+        return None
+    return WeightingConfig(
+        method=str(method),
+        margins=margins,
+        base_weight=spec.get("base_weight"),
+        trim=(float(trim[0]), float(trim[1])) if trim else None,
+        max_iter=int(spec.get("max_iter", 100)),
+        tolerance=float(spec.get("tolerance", 1e-8)),
+    )
 
 
 def config_root(config_path: str | Path) -> Path:
@@ -208,6 +268,7 @@ def load_study(path: str | Path | None = None) -> StudyConfig:
             codebook=codebook,
             population=resolve(spec.get("population"), f"waves.{name}.population", required=False),
             encoding=spec.get("encoding"),
+            weighting=_weighting(spec.get("weighting"), str(name), resolve, problems),
         )
     if not waves:
         problems.append("no waves are configured (section 'waves')")

@@ -32,11 +32,11 @@ __all__ = [
     "load_codebooks",
     "run_ingest",
     "run_synth",
+    "run_weight",
 ]
 
 #: Stages of `make report` that later work adds, in pipeline order.
 PLANNED_STAGES = (
-    "weight (design weights, raking to population margins)",
     "analyse (design-based estimates, tests, models, the reproduction table)",
     "figures",
     "report (HTML and PDF)",
@@ -310,3 +310,95 @@ def run_ingest(
         )
         result.waves[name] = WaveResult(name, len(tidy), len(tidy.columns), outputs, report, record)
     return result
+
+
+def run_weight(
+    study: StudyConfig, waves: Iterable[str] | None = None, progress: Progress = _quiet
+) -> dict[str, Any]:
+    """Weight every wave that the study config gives a weighting, from its processed data.
+
+    For each such wave the stage reads ``<wave>.parquet`` (written by :func:`run_ingest`), weights
+    it as configured (raking to the margins by default) and writes ``<wave>.weighted.parquet``
+    and ``<wave>.weighted.sav`` (every column plus ``weight``) and ``<wave>.weighting.json``
+    (diagnostics, and the hashes of the data and margins used). Every wave is weighted before
+    anything is written.
+
+    Parameters
+    ----------
+    study
+        The study config.
+    waves
+        Wave names; default all weighted waves.
+    progress
+        Receives one line of progress text per step.
+
+    Returns
+    -------
+    dict
+        Wave -> :class:`survey.weighting.WeightingResult`.
+
+    Raises
+    ------
+    StatisticalError
+        Margins that cannot be met (with the margin and level named).
+    """
+    from survey.ingest import VariableMeta, read_parquet
+    from survey.weighting import read_margins, weigh
+
+    names = [n for n in (waves if waves is not None else study.waves) if study.waves[n].weighting]
+    results: dict[str, Any] = {}
+    prepared = {}
+    for name in names:
+        config = study.waves[name]
+        spec = config.weighting
+        assert spec is not None  # filtered above
+        source = study.processed_dir / f"{name}.parquet"
+        if not source.exists():
+            raise InputError(f"{study.relative(source)}: not found", "run `make ingest` first")
+        frame, meta = read_parquet(source)
+        margins = read_margins(spec.margins)
+        book = load_codebook(config.codebook)
+        result = weigh(
+            frame, margins, spec.method, spec.base_weight, spec.trim, False, meta,
+            spec.tolerance, spec.max_iter, book.id,
+        )  # fmt: skip
+        summary = result.diagnostics.summary
+        progress(
+            f"{name}: {spec.method} to {len(margins)} margin(s), {result.diagnostics.iterations} iteration(s), "
+            f"weights {summary['min']:,.1f} to {summary['max']:,.1f}, Kish deff {summary['kish_deff']:.2f}"
+        )
+        prepared[name] = (frame, meta, result, source, spec)
+    for name, (frame, meta, result, source, spec) in prepared.items():
+        weighted = frame.assign(weight=result.weights.to_numpy())
+        label = f"Gewicht ({spec.method} naar {study.relative(spec.margins)})"[:255]
+        variables = {
+            **meta.variables,
+            "weight": VariableMeta("weight", label, "numeric", "F12.4", "scale"),
+        }
+        weighted_meta = meta.replace(variables=variables)
+        outputs = {
+            "parquet": study.processed_dir / f"{name}.weighted.parquet",
+            "sav": study.processed_dir / f"{name}.weighted.sav",
+        }
+        write_parquet(weighted, weighted_meta, outputs["parquet"])
+        write_sav(weighted, weighted_meta, outputs["sav"])
+        record = {
+            "wave": name,
+            "method": spec.method,
+            "margins": {"path": study.relative(spec.margins), "sha256": sha256_file(spec.margins)},
+            "input": {"path": study.relative(source), "sha256": sha256_file(source)},
+            "package": {"name": "survey", "version": __version__},
+            "outputs": {
+                k: {"path": study.relative(v), "sha256": sha256_file(v)} for k, v in outputs.items()
+            },
+            "diagnostics": result.diagnostics.to_dict(),
+        }
+        path = study.processed_dir / f"{name}.weighting.json"
+        with atomic_output(path) as tmp:
+            tmp.write_text(
+                json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+            )
+        progress(f"wrote {study.relative(outputs['parquet'])} and {study.relative(path)}")
+        results[name] = result
+    return results

@@ -53,6 +53,7 @@ __all__ = [
     "read_margins",
     "trim_and_rake",
     "trim_weights",
+    "weigh",
 ]
 
 LEVEL_SEPARATOR = "|"
@@ -1073,7 +1074,7 @@ def collapse_sparse(
                 if list(targets).index(partner) < list(targets).index(level)
                 else f"{level} + {partner}"
             )
-            new_targets = {}
+            new_targets: dict[str, float] = {}
             for key, value in targets.items():
                 if key in (level, partner):
                     new_targets.setdefault(merged, 0.0)
@@ -1107,3 +1108,63 @@ def _neighbour(level: str, order: list[str], groups: Sequence[Sequence[str]]) ->
                 if candidate in order and candidate != level:
                     return candidate
     return None
+
+
+def weigh(
+    frame: pd.DataFrame,
+    margins: Sequence[Margin],
+    method: str = "rake",
+    base_weight: str | None = None,
+    trim: tuple[float, float] | None = None,
+    relative_trim: bool = False,
+    meta: FileMeta | None = None,
+    tolerance: float = 1e-8,
+    max_iter: int = 100,
+    id_column: str | None = None,
+) -> WeightingResult:
+    """Weight a sample by a method chosen by name, optionally with trimming bounds.
+
+    Parameters
+    ----------
+    frame
+        The sample.
+    margins
+        Population margins.
+    method
+        A key of :data:`METHODS`.
+    base_weight
+        Column of starting weights (None: 1).
+    trim
+        Optional (low, high) bounds; raking then keeps every weight within them
+        (:func:`trim_and_rake`); other methods do not take bounds.
+    relative_trim
+        Read ``trim`` as multiples of the median weight.
+    meta, tolerance, max_iter, id_column
+        As for :func:`rake`.
+
+    Returns
+    -------
+    WeightingResult
+        The weights, diagnostics and calibration record.
+    """
+    if method not in METHODS:
+        raise InputError(
+            f"unknown weighting method '{method}'", f"choose one of {', '.join(METHODS)}"
+        )
+    if trim is not None:
+        if method != "rake":
+            raise InputError(
+                f"trimming bounds go with raking, not with '{method}'", "use --rake with --trim"
+            )
+        return trim_and_rake(
+            frame,
+            base_weight,
+            margins,
+            trim,
+            relative_trim,
+            meta,
+            tolerance,
+            max(max_iter, 1000),
+            id_column,
+        )
+    return METHODS[method](frame, base_weight, margins, meta, tolerance, max_iter, id_column)

@@ -529,7 +529,7 @@ class SurveyDesign:
             result = result + second
         return result
 
-    def _calibration_residuals(self, matrix: np.ndarray | sp.csr_matrix) -> np.ndarray:
+    def _calibration_residuals(self, matrix: Any) -> np.ndarray:
         """Influence values replaced by their residuals on every calibration, in order."""
         out = []
         for block in _dense_blocks(matrix):
@@ -539,7 +539,7 @@ class SurveyDesign:
         return np.hstack(out)
 
 
-def _dense_blocks(matrix: np.ndarray | sp.csr_matrix, size: int = 64) -> list[np.ndarray]:
+def _dense_blocks(matrix: Any, size: int = 64) -> list[np.ndarray]:
     columns = matrix.shape[1]
     blocks = []
     for start in range(0, columns, size):
@@ -566,9 +566,7 @@ def _enum(kind: type[enum.Enum], value: str, name: str) -> Any:
         ) from None
 
 
-def _aggregate(
-    matrix: np.ndarray | sp.csr_matrix, groups: np.ndarray, n_groups: int
-) -> np.ndarray | sp.csr_matrix:
+def _aggregate(matrix: Any, groups: np.ndarray, n_groups: int) -> Any:
     """Sum rows by group (a sparse indicator product: one pass, no Python loop)."""
     indicator = sp.csr_matrix(
         (np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(n_groups, len(groups))
@@ -578,7 +576,7 @@ def _aggregate(
 
 
 def _stage_variance(
-    matrix: np.ndarray | sp.csr_matrix,
+    matrix: Any,
     stage: _Stage,
     policy: LonelyPSU,
     diagonal: bool,
