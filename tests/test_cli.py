@@ -39,6 +39,8 @@ def write_study(root: Path, **changes: object) -> Path:
         wave["codebook"] = str(PROJECT_ROOT / wave["codebook"])
         if "population" in wave:
             wave["population"] = str(raw / Path(wave["population"]).name)
+        if "weighting" in wave:
+            wave["weighting"]["margins"] = str(raw / Path(wave["weighting"]["margins"]).name)
     data["processed_dir"] = str(root / "processed")
     data["published_figures"] = str(PROJECT_ROOT / data["published_figures"])
     data["synth"] = {"config": str(CONFIG / "synth.yaml"), "output_dir": str(raw)}
@@ -397,7 +399,8 @@ def test_report_in_a_real_process_synthesises_ingests_and_lists_stages_to_come(
     assert "still to come (not built yet), so no report is written:" in result.stderr
     for stage in PLANNED_STAGES:
         assert f"  - {stage}" in result.stderr
-    assert len(snapshot(tmp_path / "processed")) == 9
+    # 3 waves x (parquet, sav, provenance) + 2 weighted WEA waves x (parquet, sav, weighting json)
+    assert len(snapshot(tmp_path / "processed")) == 9 + 6
     assert not (tmp_path / "reports").exists()
 
 
