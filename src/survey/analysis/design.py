@@ -419,6 +419,34 @@ class SurveyDesign:
         """Design degrees of freedom: PSUs minus strata (Lumley 2010, sec. 2.3)."""
         return self.n_psu - self.n_strata
 
+    def df_by_domain(self, domain: np.ndarray, n_domains: int) -> np.ndarray:
+        """Degrees of freedom of each domain: its PSUs minus its strata (R's ``degf`` of the subset).
+
+        Parameters
+        ----------
+        domain
+            Domain number per row (0 .. n_domains - 1), -1 for rows in no domain.
+        n_domains
+            Number of domains.
+
+        Returns
+        -------
+        numpy.ndarray
+            Integer degrees of freedom per domain (0 for an empty domain).
+        """
+        stage = self._stages[0]
+        inside = domain >= 0
+        pairs = stage.cluster[inside] * n_domains + domain[inside]
+        used = (
+            np.bincount(pairs, minlength=self.n_psu * n_domains).reshape(self.n_psu, n_domains) > 0
+        )
+        strata = np.bincount(
+            (stage.stratum[:, None] * n_domains + np.arange(n_domains)[None, :]).ravel(),
+            weights=used.ravel(),
+            minlength=self.n_strata * n_domains,
+        ).reshape(self.n_strata, n_domains)
+        return (used.sum(axis=0) - (strata > 0).sum(axis=0)).astype(int)
+
     def df_for(self, rows: np.ndarray) -> np.ndarray:
         """Degrees of freedom of estimates that use only some rows, one per column of ``rows``.
 

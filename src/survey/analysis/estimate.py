@@ -302,6 +302,13 @@ def reliability_flag(
     return flags
 
 
+def _sum_by(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Column sums of ``values`` (rows, k) by group, in one ``bincount`` (no ``np.add.at``)."""
+    k = values.shape[1]
+    flat = (groups[:, None] * k + np.arange(k)[None, :]).ravel()
+    return np.bincount(flat, weights=values.ravel(), minlength=n_groups * k).reshape(n_groups, k)
+
+
 def _row_domain_scores(
     design: SurveyDesign, domain: np.ndarray, valid: np.ndarray, y: np.ndarray, n_domains: int
 ) -> dict[str, Any]:
@@ -311,17 +318,17 @@ def _row_domain_scores(
     rows = np.flatnonzero(use)
     d = domain[rows]
     k = y.shape[1]
-    wy = w[rows, None] * y[rows]
     total_w = np.bincount(d, weights=w[rows], minlength=n_domains)
-    total_wy = np.zeros((n_domains, k))
-    np.add.at(total_wy, d, wy)
+    total_wy = _sum_by(d, w[rows, None] * y[rows], n_domains)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = total_wy / total_w[:, None]
         values = w[rows, None] * (y[rows] - mean[d]) / total_w[d, None]
+    # rows ascend and so do each row's columns: build the CSR arrays directly
     cols = d[:, None] * k + np.arange(k)[None, :]
-    scores = sp.csr_matrix(
-        (values.ravel(), (np.repeat(rows, k), cols.ravel())), shape=(design.n, n_domains * k)
-    )
+    counts = np.zeros(design.n, dtype=np.int64)
+    counts[rows] = k
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    scores = sp.csr_matrix((values.ravel(), cols.ravel(), indptr), shape=(design.n, n_domains * k))
     return {
         "rows": rows,
         "d": d,
@@ -338,11 +345,10 @@ def _domain_counts(
     in_domain = domain >= 0
     n = np.bincount(domain[valid & in_domain], minlength=n_domains).astype(int)
     n_rows = np.bincount(domain[in_domain], minlength=n_domains).astype(int)
-    members = np.zeros((design.n, n_domains), dtype=bool)
-    members[np.flatnonzero(in_domain), domain[in_domain]] = True
-    df = np.atleast_1d(design.df_for(members)) if n_domains else np.array([], dtype=int)
-    if design.n and n_domains == 1 and in_domain.all():
+    if n_domains == 1 and in_domain.all():
         df = np.array([design.df])
+    else:
+        df = design.df_by_domain(domain, n_domains)
     return {"n": n, "n_rows": n_rows, "df": df}
 
 
@@ -360,9 +366,7 @@ def _srs_variance_of_mean(
     R's ``svyvar``: :math:`\\frac{n}{n-1} \\sum w (y-\\bar y)^2 / \\sum w`, divided by n.
     """
     w = design.weights[rows]
-    dev2 = w[:, None] * (y[rows] - mean[d]) ** 2
-    sums = np.zeros((n_domains, y.shape[1]))
-    np.add.at(sums, d, dev2)
+    sums = _sum_by(d, w[:, None] * (y[rows] - mean[d]) ** 2, n_domains)
     total_w = np.bincount(d, weights=w, minlength=n_domains)
     with np.errstate(divide="ignore", invalid="ignore"):
         svyvar = n[:, None] / (n[:, None] - 1) * sums / total_w[:, None]
@@ -397,6 +401,8 @@ def proportions(
     by: str | None = None,
     ci: CIMethod | str = CIMethod.LOGIT,
     level: float = 0.95,
+    *,
+    _domain_info: tuple[np.ndarray, list[Any], _Variable | None] | None = None,
 ) -> pd.DataFrame:
     """Proportion of every level of a categorical variable, overall or by domain.
 
@@ -435,7 +441,7 @@ def proportions(
     """
     method = CIMethod(ci) if isinstance(ci, str) else ci
     var = _variable(design, variable, categorical=True)
-    domain, groups, by_var = _domains(design, by)
+    domain, groups, by_var = _domain_info or _domains(design, by)
     index = np.asarray(var.index)
     present = index >= 0
     _check_not_empty(design, variable, present)
@@ -449,9 +455,13 @@ def proportions(
     variance = design.vcov(parts["scores"], diagonal=True).reshape(n_domains, len(levels))
     se = np.sqrt(np.maximum(variance, 0))
     p = parts["mean"]
-    n_level = np.zeros((n_domains, len(levels)), dtype=int)
-    np.add.at(n_level, parts["d"], y[parts["rows"]].astype(int))
-    vsrs = _srs_variance_of_mean(y, design, parts["rows"], parts["d"], p, counts["n"], n_domains)
+    n_level = np.bincount(
+        parts["d"] * len(levels) + index[parts["rows"]], minlength=n_domains * len(levels)
+    ).reshape(n_domains, len(levels))
+    # for 0/1 indicators sum w (y - p)^2 / sum w = p (1 - p): R's svyvar without a pass over rows
+    n_valid = counts["n"][:, None].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vsrs = n_valid / (n_valid - 1) * p * (1 - p) / n_valid
     df = np.repeat(counts["df"][:, None], len(levels), axis=1)
     n_rows = np.repeat(counts["n_rows"][:, None], len(levels), axis=1)
     low, high = proportion_ci(p, se, df, n_rows, method, level)
@@ -534,7 +544,12 @@ def _wald_rows(
 
 
 def means(
-    design: SurveyDesign, variable: str, by: str | None = None, level: float = 0.95
+    design: SurveyDesign,
+    variable: str,
+    by: str | None = None,
+    level: float = 0.95,
+    *,
+    _domain_info: tuple[np.ndarray, list[Any], _Variable | None] | None = None,
 ) -> pd.DataFrame:
     """Mean of a numeric variable, overall or by domain.
 
@@ -560,7 +575,7 @@ def means(
     :math:`w_i (y_i - \\bar y_d)/\\sum_{i\\in d} w_i` (a ratio estimator; Lumley 2010, sec. 2.2).
     """
     values = _numeric(design, variable)
-    domain, groups, by_var = _domains(design, by)
+    domain, groups, by_var = _domain_info or _domains(design, by)
     valid = ~np.isnan(values)
     y = np.nan_to_num(values)[:, None]
     parts = _row_domain_scores(design, domain, valid, y, len(groups))
@@ -585,7 +600,12 @@ def means(
 
 
 def totals(
-    design: SurveyDesign, variable: str, by: str | None = None, level: float = 0.95
+    design: SurveyDesign,
+    variable: str,
+    by: str | None = None,
+    level: float = 0.95,
+    *,
+    _domain_info: tuple[np.ndarray, list[Any], _Variable | None] | None = None,
 ) -> pd.DataFrame:
     """Population total of a numeric variable, overall or by domain.
 
@@ -612,7 +632,7 @@ def totals(
     :math:`\\hat N_d^2 s^2 / n_d`, the with-replacement SRS variance of the same total.
     """
     values = _numeric(design, variable)
-    domain, groups, by_var = _domains(design, by)
+    domain, groups, by_var = _domain_info or _domains(design, by)
     valid = ~np.isnan(values)
     use = valid & (domain >= 0)
     rows = np.flatnonzero(use)
@@ -779,14 +799,15 @@ def estimate(
             f"confidence level must lie between 0 and 1, not {level}", "e.g. --level 0.95"
         )
     frames = []
+    domain_info = _domains(design, by)  # once for all variables
     for name in variables:
         chosen = stat or _default_stat(design, name)
         if chosen == "proportion":
-            frames.append(proportions(design, name, by=by, ci=ci, level=level))
+            frames.append(proportions(design, name, by, ci, level, _domain_info=domain_info))
         elif chosen == "mean":
-            frames.append(means(design, name, by=by, level=level))
+            frames.append(means(design, name, by, level, _domain_info=domain_info))
         elif chosen == "total":
-            frames.append(totals(design, name, by=by, level=level))
+            frames.append(totals(design, name, by, level, _domain_info=domain_info))
         else:
             raise InputError(f"unknown statistic '{chosen}'", "use proportion, mean or total")
     table = pd.concat(frames, ignore_index=True)[COLUMNS]
