@@ -83,6 +83,8 @@ class WaveConfig:
         Code page override for files that declare none or the wrong one.
     weighting
         How the wave is weighted, or None for an unweighted survey.
+    strata
+        Variables whose combination forms the sampling strata of the design (empty: none).
     """
 
     name: str
@@ -91,6 +93,7 @@ class WaveConfig:
     population: Path | None = None
     encoding: str | None = None
     weighting: WeightingConfig | None = None
+    strata: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ class StudyConfig:
         Where cleaned data goes.
     published_figures
         The published figures YAML.
+    figure_map
+        How each published figure is computed from the processed data (``config/figures.yaml``).
     synth_config
         The synth config.
     synth_dir
@@ -132,6 +137,7 @@ class StudyConfig:
     waves: Mapping[str, WaveConfig]
     processed_dir: Path
     published_figures: Path
+    figure_map: Path
     synth_config: Path
     synth_dir: Path
     reports_dir: Path
@@ -269,6 +275,7 @@ def load_study(path: str | Path | None = None) -> StudyConfig:
             population=resolve(spec.get("population"), f"waves.{name}.population", required=False),
             encoding=spec.get("encoding"),
             weighting=_weighting(spec.get("weighting"), str(name), resolve, problems),
+            strata=tuple(spec.get("strata") or ()),
         )
     if not waves:
         problems.append("no waves are configured (section 'waves')")
@@ -306,6 +313,7 @@ def load_study(path: str | Path | None = None) -> StudyConfig:
         published_figures=setting(
             data.get("published_figures"), "config/published/beso_2012_figures.yaml"
         ),
+        figure_map=setting(data.get("figure_map"), "config/figures.yaml"),
         synth_config=setting(synth.get("config"), "config/synth.yaml"),
         synth_dir=setting(synth.get("output_dir"), "data/raw/synthetic"),
         reports_dir=setting(report.get("output_dir"), "reports"),

@@ -209,6 +209,28 @@ class SurveyDesign:
         """
         return dataclasses.replace(self, **changes)
 
+    def with_domain(self, mask: pd.Series | np.ndarray, name: str, label: str) -> SurveyDesign:
+        """Return a design with a one-level domain column, for estimates in a derived base.
+
+        Parameters
+        ----------
+        mask
+            True for the rows in the domain.
+        name
+            Name of the new column.
+        label
+            Its one category (rows outside the domain are missing).
+
+        Returns
+        -------
+        SurveyDesign
+            The same design with the column added; estimates ``by=name`` use the full design.
+        """
+        inside = pd.Series(np.asarray(mask, dtype=bool), index=self.data.index)
+        values = pd.Series(label, index=self.data.index, dtype=object).where(inside)
+        column = pd.Categorical(values, categories=[label])
+        return dataclasses.replace(self, data=self.data.assign(**{name: column}))
+
     def calibrate(self, result: Any, name: str = "weight") -> SurveyDesign:
         """Return a design that uses calibrated weights and remembers the calibration.
 

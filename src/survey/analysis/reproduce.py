@@ -1,0 +1,270 @@
+"""The reproduction table: every published figure beside the value the pipeline computes.
+
+For each figure in the published figures YAML, ``config/figures.yaml`` says how it is computed
+(wave, variable, level, base). Numeric figures get the reproduced estimate at the published
+precision, its confidence interval, the difference and a verdict: ``match`` (equal at the printed
+precision), ``within CI`` (the published value lies inside the interval) or ``differs``. Direction
+claims get the estimates and tests that bear on them and ``supported`` / ``not supported``.
+
+It computes with ``estimate.py`` and ``inference.py`` and renders nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from survey.analysis.design import SurveyDesign
+from survey.analysis.estimate import EmptyDomainWarning, means, proportions
+from survey.analysis.inference import adjust_pvalues, rao_scott
+from survey.errors import InputError
+
+__all__ = ["COLUMNS", "failed_figures", "reproduction_table", "round_half_up"]
+
+#: Columns of the reproduction table (percentages, 0-100, as published).
+COLUMNS = [
+    "id",
+    "section",
+    "measure",
+    "base",
+    "kind",
+    "published",
+    "published_value",
+    "reproduced",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "difference",
+    "n",
+    "verdict",
+    "evidence",
+]
+
+
+def round_half_up(value: float, precision: int) -> float:
+    """Round as printed figures are rounded (half away from zero).
+
+    Parameters
+    ----------
+    value
+        The value.
+    precision
+        Decimals.
+
+    Returns
+    -------
+    float
+        The rounded value.
+
+    Examples
+    --------
+    >>> round_half_up(2.5, 0), round_half_up(3.85, 1)
+    (3.0, 3.9)
+    """
+    factor = 10**precision
+    return math.floor(value * factor + 0.5 + 1e-9) / factor
+
+
+def _domain_design(
+    design: SurveyDesign, where: Mapping[str, str] | None
+) -> tuple[SurveyDesign, str | None]:
+    if not where:
+        return design, None
+    mask = pd.Series(True, index=design.data.index)
+    for variable, label in where.items():
+        mask &= design.column(variable).astype(object) == label
+    return design.with_domain(mask, "__base__", "base"), "__base__"
+
+
+def _estimate(
+    design: SurveyDesign, spec: Mapping[str, Any], where: Mapping[str, str] | None
+) -> dict[str, float]:
+    domain_design, by = _domain_design(design, where)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EmptyDomainWarning)
+        if spec.get("stat") == "mean":
+            table = means(domain_design, spec["variable"], by=by)
+            scale = 1.0
+        else:
+            table = proportions(domain_design, spec["variable"], by=by)
+            table = table.loc[table["level"] == spec["level"]]
+            scale = 100.0
+    if by is not None:
+        table = table.loc[table["group"] == "base"]
+    if table.empty:
+        raise InputError(
+            f"figure computation {spec}: level '{spec.get('level')}' does not occur",
+            "check config/figures.yaml against the codebook labels",
+        )
+    row = table.iloc[0]
+    return {k: float(row[k]) * scale for k in ("estimate", "ci_low", "ci_high")} | {
+        "n": int(row["n"])
+    }
+
+
+def _fmt(value: float, precision: int) -> str:
+    return f"{value:.{precision}f}%"
+
+
+def _numeric(
+    figure: Mapping[str, Any], spec: Mapping[str, Any], design: SurveyDesign
+) -> dict[str, Any]:
+    precision = int(figure.get("precision", 0))
+    value = float(figure["value"])
+    if "each" in spec:
+        ((variable, groups),) = spec["each"].items()
+        results = [_estimate(design, spec, {variable: g}) for g in groups]
+    else:
+        results = [_estimate(design, spec, spec.get("where"))]
+    rounded = [round_half_up(r["estimate"], precision) for r in results]
+    inside = all(r["ci_low"] <= value <= r["ci_high"] for r in results)
+    if figure["kind"] == "at_least":
+        matched = all(r["estimate"] > value for r in results)
+        published = f"> {_fmt(value, precision)}"
+    else:
+        matched = all(v == value for v in rounded)
+        published = _fmt(value, precision)
+    verdict = "match" if matched else ("within CI" if inside else "differs")
+    first = results[0]
+    return {
+        "published": published,
+        "published_value": value,
+        "reproduced": " / ".join(_fmt(v, precision) for v in rounded),
+        "estimate": first["estimate"],
+        "ci_low": first["ci_low"],
+        "ci_high": first["ci_high"],
+        "difference": first["estimate"] - value,
+        "n": first["n"],
+        "verdict": verdict,
+        "evidence": "; ".join(
+            f"{r['estimate']:.2f}% (CI {r['ci_low']:.1f}-{r['ci_high']:.1f}, n = {r['n']})"
+            for r in results
+        ),
+    }
+
+
+def _shares(design: SurveyDesign, item: Mapping[str, Any]) -> pd.Series:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EmptyDomainWarning)
+        table = proportions(design, item["variable"], by=item["by"])
+    table = table.loc[table["level"] == item["level"]]
+    return table.set_index("group")["estimate"]
+
+
+def _direction(
+    figure: Mapping[str, Any], spec: Mapping[str, Any], design: SurveyDesign
+) -> dict[str, Any]:
+    evidence, holds, p_values = [], [], []
+    items = spec.get("compare") or spec.get("same") or []
+    for item in items:
+        shares = _shares(design, item)
+        p_values.append(float(rao_scott(design, item["variable"], item["by"]).iloc[0]["p_value"]))
+        if "compare" in spec:
+            high, low = shares[item["higher"]], shares[item["lower"]]
+            holds.append(high > low)
+            evidence.append(
+                f"{item['variable']} = {item['level']}: {item['higher']} {100 * high:.0f}% vs "
+                f"{item['lower']} {100 * low:.0f}%"
+            )
+        else:
+            evidence.append(
+                f"{item['variable']}: "
+                + " vs ".join(f"{g} {100 * v:.0f}%" for g, v in shares.items())
+            )
+    adjusted = adjust_pvalues(np.asarray(p_values), "holm") if p_values else np.array([])
+    evidence = [
+        f"{e} (p = {p:.3g}, Holm {a:.3g})"
+        for e, p, a in zip(evidence, p_values, adjusted, strict=True)
+    ]
+    if "compare" in spec:
+        supported = all(holds)
+    else:
+        supported = bool((adjusted >= 0.05).all())
+    return {
+        "published": figure.get("claim", ""),
+        "published_value": np.nan,
+        "reproduced": "",
+        "estimate": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "difference": np.nan,
+        "n": int(design.n),
+        "verdict": "supported" if supported else "not supported",
+        "evidence": "; ".join(evidence),
+    }
+
+
+def reproduction_table(
+    designs: Mapping[str, SurveyDesign], published_path: str | Path, figure_map_path: str | Path
+) -> pd.DataFrame:
+    """Set every published figure beside the reproduced one, with a verdict.
+
+    Parameters
+    ----------
+    designs
+        Wave -> design (WEA weighted, BESO unweighted).
+    published_path
+        The published figures YAML.
+    figure_map_path
+        ``config/figures.yaml``: how each figure is computed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per published figure, columns :data:`COLUMNS` (percentages 0-100).
+
+    Raises
+    ------
+    InputError
+        A published figure without a computation in the figure map.
+    """
+    published = yaml.safe_load(Path(published_path).read_text(encoding="utf-8"))["figures"]
+    figure_map = yaml.safe_load(Path(figure_map_path).read_text(encoding="utf-8"))["figures"]
+    rows = []
+    for figure in published:
+        spec = figure_map.get(figure["id"])
+        if spec is None:
+            raise InputError(
+                f"{figure_map_path}: no computation for published figure '{figure['id']}'",
+                "add it to config/figures.yaml",
+            )
+        design = designs[spec["wave"]]
+        result = (
+            _direction(figure, spec, design)
+            if figure["kind"] == "direction"
+            else _numeric(figure, spec, design)
+        )
+        rows.append(
+            {
+                "id": figure["id"],
+                "section": figure.get("section", ""),
+                "measure": figure.get("measure", figure.get("claim", "")),
+                "base": figure.get("base", ""),
+                "kind": figure["kind"],
+                **result,
+            }
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def failed_figures(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a reproduction table that neither match nor are supported.
+
+    Parameters
+    ----------
+    table
+        Output of :func:`reproduction_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows whose verdict is ``within CI``, ``differs`` or ``not supported``.
+    """
+    return table.loc[~table["verdict"].isin(["match", "supported"])]
