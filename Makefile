@@ -43,6 +43,8 @@ golden: $(STAMP) ## regenerate tests/golden/ with R (needs r-base-core r-cran-su
 	$(BIN)/python tests/golden/make_golden_inputs.py
 	Rscript tests/golden/make_golden_estimate.R
 	Rscript tests/golden/make_golden_inference.R
+	$(BIN)/python tests/golden/make_golden_weighting_inputs.py
+	Rscript tests/golden/make_golden_weighting.R
 
 bench: $(STAMP) ## benchmark estimates (1,000,000 rows) against R survey where R is installed
 	$(BIN)/python benchmarks/run.py

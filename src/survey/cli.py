@@ -250,13 +250,13 @@ def _cmd_weight(args: argparse.Namespace) -> int:
         **meta.variables,
         args.name: VariableMeta(args.name, label, "numeric", "F12.4", "scale"),
     }
+    write_data(weighted, meta.replace(variables=variables), out)
     if args.diagnostics:
         with atomic_output(args.diagnostics) as tmp:
             tmp.write_text(
                 json.dumps(diagnostics.to_dict(), indent=2, ensure_ascii=False) + "\n",
                 encoding="utf-8",
             )
-    write_data(weighted, meta.replace(variables=variables), out)
     summary = diagnostics.summary
     _say(
         f"{diagnostics.method}: {diagnostics.iterations} iteration(s), converged; weights {summary['min']:,.3f} "

@@ -840,6 +840,12 @@ def trim_weights(
         outside = (w < lower) | (w > upper)
         if not outside.any():
             break
+        if outside.all():
+            raise StatisticalError(
+                f"every weight lies outside [{lower:g}, {upper:g}]; nothing is left to take up what "
+                "trimming cuts",
+                "widen the bounds",
+            )
         clipped = np.clip(w, lower, upper)
         cut = w - clipped
         clipped[~outside] += cut.sum() / np.sum(~outside)

@@ -334,6 +334,7 @@ def group_comparison(
     test_frame["verdict"] = [
         _verdict(p, m) for p, m in zip(test_frame["p_holm"], test_frame["mdd"], strict=True)
     ]
+    test_frame = test_frame[["item", "item_label", "estimate_with", "estimate_without", *TEST]]
     return pd.DataFrame(rows), test_frame
 
 

@@ -1,0 +1,177 @@
+"""The study's analyses and the reproduction table, end to end on the synthetic data."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from survey.analysis.reproduce import failed_figures, reproduction_table, round_half_up
+from survey.analysis.study import (
+    TABLE_COLUMNS,
+    StudyResults,
+    load_designs,
+    minimum_detectable_difference,
+    run_study,
+)
+from survey.config import PROJECT_ROOT, load_study
+from survey.pipeline import run_ingest, run_synth, run_weight
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("study")
+    data = yaml.safe_load((PROJECT_ROOT / "config" / "study.yaml").read_text(encoding="utf-8"))
+    for name, wave in data["waves"].items():
+        wave["file"] = str(root / "raw" / f"{name}.sav")
+        wave["codebook"] = str(PROJECT_ROOT / wave["codebook"])
+        if "population" in wave:
+            wave["population"] = str(root / "raw" / Path(wave["population"]).name)
+        if "weighting" in wave:
+            wave["weighting"]["margins"] = str(
+                root / "raw" / Path(wave["weighting"]["margins"]).name
+            )
+    data["processed_dir"] = str(root / "processed")
+    data["published_figures"] = str(PROJECT_ROOT / data["published_figures"])
+    data["figure_map"] = str(PROJECT_ROOT / data["figure_map"])
+    data["synth"] = {
+        "config": str(PROJECT_ROOT / "config" / "synth.yaml"),
+        "output_dir": str(root / "raw"),
+    }
+    data["report"]["output_dir"] = str(root / "reports")
+    path = root / "study.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = load_study(path)
+    run_synth(config)
+    run_ingest(config)
+    run_weight(config)
+    return config
+
+
+@pytest.fixture(scope="module")
+def results(study) -> StudyResults:
+    return run_study(study)
+
+
+def test_every_table_has_its_documented_columns(results: StudyResults) -> None:
+    for name, columns in TABLE_COLUMNS.items():
+        assert list(results.tables[name].columns) == columns, name
+
+
+def test_every_published_figure_is_reproduced_on_the_synthetic_data(results: StudyResults) -> None:
+    table = results.tables["reproduction"]
+    assert len(table) == 41
+    assert failed_figures(table).empty, failed_figures(table)[["id", "verdict", "evidence"]]
+
+
+def test_reproduction_says_differs_when_a_published_value_is_off(study, tmp_path: Path) -> None:
+    published = yaml.safe_load(study.published_figures.read_text(encoding="utf-8"))
+    for figure in published["figures"]:
+        if figure["id"] == "beso.experience.with":
+            figure["value"] = 60
+    path = tmp_path / "published.yaml"
+    path.write_text(yaml.safe_dump(published), encoding="utf-8")
+    designs, _ = load_designs(study)
+    table = reproduction_table(designs, path, study.figure_map)
+    row = table.set_index("id").loc["beso.experience.with"]
+    assert row["verdict"] == "differs"
+    assert row["reproduced"] == "47%"
+
+
+def test_reproduction_says_within_ci_for_a_near_miss(study, tmp_path: Path) -> None:
+    published = yaml.safe_load(study.published_figures.read_text(encoding="utf-8"))
+    for figure in published["figures"]:
+        if figure["id"] == "beso.experience.with":
+            figure["value"] = 50
+    path = tmp_path / "published.yaml"
+    path.write_text(yaml.safe_dump(published), encoding="utf-8")
+    designs, _ = load_designs(study)
+    verdict = (
+        reproduction_table(designs, path, study.figure_map)
+        .set_index("id")
+        .loc["beso.experience.with", "verdict"]
+    )
+    assert verdict == "within CI"
+
+
+def test_the_wea_trend_falls_in_brabant_and_the_netherlands(results: StudyResults) -> None:
+    change = results.tables["wea_trend_change"]
+    hired = change.loc[change["measure"] == "hired_vulnerable"]
+    assert (hired["difference"] < 0).all()
+    assert (hired["p_value"] < 0.05).all()
+
+
+def test_wea_estimates_use_the_raked_weights_and_the_design_df(results: StudyResults) -> None:
+    trend = results.tables["wea_trend"]
+    national = trend.loc[(trend["region"] == "Nederland") & (trend["year"] == 2010)]
+    assert national["df"].iloc[0] == 5310 - 52  # PSUs minus sector x size strata
+
+
+def test_group_tests_are_holm_adjusted_and_carry_a_verdict(results: StudyResults) -> None:
+    tests = results.tables["beso_obstacles_tests"]
+    assert (tests["p_holm"] >= tests["p_value"]).all()
+    assert set(tests["verdict"]) <= {"difference", "no_difference", "underpowered"}
+
+
+def test_minimum_detectable_difference_grows_with_the_standard_error() -> None:
+    assert minimum_detectable_difference(0.02, 200) < minimum_detectable_difference(0.04, 200)
+    assert minimum_detectable_difference(0.05, 1e9) == pytest.approx(
+        0.05 * (1.959964 + 0.841621), rel=1e-5
+    )
+
+
+def test_culture_items_are_shown_for_all_respondents_and_both_groups(results: StudyResults) -> None:
+    culture = results.tables["beso_culture"]
+    assert set(culture["group"]) == {"Alle", "Met ervaring", "Zonder ervaring"}
+    assert len(culture) == 18
+
+
+def test_logistic_model_reports_odds_ratios_with_intervals(results: StudyResults) -> None:
+    model = results.tables["beso_model"].set_index("term")
+    row = model.loc["knowledge_scale"]
+    assert row["or_ci_low"] < row["odds_ratio"] < row["or_ci_high"]
+    assert row["odds_ratio"] == pytest.approx(np.exp(row["estimate"]))
+
+
+def test_alpha_is_given_for_every_battery(results: StudyResults) -> None:
+    alpha = results.tables["beso_alpha"]
+    assert set(alpha["battery"]) == {"culture", "knowledge", "attitude"}
+    assert ((alpha["alpha"] > 0.5) & (alpha["alpha"] < 1)).all()
+
+
+def test_sensitivity_weighting_changes_the_experience_share(results: StudyResults) -> None:
+    row = results.tables["beso_sensitivity"].iloc[0]
+    assert row["item"] == "experience_group"
+    assert abs(row["weighted"] - row["unweighted"]) > 0.02
+
+
+def test_results_say_the_data_is_synthetic(results: StudyResults) -> None:
+    assert results.synthetic
+    assert all(p["synthetic"] for p in results.provenance.values())
+
+
+def test_round_half_up_rounds_as_printed() -> None:
+    assert (round_half_up(46.5, 0), round_half_up(3.85, 1), round_half_up(3.849, 1)) == (
+        47.0,
+        3.9,
+        3.8,
+    )
+
+
+def test_weighting_table_has_one_row_per_weighted_wave(results: StudyResults) -> None:
+    assert list(results.tables["weighting"]["wave"]) == ["wea2008", "wea2010"]
+    assert results.tables["weighting"]["converged"].all()
+
+
+def test_unweighted_wea_would_not_reproduce_the_published_trend(study) -> None:
+    designs, _ = load_designs(study)
+    unweighted = replace(designs["wea2010"], calibration=()).update(weight=None)
+    share = (unweighted.data["hired_vulnerable"] == "Ja").sum() / unweighted.data[
+        "hired_vulnerable"
+    ].notna().sum()
+    assert share > 0.2  # the published 16% needs the weights
+    assert isinstance(pd.Series([share]).iloc[0], float)
