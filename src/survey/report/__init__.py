@@ -1,0 +1,104 @@
+"""The report: HTML, PDF and CSV tables from a :class:`ReportContent` (the only HTML code).
+
+:func:`write_report` writes ``report.html``, ``report.pdf`` and ``tables/<id>.csv`` into one
+folder. Everything is first made in a staging folder beside the output; only when all files are
+complete are they moved into place (one atomic rename each), so a failure leaves the previous
+report untouched and no half-written file behind. CSV files in ``tables/`` of tables that are no
+longer in the report are removed, so the folder always matches the report.
+
+Modules: :mod:`~survey.report.content` (the input dataclasses), :mod:`~survey.report.texts`
+(fixed texts, ``text/<lang>.yaml``), :mod:`~survey.report.render` (HTML, number formatting,
+suppression), :mod:`~survey.report.pdf` (WeasyPrint) and :mod:`~survey.report.export` (CSV).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from survey.ingest import atomic_output
+from survey.report.content import (
+    ColumnSpec,
+    ReportContent,
+    ReportFigure,
+    ReportSection,
+    ReportTable,
+)
+from survey.report.export import write_tables
+from survey.report.pdf import write_pdf
+from survey.report.render import format_cell, render_html, suppress_small_cells
+from survey.report.texts import load_text
+
+__all__ = [
+    "ColumnSpec",
+    "ReportContent",
+    "ReportFigure",
+    "ReportSection",
+    "ReportTable",
+    "format_cell",
+    "load_text",
+    "render_html",
+    "suppress_small_cells",
+    "write_pdf",
+    "write_report",
+    "write_tables",
+]
+
+
+def write_report(
+    content: ReportContent, out_dir: str | os.PathLike[str], pdf: bool = True
+) -> dict[str, Path]:
+    """Write the HTML report, its PDF and its tables as CSV.
+
+    Parameters
+    ----------
+    content
+        What the report shows.
+    out_dir
+        The output folder; created if missing.
+    pdf
+        Whether to write the PDF (skipping it saves a few seconds).
+
+    Returns
+    -------
+    dict
+        ``{"html": ..., "pdf": ..., "tables": <folder>}`` plus ``"table:<id>"`` for each CSV.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    html = render_html(content)
+    staging = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
+    try:
+        (staging / "report.html").write_text(html, encoding="utf-8", newline="\n")
+        if pdf:
+            write_pdf(html, staging / "report.pdf")
+        csvs = write_tables(content, staging / "tables")
+        # Everything is complete: move it into place.
+        result: dict[str, Path] = {}
+        tables_dir = out / "tables"
+        tables_dir.mkdir(exist_ok=True)
+        for csv in csvs:
+            final = tables_dir / csv.name
+            _replace(csv, final)
+            result[f"table:{csv.stem}"] = final
+        keep = {csv.name for csv in csvs}
+        for stale in sorted(tables_dir.glob("*.csv")):
+            if stale.name not in keep:
+                stale.unlink()
+        if pdf:
+            _replace(staging / "report.pdf", out / "report.pdf")
+            result["pdf"] = out / "report.pdf"
+        _replace(staging / "report.html", out / "report.html")
+        result["html"] = out / "report.html"
+        result["tables"] = tables_dir
+        return dict(sorted(result.items()))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _replace(source: Path, target: Path) -> None:
+    """Move a finished file into place with the permissions of a newly created file."""
+    with atomic_output(target) as tmp:
+        os.replace(source, tmp)

@@ -1,0 +1,459 @@
+"""The HTML renderer, number formatting, suppression and the CSV export of survey.report."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import survey.report as report
+from survey.errors import InputError
+from survey.report import (
+    ColumnSpec,
+    ReportContent,
+    ReportFigure,
+    ReportSection,
+    ReportTable,
+    format_cell,
+    load_text,
+    render_html,
+    suppress_small_cells,
+    write_report,
+    write_tables,
+)
+from survey.report.sample import HOSTILE_LABEL, SAMPLE_SVG, SUPPRESSED_ESTIMATE, sample_content
+
+# Attributes and CSS that would make a browser fetch something (namespace URIs are not fetched).
+RESOURCE_REF = re.compile(
+    r"(?:\b(?:src|href|xlink:href|action|poster|data|srcset)\s*=\s*[\"']?\s*(?:https?:)?//)"
+    r"|url\(\s*[\"']?\s*(?:https?:)?//|@import|<link\b|<script\b|<iframe\b|<object\b|<embed\b",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture(scope="module")
+def html() -> str:
+    return render_html(sample_content())
+
+
+def _rows(html: str, table_id: str) -> list[str]:
+    match = re.search(rf'<table id="tab-{table_id}".*?</table>', html, re.DOTALL)
+    assert match, f"table {table_id} not rendered"
+    return re.findall(r"<tr>.*?</tr>", match.group(0), re.DOTALL)
+
+
+def _row(html: str, table_id: str, label: str) -> str:
+    rows = [row for row in _rows(html, table_id) if label in row]
+    assert len(rows) == 1, f"expected one row with {label!r}"
+    return rows[0]
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+def test_value_labels_are_escaped_and_no_script_element_exists(html: str) -> None:
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert HOSTILE_LABEL not in html
+    assert not re.search(r"<script\b", html, re.IGNORECASE)
+
+
+def test_alt_text_is_escaped_in_its_attribute(html: str) -> None:
+    assert 'aria-label="Staafdiagram: 47% &#34;met&#34; en 53% &lt;zonder&gt; ervaring"' in html
+
+
+def test_captions_and_paragraphs_are_escaped() -> None:
+    content = sample_content()
+    section = ReportSection("x", "A <b>title</b>", ["5 < 6 & 7 > 3"])
+    content = ReportContent(
+        title="<i>t</i>", lang="nl", synthetic=False, sections=[section], min_cell_count=10
+    )
+    out = render_html(content)
+    assert "A &lt;b&gt;title&lt;/b&gt;" in out
+    assert "5 &lt; 6 &amp; 7 &gt; 3" in out
+    assert "<title>&lt;i&gt;t&lt;/i&gt;</title>" in out
+    assert "<b>" not in out and "<i>" not in out
+
+
+def test_title_in_css_page_box_cannot_break_out_of_style() -> None:
+    content = ReportContent(
+        title='x"; } </style><script>alert(1)</script>',
+        lang="en",
+        synthetic=True,
+        sections=[ReportSection("a", "A")],
+    )
+    out = render_html(content)
+    assert not re.search(r"<script\b", out, re.IGNORECASE)
+    assert out.count("</style>") == 1
+
+
+def test_svg_with_script_or_external_resource_is_refused() -> None:
+    for bad in (
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg"><image href="https://x.org/a.png"/></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>',
+    ):
+        figure = ReportFigure("f", "c", bad, "alt")
+        content = ReportContent("t", "nl", False, [ReportSection("s", "S", figures=[figure])])
+        with pytest.raises(InputError, match="figure 'f'"):
+            render_html(content)
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def test_no_external_resources(html: str) -> None:
+    assert not RESOURCE_REF.search(html), RESOURCE_REF.search(html)
+    assert "@font-face" not in html
+
+
+def test_every_figure_has_role_img_and_an_aria_label(html: str) -> None:
+    figures = re.findall(r"<figure\b[^>]*>", html)
+    assert len(figures) == 1
+    for tag in figures:
+        assert 'role="img"' in tag
+        assert re.search(r'aria-label="[^"]+"', tag)
+    # the SVG is inline, without XML prolog, doctype or (date-carrying) metadata
+    figure = re.search(r"<figure\b.*?</figure>", html, re.DOTALL)
+    assert figure and "<svg" in figure.group(0) and "<figcaption>" in figure.group(0)
+    assert "<?xml" not in html and "<!DOCTYPE svg" not in html and "<metadata" not in html
+
+
+def test_tables_are_real_tables(html: str) -> None:
+    tables = re.findall(r"<table\b.*?</table>", html, re.DOTALL)
+    assert len(tables) == 4
+    for table in tables:
+        assert "<caption>" in table and "<thead>" in table
+        headers = re.findall(r"<th scope=\"col\"", table)
+        assert headers
+    assert "Tabel 1." in html and "Tabel 4." in html and "Figuur 1." in html
+
+
+def test_toc_links_to_every_section(html: str) -> None:
+    links = re.findall(r'<a href="#([^"]+)">', html)
+    assert links == ["sec-data_methods", "sec-beso_obstacles", "sec-reproduction", "sec-provenance"]
+    for target in links:
+        assert f'id="{target}"' in html
+
+
+def test_lang_attribute_and_english_texts() -> None:
+    assert '<html lang="nl">' in render_html(sample_content(lang="nl"))
+    english = render_html(sample_content(lang="en"))
+    assert '<html lang="en">' in english
+    assert "Table 1." in english and "SYNTHETIC DATA" in english
+    assert "46.5%" in english  # reproduced, percent1
+    assert "&lt; 0.001" in english
+
+
+def test_same_content_gives_identical_html() -> None:
+    assert render_html(sample_content()) == render_html(sample_content())
+
+
+def test_provenance_is_shown_sorted(html: str) -> None:
+    keys = re.findall(r"<dt>([^<]+)</dt>", html)
+    assert keys == sorted(keys)
+    assert "inputs.beso2011.sha256" in keys
+
+
+# --------------------------------------------------------------------------- synthetic marking
+
+
+def test_synthetic_banner_and_page_note(html: str) -> None:
+    text = load_text("nl")
+    assert text["report"]["synthetic_banner"] in html
+    assert "SYNTHETISCHE DATA — geen echte respondenten" in html
+    # on paper: a margin box on every page; on screen: a fixed footer
+    assert re.search(r"@bottom-left\s*\{\s*content:\s*\"Synthetische data", html)
+    assert 'class="synthetic-footer"' in html
+    assert "counter(page)" in html and "counter(pages)" in html
+
+
+def test_no_synthetic_marking_for_real_data() -> None:
+    out = render_html(sample_content(synthetic=False))
+    text = load_text("nl")
+    assert text["report"]["synthetic_banner"] not in out
+    assert text["report"]["synthetic_page_note"] not in out
+    assert "@bottom-left" not in out
+    assert 'synthetic-footer"' not in out and 'class="synthetic"' not in out
+    assert "counter(pages)" in out  # page numbers stay
+
+
+# --------------------------------------------------------------------------- suppression
+
+
+def test_small_cell_is_suppressed_in_html(html: str) -> None:
+    row = _row(html, "beso_obstacles", "Geen sollicitanten")
+    assert row.count("‡") == 2  # estimate and CI
+    assert "8%" not in row and "3–15%" not in html
+    assert ">74<" in row  # the base n stays visible
+    # the mean with n = 8 < 10 is suppressed as well
+    row = _row(html, "beso_low_educated", "Zonder ervaring")
+    assert row.count("‡") == 2 and "12,5" not in row
+    # the footnote explains the mark, with the threshold
+    assert "‡ Minder dan 10 respondenten" in html
+
+
+def test_suppression_threshold_comes_from_content() -> None:
+    out = render_html(sample_content(min_cell_count=5))
+    assert "8%" in _row(out, "beso_obstacles", "Geen sollicitanten")
+    out = render_html(sample_content(min_cell_count=16))
+    assert "‡" in _row(out, "beso_obstacles", "alert(1)")  # n_level 15
+
+
+def test_suppress_small_cells_rule() -> None:
+    frame = pd.DataFrame(
+        {
+            "estimate": [0.5, 0.1, 30.0, 0.2],
+            "ci_low": [0.4, 0.0, 25.0, 0.1],
+            "ci_high": [0.6, 0.2, 35.0, 0.3],
+            "n": [100, 100, 8, 100],
+            "n_level": [50, 9, None, 40],
+            "suppressed": [False, False, False, True],
+            "label": ["a", "b", "c", "d"],
+        }
+    )
+    out = suppress_small_cells(frame, 10)
+    assert out["suppressed"].tolist() == [False, True, True, True]
+    assert out["suppressed"].dtype == bool
+    assert out["estimate"].isna().tolist() == [False, True, True, True]
+    assert out["ci_high"].isna().tolist() == [False, True, True, True]
+    assert out["n"].tolist() == [100, 100, 8, 100]  # the base is never hidden
+    assert out["label"].tolist() == ["a", "b", "c", "d"]
+    assert frame["estimate"].notna().all()  # the input is not changed
+    ints = suppress_small_cells(pd.DataFrame({"estimate": [0.2], "n": [5], "n_level": [1]}), 10)
+    assert str(ints["n_level"].dtype) == "Int64" and ints["n_level"].isna().all()
+    assert not suppress_small_cells(frame.drop(columns="suppressed"), 0)["suppressed"].any()
+
+
+def test_csv_export_applies_the_same_suppression(tmp_path: Path) -> None:
+    content = sample_content()
+    paths = write_tables(content, tmp_path / "tables")
+    assert [p.name for p in paths] == [
+        "beso_obstacles.csv",
+        "beso_low_educated.csv",
+        "beso_obstacles_tests.csv",
+        "reproduction.csv",
+    ]
+    raw = (tmp_path / "tables" / "beso_obstacles.csv").read_text(encoding="utf-8")
+    assert str(SUPPRESSED_ESTIMATE) not in raw and "0.149" not in raw and "0.0312" not in raw
+    rows = list(csv.DictReader(raw.splitlines()))
+    assert list(rows[0])[:6] == ["measure", "group", "estimate", "ci_low", "ci_high", "n"]
+    assert {"se", "n_level", "flag", "suppressed"} <= set(rows[0])
+    hidden = next(r for r in rows if r["measure"] == "Geen sollicitanten")
+    assert hidden["suppressed"] == "True" and hidden["estimate"] == "" and hidden["n_level"] == ""
+    assert hidden["n"] == "74"
+    shown = next(r for r in rows if r["measure"] == "Werk niet geschikt")
+    assert shown["estimate"] == "0.4651" and shown["suppressed"] == "False"  # raw, unrounded
+    means = (tmp_path / "tables" / "beso_low_educated.csv").read_text(encoding="utf-8")
+    assert "12.5" not in means
+
+
+# --------------------------------------------------------------------------- flags and numbers
+
+
+def test_reliability_flags_are_marked_not_hidden(html: str) -> None:
+    assert "33% *" in _row(html, "beso_obstacles", "alert(1)")
+    assert "25% †" in _row(html, "beso_obstacles", "Productiviteitsrisico")
+    assert "† Onbetrouwbaar cijfer" in html and "* Cijfer met beperkte betrouwbaarheid" in html
+    # unflagged rows carry no mark; tables without flags carry no flag notes
+    assert "47%<" in _row(html, "beso_obstacles", "Werk niet geschikt")
+    notes = re.search(r'id="tab-beso_low_educated-notes">(.*?)</div>', html, re.DOTALL)
+    assert notes and "†" not in notes.group(1)
+
+
+def test_each_estimate_shows_its_unweighted_n(html: str) -> None:
+    for table_id in ("beso_obstacles", "beso_low_educated"):
+        header = _rows(html, table_id)[0]
+        assert "n (ongewogen)" in header
+    assert ">1.234<" in _row(html, "beso_low_educated", "Met ervaring")
+
+
+def test_dutch_decimal_comma(html: str) -> None:
+    assert "46,5%" in html  # percent1
+    assert ">31,5<" in html  # number1
+    assert "27,30–35,60" in html  # ci_number
+    assert "&lt; 0,001" in html and ">0,032<" in html
+    assert "46.5%" not in html
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "lang", "expected"),
+    [
+        (0.4651, "percent", "nl", "47%"),
+        (0.265, "percent", "nl", "27%"),  # half up, as printed reports round
+        (0.4651, "percent1", "nl", "46,5%"),
+        (0.4651, "percent1", "en", "46.5%"),
+        ((0.213, 0.291), "ci", "nl", "21–29%"),
+        ((0.2134, 0.2917), "ci1", "nl", "21,3–29,2%"),
+        ((float("nan"), 0.2), "ci", "nl", "–"),
+        (0.0004, "pvalue", "nl", "< 0,001"),
+        (0.0321, "pvalue", "nl", "0,032"),
+        (0.0321, "pvalue", "en", "0.032"),
+        (1234, "count", "nl", "1.234"),
+        (1234, "count", "en", "1,234"),
+        (1234.5678, "number", "nl", "1.234,57"),
+        (-0.0001, "number1", "nl", "0,0"),
+        (-2.25, "number1", "en", "-2.3"),
+        (None, "percent", "nl", "–"),
+        (float("nan"), "count", "en", "–"),
+        ("within CI", "verdict", "nl", "binnen het betrouwbaarheidsinterval"),
+        ("differs", "verdict", "en", "differs"),
+        (True, "text", "nl", "ja"),
+        ("review: wide CI", "flag", "en", "* review: wide CI"),
+        ("", "flag", "en", ""),
+    ],
+)
+def test_format_cell(value: object, kind: str, lang: str, expected: str) -> None:
+    assert format_cell(value, kind, lang) == expected
+
+
+def test_format_cell_rejects_unknown_kind_and_text_in_numbers() -> None:
+    with pytest.raises(InputError, match="kind"):
+        format_cell(1, "percentage", "nl")
+    with pytest.raises(InputError, match="not a number"):
+        format_cell("abc", "percent", "nl")
+
+
+# --------------------------------------------------------------------------- texts and contracts
+
+
+def test_load_text_unknown_language() -> None:
+    with pytest.raises(InputError, match="'de'") as info:
+        load_text("de")
+    assert "nl" in str(info.value) and "en" in str(info.value)
+
+
+def _keys(data: object, prefix: str = "") -> set[str]:
+    if isinstance(data, dict):
+        return {k for key, value in data.items() for k in _keys(value, f"{prefix}{key}.")}
+    if isinstance(data, list):
+        return {f"{prefix}[{len(data)}]"}
+    return {prefix}
+
+
+def test_languages_have_the_same_texts() -> None:
+    nl, en = load_text("nl"), load_text("en")
+    assert _keys(nl) == _keys(en)
+    assert {"match", "within CI", "differs", "supported", "not supported"} <= set(nl["verdicts"])
+    assert {"difference", "no_difference", "underpowered"} <= set(nl["verdicts"])
+    banner = "SYNTHETISCHE DATA — geen echte respondenten; de cijfers tonen hoe de pijplijn werkt, "
+    assert nl["report"]["synthetic_banner"].startswith(banner)
+    load_text("nl")["report"]["toc"] = "changed"
+    assert load_text("nl")["report"]["toc"] == "Inhoud"  # callers get a copy
+
+
+def test_content_contract_errors() -> None:
+    frame = pd.DataFrame({"a": [1]})
+    with pytest.raises(InputError, match="unknown kind"):
+        ColumnSpec("a", "A", "pct")
+    with pytest.raises(InputError, match="missing from its frame: ci_high, ci_low"):
+        ReportTable("t", "c", frame, [ColumnSpec("ci", "CI", "ci")])
+    with pytest.raises(InputError, match="not a valid id"):
+        ReportTable("../t", "c", frame, [ColumnSpec("a", "A")])
+    with pytest.raises(InputError, match="no <svg>"):
+        ReportFigure("f", "c", "<png/>", "alt")
+    with pytest.raises(InputError, match="no alt text"):
+        ReportFigure("f", "c", SAMPLE_SVG, " ")
+    table = ReportTable("t", "c", frame, [ColumnSpec("a", "A")])
+    with pytest.raises(InputError, match="used twice"):
+        ReportContent("t", "nl", False, [ReportSection("s", "S", tables=[table, table])])
+    with pytest.raises(InputError, match="used twice"):
+        ReportContent("t", "nl", False, [ReportSection("provenance", "P")])
+    with pytest.raises(InputError, match="language"):
+        ReportContent("t", "fr", False, [])
+    with pytest.raises(InputError, match="min_cell_count"):
+        ReportContent("t", "nl", False, [], min_cell_count=-1)
+    # a section and its table may share an id (the HTML prefixes sec-/tab-)
+    ReportContent("t", "nl", False, [ReportSection("t", "S", tables=[table])])
+
+
+# --------------------------------------------------------------------------- write_report
+
+
+def test_write_report_without_pdf(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    (out / "tables").mkdir(parents=True)
+    (out / "tables" / "stale.csv").write_text("old\n", encoding="utf-8")
+    paths = write_report(sample_content(), out, pdf=False)
+    assert paths["html"].read_text(encoding="utf-8") == render_html(sample_content())
+    assert sorted(p.name for p in (out / "tables").iterdir()) == [
+        "beso_low_educated.csv",
+        "beso_obstacles.csv",
+        "beso_obstacles_tests.csv",
+        "reproduction.csv",
+    ]
+    assert "pdf" not in paths and paths["table:reproduction"].exists()
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "tables"]  # no staging left
+
+
+def test_write_report_leaves_nothing_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "report.html").write_text("previous", encoding="utf-8")
+
+    def broken_pdf(html: str, path: object) -> None:
+        Path(str(path)).write_bytes(b"%PDF-half")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(report, "write_pdf", broken_pdf)
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_report(sample_content(), out)
+    assert sorted(p.name for p in out.iterdir()) == ["report.html"]
+    assert (out / "report.html").read_text(encoding="utf-8") == "previous"
+
+
+def test_figure_ids_do_not_clash_with_svg_ids_and_duplicates_are_refused() -> None:
+    # survey.figures gives the SVG element the id fig-<stem>; the <figure> is figure-<id>
+    svg = '<svg id="fig-trend" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect/></svg>'
+    figure = ReportFigure("trend", "c", svg, "alt")
+    content = ReportContent("t", "nl", False, [ReportSection("s", "S", figures=[figure])])
+    out = render_html(content)
+    assert 'id="figure-trend"' in out and 'id="fig-trend"' in out
+    twice = ReportContent(
+        "t",
+        "nl",
+        False,
+        [ReportSection("s", "S", figures=[figure, ReportFigure("other", "c", svg, "alt")])],
+    )
+    with pytest.raises(InputError, match="duplicate ids: fig-trend"):
+        render_html(twice)
+
+
+def test_rendered_ids_are_unique(html: str) -> None:
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+
+
+def test_ci_columns_by_stem_and_rows_marked_suppressed_by_the_glue() -> None:
+    frame = pd.DataFrame(
+        {
+            "term": ["size", "sector"],
+            "odds_ratio": [1.8, 0.7],
+            "or_ci_low": [1.21, 0.4],
+            "or_ci_high": [2.64, 1.1],
+            "estimate_with": [0.61, 0.2],
+            "p_value": [0.004, 0.3],
+            "suppressed": [False, True],
+        }
+    )
+    table = ReportTable(
+        "model",
+        "Model",
+        frame,
+        [
+            ColumnSpec("term", "Term"),
+            ColumnSpec("odds_ratio", "OR", "number"),
+            ColumnSpec("or_ci", "CI", "ci_number"),
+            ColumnSpec("estimate_with", "With", "percent"),
+            ColumnSpec("p_value", "p", "pvalue"),
+        ],
+    )
+    out = render_html(ReportContent("t", "nl", False, [ReportSection("s", "S", tables=[table])]))
+    assert "1,21–2,64" in _row(out, "model", "size")
+    hidden = _row(out, "model", "sector")
+    assert hidden.count("‡") == 3 and "0,70" not in hidden and "20%" not in hidden
+    assert "0,300" in hidden  # p-values are not suppressed
