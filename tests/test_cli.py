@@ -23,7 +23,6 @@ from survey.cli import main
 from survey.codebook import load_codebook
 from survey.config import PROJECT_ROOT
 from survey.ingest import read_spss, sha256_file, write_sav
-from survey.pipeline import PLANNED_STAGES
 
 CONFIG = PROJECT_ROOT / "config"
 WAVES = ("wea2008", "wea2010", "beso2011")
@@ -43,6 +42,7 @@ def write_study(root: Path, **changes: object) -> Path:
             wave["weighting"]["margins"] = str(raw / Path(wave["weighting"]["margins"]).name)
     data["processed_dir"] = str(root / "processed")
     data["published_figures"] = str(PROJECT_ROOT / data["published_figures"])
+    data["figure_map"] = str(PROJECT_ROOT / data["figure_map"])
     data["synth"] = {"config": str(CONFIG / "synth.yaml"), "output_dir": str(raw)}
     data["report"]["output_dir"] = str(root / "reports")
     for key, value in changes.items():
@@ -388,20 +388,21 @@ def test_validate_exits_3_and_lists_every_problem_of_a_bad_file(
 # --------------------------------------------------------------------------- real processes
 
 
-def test_report_in_a_real_process_synthesises_ingests_and_lists_stages_to_come(
+def test_report_in_a_real_process_runs_every_stage_and_writes_the_report(
     tmp_path: Path,
 ) -> None:
     config = write_study(tmp_path)
-    result = run_exe(["--config", str(config), "report"], tmp_path)
+    result = run_exe(["--config", str(config), "report", "--check", "--no-pdf"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "SYNTHETIC" in result.stderr
-    assert "still to come (not built yet), so no report is written:" in result.stderr
-    for stage in PLANNED_STAGES:
-        assert f"  - {stage}" in result.stderr
+    for stage in ("data", "ingest", "weight", "analyse, figures, report"):
+        assert f"[{stage}] done in" in result.stderr
+    assert "reproduction: 41 of 41 published figures match or are supported" in result.stderr
     # 3 waves x (parquet, sav, provenance) + 2 weighted WEA waves x (parquet, sav, weighting json)
     assert len(snapshot(tmp_path / "processed")) == 9 + 6
-    assert not (tmp_path / "reports").exists()
+    assert (tmp_path / "reports" / "report.html").exists()
+    assert (tmp_path / "reports" / "tables" / "reproduction.csv").exists()
 
 
 def test_truncated_file_in_a_real_process_exits_3_without_traceback(

@@ -22,9 +22,9 @@ from survey.analysis.design import SurveyDesign
 from survey.codebook import load_codebook, validate
 from survey.config import load_study
 from survey.describe import describe_file, skeleton
-from survey.errors import InputError, SurveyError, UsageError
+from survey.errors import InputError, StatisticalError, SurveyError, UsageError
 from survey.ingest import atomic_output, read_data
-from survey.pipeline import PLANNED_STAGES, ensure_synthetic, run_ingest, run_synth, run_weight
+from survey.pipeline import ensure_synthetic, run_ingest, run_report, run_synth, run_weight
 
 __all__ = ["main"]
 
@@ -270,23 +270,43 @@ def _cmd_weight(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from survey.analysis.reproduce import failed_figures
+
     study = load_study(args.config)
+    outcome: dict[str, object] = {}
     stages: list[tuple[str, Callable[[], object]]] = [
         ("data", lambda: ensure_synthetic(study, _say)),
         ("ingest", lambda: run_ingest(study, progress=_say)),
         ("weight", lambda: run_weight(study, progress=_say)),
+        (
+            "analyse, figures, report",
+            lambda: outcome.update(run_report(study, args.lang, not args.no_pdf, _say)),
+        ),
     ]
     if study.synthetic:
         _say("data source: SYNTHETIC (generated stand-in files, not real respondents)")
+    total = time.perf_counter()
     for name, stage in stages:
         start = time.perf_counter()
         _say(f"[{name}] ...")
         stage()
         _say(f"[{name}] done in {time.perf_counter() - start:.1f} s")
-    _say("still to come (not built yet), so no report is written:")
-    for stage_name in PLANNED_STAGES:
-        _say(f"  - {stage_name}")
-    _say(f"processed data: {study.relative(study.processed_dir)}/")
+    table = outcome["reproduction"]
+    failed = failed_figures(table)  # type: ignore[arg-type]
+    reproduced = len(table) - len(failed)  # type: ignore[arg-type]
+    _say(f"reproduction: {reproduced} of {len(table)} published figures match or are supported")  # type: ignore[arg-type]
+    _say(
+        f"report written in {time.perf_counter() - total:.1f} s: {study.relative(study.reports_dir)}/"
+    )
+    if args.check and len(failed):
+        listing = "\n".join(
+            f"  - {r['id']}: published {r['published']}, reproduced {r['reproduced']} ({r['verdict']})"
+            for _, r in failed.iterrows()
+        )
+        raise StatisticalError(
+            f"{len(failed)} published figure(s) are not reproduced:\n{listing}",
+            "see the reproduction table in the report (reports/tables/reproduction.csv)",
+        )
     return 0
 
 
@@ -407,7 +427,14 @@ def build_parser() -> argparse.ArgumentParser:
     wgt.add_argument("--encoding", help="code page override (e.g. cp1252)")
     wgt.set_defaults(func=_cmd_weight)
 
-    report = sub.add_parser("report", help="run the whole pipeline for the configured study")
+    report = sub.add_parser(
+        "report", help="run the whole pipeline and write the HTML and PDF report"
+    )
+    report.add_argument("--lang", choices=["nl", "en"], help="report language (default: config)")
+    report.add_argument(
+        "--check", action="store_true", help="exit 4 when a published figure is not reproduced"
+    )
+    report.add_argument("--no-pdf", action="store_true", help="write only the HTML (faster)")
     report.set_defaults(func=_cmd_report)
     return parser
 

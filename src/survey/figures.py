@@ -410,11 +410,13 @@ def _legend_top(ax: Axes, handles: Sequence[Any], labels: Sequence[str]) -> floa
     if sum(len(label) + 6 for label in labels) > 80 and columns > 1:
         columns = math.ceil(columns / 2)
     rows = math.ceil(len(labels) / columns)
+    # anchored at the right edge of the plot: long item labels leave room on the left, so the
+    # legend grows into that room and never past the edge of the figure
     ax.legend(
         handles,
         labels,
-        loc="lower left",
-        bbox_to_anchor=(0.0, 1.0),
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
         ncols=columns,
         borderaxespad=0.3,
         borderpad=0.2,

@@ -1,9 +1,7 @@
-"""The stages of the configured study, run in order: synth, ingest (validate + clean), ...
+"""The stages of the configured study, in order: synth, ingest, weight, analyse + report.
 
 Each stage takes the :class:`~survey.config.StudyConfig` and returns a small result object; the
-CLI, the Makefile and the notebooks call these functions. Stages that later issues add
-(weighting, analysis, figures, report) are listed in :data:`PLANNED_STAGES` so that ``survey
-report`` can say plainly what it does not do yet.
+CLI, the Makefile and the notebooks call these functions.
 """
 
 from __future__ import annotations
@@ -25,22 +23,16 @@ from survey.ingest import FileMeta, atomic_output, read_spss, sha256_file, write
 from survey.synth import SynthResult, generate, is_synthetic_label
 
 __all__ = [
-    "PLANNED_STAGES",
     "IngestResult",
     "WaveResult",
     "ensure_synthetic",
     "load_codebooks",
     "run_ingest",
+    "run_report",
     "run_synth",
     "run_weight",
 ]
 
-#: Stages of `make report` that later work adds, in pipeline order.
-PLANNED_STAGES = (
-    "analyse (design-based estimates, tests, models, the reproduction table)",
-    "figures",
-    "report (HTML and PDF)",
-)
 
 Progress = Callable[[str], None]
 
@@ -402,3 +394,48 @@ def run_weight(
         progress(f"wrote {study.relative(outputs['parquet'])} and {study.relative(path)}")
         results[name] = result
     return results
+
+
+def run_report(
+    study: StudyConfig, lang: str | None = None, pdf: bool = True, progress: Progress = _quiet
+) -> dict[str, Any]:
+    """Analyse the processed data, draw the figures and write the HTML and PDF report.
+
+    Parameters
+    ----------
+    study
+        The study config (ingest and weight must have run).
+    lang
+        ``"nl"`` or ``"en"``; default the config's ``report.language``.
+    pdf
+        Also write the PDF.
+    progress
+        Receives one line per step, with its time.
+
+    Returns
+    -------
+    dict
+        ``results`` (:class:`~survey.analysis.study.StudyResults`), ``paths`` (written files) and
+        ``reproduction`` (the reproduction table).
+    """
+    import time
+
+    from survey.analysis.study import run_study
+    from survey.report import write_report
+    from survey.report.build import build_content, build_figures
+
+    language = lang or study.language
+    start = time.perf_counter()
+    results = run_study(study)
+    progress(f"analyses done in {time.perf_counter() - start:.1f} s")
+    start = time.perf_counter()
+    figures = build_figures(results, study.reports_dir / "figures", language)
+    progress(f"{len(figures)} figures drawn in {time.perf_counter() - start:.1f} s")
+    start = time.perf_counter()
+    paths = write_report(build_content(results, figures, language), study.reports_dir, pdf=pdf)
+    progress(
+        f"wrote {study.relative(paths['html'])}"
+        + (f" and {study.relative(paths['pdf'])}" if "pdf" in paths else "")
+        + f" in {time.perf_counter() - start:.1f} s"
+    )
+    return {"results": results, "paths": paths, "reproduction": results.tables["reproduction"]}

@@ -454,14 +454,44 @@ class WeightingDiagnostics:
     def _repr_html_(self) -> str:
         from html import escape
 
+        def number(value: Any) -> str:
+            if isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+                value, bool
+            ):
+                number = float(value)
+                if not math.isfinite(number):
+                    return "-"
+                return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.4g}"
+            return escape(str(value))
+
         rows = "".join(
-            f"<tr><th style='text-align:left'>{escape(k)}</th><td>{v:,.4g}</td></tr>"
+            f"<tr><th style='text-align:left'>{escape(str(k))}</th><td>{number(v)}</td></tr>"
             for k, v in self.summary.items()
         )
+        status = "converged" if self.converged else "<b>NOT converged</b>"
+        notes = [f"{self.trimmed:,} weight(s) held at a trimming bound"] if self.trimmed else []
+        notes += [f"collapsed: {line}" for line in self.collapses]
+        listing = "".join(f"<li>{escape(note)}</li>" for note in notes)
+        worst = (
+            self.margins.assign(_abs=self.margins["difference"].abs())
+            .sort_values("_abs", ascending=False)
+            .drop(columns="_abs")
+            if "difference" in self.margins.columns
+            else self.margins
+        )
+        shown = min(len(worst), 30)
         return (
-            f"<p><b>{escape(self.method)}</b>: {self.iterations} iteration(s), "
-            f"{'converged' if self.converged else 'NOT converged'}</p><table>{rows}</table>"
-            + self.margins.head(30).to_html(index=False)
+            f"<p><b>{escape(self.method)}</b>: {self.iterations} iteration(s), {status}</p>"
+            f"<table>{rows}</table>"
+            + (f"<ul>{listing}</ul>" if listing else "")
+            + f"<p>Margins, largest differences first ({shown} of {len(self.margins)} levels)</p>"
+            + worst.head(30).to_html(index=False, escape=True, float_format=number)
+            + (
+                "<p>Largest weights</p>"
+                + self.largest.to_html(index=False, escape=True, float_format=lambda v: f"{v:.6g}")
+                if len(self.largest)
+                else ""
+            )
         )
 
 

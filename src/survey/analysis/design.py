@@ -528,11 +528,21 @@ class SurveyDesign:
     def _repr_html_(self) -> str:
         from html import escape
 
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
-            for k, v in self.summary().items()
+        summary = self.summary()
+        weighting = f"weights '{summary['weight']}'" if summary["weight"] else "unweighted"
+        if self.calibration:
+            weighting += f", {len(self.calibration)} calibration step(s) in the variance"
+        headline = (
+            f"<p><b>SurveyDesign</b> of {escape(self.source or 'a data frame')}: "
+            f"{summary['n']:,} rows, {escape(weighting)}, {summary['psu']:,} PSUs in "
+            f"{summary['strata_count']:,} strata, {summary['df']:,} degrees of freedom</p>"
         )
-        return f"<table><caption>SurveyDesign</caption>{rows}</table>"
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{escape(str(k))}</th>"
+            f"<td>{escape('-' if v is None else str(v))}</td></tr>"
+            for k, v in summary.items()
+        )
+        return f"{headline}<table>{rows}</table>"
 
     # ------------------------------------------------------------------ variance
 

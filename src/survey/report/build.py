@@ -1,0 +1,675 @@
+"""The glue between the study's results and the report: figures and report content.
+
+:func:`build_figures` draws every chart of the report (``survey.figures``) and saves it as SVG and
+PNG; :func:`build_content` turns :class:`~survey.analysis.study.StudyResults` and those figures into
+the :class:`~survey.report.content.ReportContent` the renderer takes, with the report's texts in
+the chosen language. The sections follow the publication. Nothing here computes statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from survey import figures as charts
+from survey.analysis.study import GROUPS, StudyResults
+from survey.report.content import (
+    ColumnSpec,
+    ReportContent,
+    ReportFigure,
+    ReportSection,
+    ReportTable,
+)
+from survey.report.render import format_cell
+from survey.report.texts import load_text
+
+__all__ = ["build_content", "build_figures"]
+
+_FIGURE_HEIGHT_CM = {
+    "wea_trend": 9.0,
+    "beso_experience": 5.0,
+    "beso_motives": 6.0,
+    "beso_obstacles": 11.0,
+    "beso_organisations": 8.0,
+    "beso_culture": 10.0,
+    "beso_differences": 13.0,
+    "beso_model": 9.0,
+    "weights": 6.0,
+}
+
+
+def _figure(name: str) -> Figure:
+    size = (charts.FIGURE_WIDTH_CM / 2.54, _FIGURE_HEIGHT_CM[name] / 2.54)
+    return Figure(figsize=size, layout="constrained")
+
+
+def build_figures(
+    results: StudyResults, folder: str | Path, lang: str = "nl"
+) -> dict[str, ReportFigure]:
+    """Draw and save every chart of the report.
+
+    Parameters
+    ----------
+    results
+        The study's results.
+    folder
+        Where ``<name>.svg`` and ``<name>.png`` go (``reports/figures``).
+    lang
+        ``"nl"`` or ``"en"``.
+
+    Returns
+    -------
+    dict
+        Chart name -> :class:`ReportFigure` (inline SVG, caption, alt text).
+    """
+    text = load_text(lang)
+    tables = results.tables
+    synthetic = results.synthetic
+    out = Path(folder)
+    specs: list[tuple[str, str, Any, Any]] = [
+        (
+            "wea_trend",
+            "wea_trend",
+            lambda ax: charts.wea_trend(tables["wea_trend"], ax=ax, lang=lang, synthetic=synthetic),
+            tables["wea_trend"],
+        ),
+        (
+            "beso_experience",
+            "share_bars",
+            lambda ax: charts.share_bars(
+                tables["beso_experience"], ax=ax, lang=lang, synthetic=synthetic
+            ),
+            tables["beso_experience"],
+        ),
+        (
+            "beso_motives",
+            "share_bars",
+            lambda ax: charts.share_bars(
+                tables["beso_motives"], ax=ax, lang=lang, synthetic=synthetic
+            ),
+            tables["beso_motives"],
+        ),
+        (
+            "beso_obstacles",
+            "grouped_bars",
+            lambda ax: charts.grouped_bars(
+                tables["beso_obstacles"],
+                tables["beso_obstacles_tests"],
+                ax=ax,
+                lang=lang,
+                synthetic=synthetic,
+            ),
+            tables["beso_obstacles"],
+        ),
+        (
+            "beso_organisations",
+            "grouped_bars",
+            lambda ax: charts.grouped_bars(
+                tables["beso_organisations"],
+                tables["beso_organisations_tests"],
+                ax=ax,
+                lang=lang,
+                synthetic=synthetic,
+            ),
+            tables["beso_organisations"],
+        ),
+        (
+            "beso_culture",
+            "dot_plot",
+            lambda ax: charts.dot_plot(
+                tables["beso_culture"], ax=ax, lang=lang, synthetic=synthetic
+            ),
+            tables["beso_culture"],
+        ),
+        (
+            "beso_differences",
+            "grouped_bars",
+            lambda ax: charts.grouped_bars(
+                tables["beso_differences"],
+                tables["beso_differences_tests"],
+                ax=ax,
+                lang=lang,
+                synthetic=synthetic,
+            ),
+            tables["beso_differences"],
+        ),
+        (
+            "beso_model",
+            "forest_plot",
+            lambda ax: charts.forest_plot(
+                tables["beso_model"], ax=ax, lang=lang, synthetic=synthetic
+            ),
+            tables["beso_model"],
+        ),
+        (
+            "weights",
+            "weight_distribution",
+            lambda ax: charts.weight_distribution(
+                results.weights, ax=ax, lang=lang, synthetic=synthetic
+            ),
+            results.weights,
+        ),
+    ]
+    made = {}
+    for name, kind, draw, data in specs:
+        fig = _figure(name)
+        draw(fig.add_subplot())
+        alt = charts.alt_text(kind, data, lang)
+        files = charts.save_figure(fig, out / name, alt=alt)
+        made[name] = ReportFigure(id=name, caption=text["figures"][name], svg=files.svg, alt=alt)
+    return made
+
+
+def _columns(text: Mapping[str, Any], spec: list[tuple[str, str, str]]) -> list[ColumnSpec]:
+    labels = text["columns"]
+    return [ColumnSpec(name, labels.get(label, label), kind) for name, label, kind in spec]
+
+
+# the reliability flag marks the estimate itself (with a footnote); the CSV keeps the flag text
+ESTIMATE_COLUMNS = [("estimate", "estimate", "percent"), ("ci", "ci", "ci"), ("n", "n", "count")]
+TEST_COLUMNS = [
+    ("estimate_with", "estimate_with", "percent"),
+    ("estimate_without", "estimate_without", "percent"),
+    ("difference", "difference", "percent1"),
+    ("ci", "ci", "ci1"),
+    ("p_holm", "p_holm", "pvalue"),
+    ("mdd", "mdd", "percent1"),
+    ("verdict", "verdict", "verdict"),
+]
+
+
+def _suppress_tests(tests: pd.DataFrame, estimates: pd.DataFrame, min_count: int) -> pd.DataFrame:
+    """Mark a test row suppressed when either group's cell has too few respondents."""
+    small = estimates.loc[estimates["n_level"] < min_count, "item"]
+    return tests.assign(suppressed=tests["item"].isin(set(small)))
+
+
+def _table(
+    table_id: str,
+    caption: str,
+    frame: pd.DataFrame,
+    columns: list[ColumnSpec],
+    notes: list[str] | None = None,
+) -> ReportTable:
+    return ReportTable(
+        id=table_id,
+        caption=caption,
+        frame=frame.reset_index(drop=True),
+        columns=columns,
+        notes=notes or [],
+    )
+
+
+def _percent(value: float, lang: str) -> str:
+    return format_cell(value, "percent", lang)
+
+
+def _p_text(p: float, lang: str) -> str:
+    shown = format_cell(p, "pvalue", lang)
+    return shown if shown.startswith("<") else f"= {shown}"
+
+
+def _summary(results: StudyResults, text: Mapping[str, Any], lang: str) -> list[str]:
+    tables = results.tables
+    trend = tables["wea_trend"].set_index(["measure", "region", "year"])
+    change = tables["wea_trend_change"].set_index(["measure", "region"])
+    hired = change.loc[("hired_vulnerable", "Noord-Brabant")]
+    experience = tables["beso_experience"].set_index("level")
+    motives = tables["beso_motives"].set_index("level")
+    reproduction = tables["reproduction"]
+    reproduced = int(reproduction["verdict"].isin(["match", "supported"]).sum())
+    values = {
+        "hired_brabant_2008": _percent(
+            trend.loc[("hired_vulnerable", "Noord-Brabant", 2008), "estimate"], lang
+        ),
+        "hired_brabant_2010": _percent(
+            trend.loc[("hired_vulnerable", "Noord-Brabant", 2010), "estimate"], lang
+        ),
+        "hired_nl_2008": _percent(
+            trend.loc[("hired_vulnerable", "Nederland", 2008), "estimate"], lang
+        ),
+        "hired_nl_2010": _percent(
+            trend.loc[("hired_vulnerable", "Nederland", 2010), "estimate"], lang
+        ),
+        "hired_brabant_change": format_cell(100 * hired["difference"], "number1", lang),
+        "hired_brabant_p": _p_text(hired["p_value"], lang),
+        "beso_n": int(experience["n"].iloc[0]),
+        "experience_with": _percent(experience.loc[GROUPS[0], "estimate"], lang),
+        "experience_without": _percent(experience.loc[GROUPS[1], "estimate"], lang),
+        "motive_social": _percent(motives["estimate"].iloc[0], lang),
+        "n_figures": len(reproduction),
+        "n_reproduced": reproduced,
+        "n_other": len(reproduction) - reproduced,
+        "reproduction_title": text["tables"]["reproduction"],
+    }
+    return [paragraph.format(**values) for paragraph in text["summary"]]
+
+
+def _methods(results: StudyResults, text: Mapping[str, Any]) -> list[str]:
+    values = {
+        "source_title": "Werk geven en nemen - lessons learned",
+        "source_year": 2012,
+        "wea_waves": "2008 en 2010" if text["lang"] == "nl" else "2008 and 2010",
+        "beso_year": 2011,
+        "beso_n": int(results.tables["beso_experience"]["n"].iloc[0]),
+        "weighting_method": ", ".join(sorted(set(results.tables["weighting"]["method"]))) or "-",
+        "min_cell_count": results.settings.get("min_cell_count", 10),
+    }
+    paragraphs = [p.format(**values) for p in text["methods"]]
+    if results.synthetic:
+        paragraphs.append(text["synthetic_methods"])
+    return paragraphs
+
+
+def build_content(
+    results: StudyResults, figures: Mapping[str, ReportFigure], lang: str = "nl"
+) -> ReportContent:
+    """Turn the study's results and figures into the content of the report.
+
+    Parameters
+    ----------
+    results
+        Output of :func:`survey.analysis.study.run_study`.
+    figures
+        Output of :func:`build_figures`.
+    lang
+        ``"nl"`` or ``"en"``.
+
+    Returns
+    -------
+    ReportContent
+        Sections in the order of the publication, the reproduction table, and appendices
+        (weighting, sensitivity, codebooks; provenance is added by the renderer).
+    """
+    text = load_text(lang)
+    t, s = text["tables"], text["sections"]
+    tables = results.tables
+    min_count = int(results.settings.get("min_cell_count", 10))
+
+    def cols(spec: list[tuple[str, str, str]]) -> list[ColumnSpec]:
+        return _columns(text, spec)
+
+    label = lambda name, key: (name, key, "text")  # noqa: E731
+    trend = tables["wea_trend"]
+    sections = [
+        ReportSection("summary", s["summary"], _summary(results, text, lang), [], []),
+        ReportSection("data_methods", s["data_methods"], _methods(results, text), [], []),
+        ReportSection(
+            "wea_trend",
+            s["wea_trend"],
+            [],
+            [
+                _table(
+                    "wea_trend",
+                    t["wea_trend"],
+                    trend,
+                    cols(
+                        [
+                            label("measure_label", "measure"),
+                            label("region", "region"),
+                            ("year", "year", "text"),
+                            *ESTIMATE_COLUMNS,
+                        ]
+                    ),
+                ),
+                _table(
+                    "wea_trend_change",
+                    t["wea_trend_change"],
+                    tables["wea_trend_change"],
+                    cols(
+                        [
+                            label("measure_label", "measure"),
+                            label("region", "region"),
+                            ("estimate_2008", "estimate_2008", "percent1"),
+                            ("estimate_2010", "estimate_2010", "percent1"),
+                            ("difference", "difference", "percent1"),
+                            ("ci", "ci", "ci1"),
+                            ("p_value", "pvalue", "pvalue"),
+                        ]
+                    ),
+                ),
+                _table(
+                    "wea_region_difference",
+                    t["wea_region_difference"],
+                    tables["wea_region_difference"],
+                    cols(
+                        [
+                            label("measure_label", "measure"),
+                            ("year", "year", "text"),
+                            ("estimate_brabant", "estimate_brabant", "percent1"),
+                            ("estimate_rest", "estimate_rest", "percent1"),
+                            ("difference", "difference", "percent1"),
+                            ("ci", "ci", "ci1"),
+                            ("p_value", "pvalue", "pvalue"),
+                        ]
+                    ),
+                ),
+            ],
+            [figures["wea_trend"]],
+        ),
+        ReportSection(
+            "wea_brabant",
+            s["wea_brabant"],
+            [],
+            [
+                _table(
+                    "wea_brabant",
+                    t["wea_brabant"],
+                    tables["wea_brabant"],
+                    cols(
+                        [
+                            label("measure_label", "measure"),
+                            label("base_label", "base"),
+                            *ESTIMATE_COLUMNS,
+                        ]
+                    ),
+                ),
+            ],
+            [],
+        ),
+        ReportSection(
+            "beso_experience",
+            s["beso_experience"],
+            [],
+            [
+                _table(
+                    "beso_experience",
+                    t["beso_experience"],
+                    tables["beso_experience"],
+                    cols([label("level", "level"), *ESTIMATE_COLUMNS]),
+                ),
+            ],
+            [figures["beso_experience"]],
+        ),
+        ReportSection(
+            "beso_motives",
+            s["beso_motives"],
+            [],
+            [
+                _table(
+                    "beso_motives",
+                    t["beso_motives"],
+                    tables["beso_motives"],
+                    cols([label("level", "level"), *ESTIMATE_COLUMNS]),
+                ),
+            ],
+            [figures["beso_motives"]],
+        ),
+        ReportSection(
+            "beso_obstacles",
+            s["beso_obstacles"],
+            [],
+            [
+                _table(
+                    "beso_obstacles",
+                    t["beso_obstacles"],
+                    tables["beso_obstacles"],
+                    cols(
+                        [label("item_label", "measure"), label("group", "group"), *ESTIMATE_COLUMNS]
+                    ),
+                ),
+                _table(
+                    "beso_obstacles_tests",
+                    t["beso_obstacles_tests"],
+                    _suppress_tests(
+                        tables["beso_obstacles_tests"], tables["beso_obstacles"], min_count
+                    ),
+                    cols([label("item_label", "measure"), *TEST_COLUMNS]),
+                ),
+            ],
+            [figures["beso_obstacles"]],
+        ),
+        ReportSection(
+            "beso_organisations",
+            s["beso_organisations"],
+            [],
+            [
+                _table(
+                    "beso_organisations",
+                    t["beso_organisations"],
+                    tables["beso_organisations"],
+                    cols(
+                        [label("item_label", "measure"), label("group", "group"), *ESTIMATE_COLUMNS]
+                    ),
+                ),
+                _table(
+                    "beso_organisations_tests",
+                    t["beso_organisations_tests"],
+                    _suppress_tests(
+                        tables["beso_organisations_tests"], tables["beso_organisations"], min_count
+                    ),
+                    cols([label("item_label", "measure"), *TEST_COLUMNS]),
+                ),
+                _table(
+                    "beso_low_educated",
+                    t["beso_low_educated"],
+                    tables["beso_low_educated"],
+                    cols(
+                        [
+                            label("group", "group"),
+                            ("estimate", "mean", "number1"),
+                            ("ci", "ci", "ci_number"),
+                            ("n", "n", "count"),
+                        ]
+                    ),
+                ),
+                _table(
+                    "beso_sectors",
+                    t["beso_sectors"],
+                    tables["beso_sectors"],
+                    cols(
+                        [label("item_label", "measure"), label("group", "group"), *ESTIMATE_COLUMNS]
+                    ),
+                ),
+            ],
+            [figures["beso_organisations"]],
+        ),
+        ReportSection(
+            "beso_culture",
+            s["beso_culture"],
+            [],
+            [
+                _table(
+                    "beso_culture",
+                    t["beso_culture"],
+                    tables["beso_culture"],
+                    cols(
+                        [label("item_label", "measure"), label("group", "group"), *ESTIMATE_COLUMNS]
+                    ),
+                ),
+                _table(
+                    "beso_culture_tests",
+                    t["beso_culture_tests"],
+                    _suppress_tests(
+                        tables["beso_culture_tests"], tables["beso_culture"], min_count
+                    ),
+                    cols([label("item_label", "measure"), *TEST_COLUMNS]),
+                ),
+                _table(
+                    "beso_alpha",
+                    t["beso_alpha"],
+                    tables["beso_alpha"],
+                    cols(
+                        [
+                            label("label", "battery"),
+                            ("k", "items", "count"),
+                            ("n", "n", "count"),
+                            ("alpha", "alpha", "number"),
+                            ("alpha_weighted", "alpha", "number"),
+                        ]
+                    ),
+                ),
+            ],
+            [figures["beso_culture"]],
+        ),
+        ReportSection(
+            "beso_differences",
+            s["beso_differences"],
+            [],
+            [
+                _table(
+                    "beso_differences",
+                    t["beso_differences"],
+                    tables["beso_differences"],
+                    cols(
+                        [label("item_label", "measure"), label("group", "group"), *ESTIMATE_COLUMNS]
+                    ),
+                ),
+                _table(
+                    "beso_differences_tests",
+                    t["beso_differences_tests"],
+                    _suppress_tests(
+                        tables["beso_differences_tests"], tables["beso_differences"], min_count
+                    ),
+                    cols([label("item_label", "measure"), *TEST_COLUMNS]),
+                ),
+                _table(
+                    "beso_model",
+                    t["beso_model"],
+                    tables["beso_model"],
+                    cols(
+                        [
+                            label("term_label", "term"),
+                            ("estimate", "coefficient", "number"),
+                            ("se", "se", "number"),
+                            ("odds_ratio", "odds_ratio", "number"),
+                            ("or_ci", "ci", "ci_number"),
+                            ("p_value", "pvalue", "pvalue"),
+                        ]
+                    ),
+                ),
+            ],
+            [figures["beso_differences"], figures["beso_model"]],
+        ),
+        ReportSection(
+            "reproduction",
+            s["reproduction"],
+            [],
+            [
+                _table(
+                    "reproduction",
+                    t["reproduction"],
+                    tables["reproduction"],
+                    cols(
+                        [
+                            label("section", "section"),
+                            label("measure", "measure"),
+                            label("published", "published"),
+                            label("reproduced", "reproduced"),
+                            ("verdict", "verdict", "verdict"),
+                            label("evidence", "evidence"),
+                        ]
+                    ),
+                ),
+            ],
+            [],
+        ),
+    ]
+    appendices = [
+        ReportSection(
+            "weighting",
+            s["weighting"],
+            [],
+            [
+                _table(
+                    "weighting",
+                    t["weighting"],
+                    tables["weighting"],
+                    cols(
+                        [
+                            label("wave", "wave"),
+                            label("method", "measure"),
+                            ("iterations", "iterations", "count"),
+                            ("converged", "converged", "text"),
+                            ("min", "min", "number1"),
+                            ("median", "median", "number1"),
+                            ("max", "max", "number1"),
+                            ("kish_deff", "deff", "number"),
+                            ("effective_n", "n_effective", "count"),
+                        ]
+                    ),
+                ),
+            ],
+            [figures["weights"]],
+        ),
+        ReportSection(
+            "sensitivity",
+            s["sensitivity"],
+            [],
+            [
+                _table(
+                    "beso_sensitivity",
+                    t["beso_sensitivity"],
+                    tables["beso_sensitivity"],
+                    cols(
+                        [
+                            label("item_label", "measure"),
+                            label("group", "group"),
+                            ("unweighted", "unweighted", "percent"),
+                            ("weighted", "weighted", "percent"),
+                        ]
+                    ),
+                ),
+            ],
+            [],
+        ),
+        ReportSection(
+            "codebook",
+            s["codebook"],
+            [],
+            [
+                _table(
+                    f"codebook_{wave}",
+                    t["codebook"].format(wave=wave),
+                    frame,
+                    cols(
+                        [
+                            label("variable", "variable"),
+                            label("raw", "raw"),
+                            label("label", "label"),
+                            label("type", "type"),
+                            ("valid", "valid", "count"),
+                            ("missing", "missing_count", "count"),
+                        ]
+                    ),
+                )
+                for wave, frame in results.codebooks.items()
+            ],
+            [],
+        ),
+    ]
+    provenance = {
+        "settings": {k: v for k, v in results.settings.items()},
+        "inputs": {
+            wave: {
+                "file": record["input"]["path"],
+                "sha256": record["input"]["sha256"],
+                "file_label": record["input"]["file_label"],
+                "codebook": record["codebook"]["path"],
+                "codebook_sha256": record["codebook"]["sha256"],
+            }
+            for wave, record in results.provenance.items()
+        },
+        "package": next(iter(results.provenance.values()), {}).get("package", {}),
+        "weighting": {
+            wave: {
+                "iterations": d["iterations"],
+                "converged": d["converged"],
+                "kish_deff": round(float(d["summary"]["kish_deff"]), 6),
+            }
+            for wave, d in results.diagnostics.items()
+        },
+    }
+    return ReportContent(
+        title=text["report"]["title"],
+        lang=lang,
+        synthetic=results.synthetic,
+        sections=sections,
+        appendices=appendices,
+        provenance=provenance,
+        min_cell_count=min_count,
+    )
