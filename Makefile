@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SURVEY := $(BIN)/survey
 
-.PHONY: help setup data ingest report test lint format clean clean-all check-raw golden bench
+.PHONY: help setup data ingest report test lint format clean clean-all check-raw golden bench notebooks strip-notebooks
 
 help: ## list the tasks
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,6 +48,17 @@ golden: $(STAMP) ## regenerate tests/golden/ with R (needs r-base-core r-cran-su
 
 bench: $(STAMP) ## benchmark estimates (1,000,000 rows) against R survey where R is installed
 	$(BIN)/python benchmarks/run.py
+
+NOTEBOOKS := notebooks/1.0-explore-beso.ipynb notebooks/2.0-wea-trend-and-weighting.ipynb \
+	notebooks/3.0-bring-your-own-data.ipynb
+
+notebooks: $(STAMP) check-raw ## execute the three notebooks on the synthetic data
+	$(BIN)/jupyter-execute --kernel_name=python3 --timeout=600 $(NOTEBOOKS)
+
+strip-notebooks: $(STAMP) ## remove outputs and execution counts from the notebooks (before committing)
+	$(BIN)/python -c 'import sys, nbformat; nbs = {p: nbformat.read(p, as_version=4) for p in sys.argv[1:]}; \
+	[c.update(outputs=[], execution_count=None) for nb in nbs.values() for c in nb.cells if c.cell_type == "code"]; \
+	[nbformat.write(nb, p) for p, nb in nbs.items()]' $(NOTEBOOKS)
 
 lint: $(STAMP) ## ruff lint and format check, mypy on src/
 	$(BIN)/ruff check src tests

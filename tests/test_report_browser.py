@@ -5,67 +5,26 @@ These tests fail, never skip, when Chromium is missing: the HTML is a deliverabl
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from browser import chromium, console_lines, run_chromium
 from survey.report import write_report
 from survey.report.sample import sample_content
-
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-logging=stderr",
-    "--v=0",
-)
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    pytest.fail("chromium not found: install it (apt-get install chromium)")
-
-
-def _run_chromium(tmp: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
-    done = subprocess.run(
-        [_chromium(), *FLAGS, f"--user-data-dir={profile}", *extra, url],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=90,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done
-
-
-def _console_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    _chromium()
+    chromium()
     tmp = tmp_path_factory.mktemp("browser")
     paths = write_report(sample_content(), tmp / "out", pdf=False)
     url = paths["html"].resolve().as_uri()
     shot = tmp / "shot.png"
-    screenshot = _run_chromium(tmp, url, f"--screenshot={shot}", "--window-size=1200,1600")
-    dom = _run_chromium(tmp, url, "--dump-dom")
+    screenshot = run_chromium(tmp, url, f"--screenshot={shot}", "--window-size=1200,1600")
+    dom = run_chromium(tmp, url, "--dump-dom")
     return {"shot": shot, "dom": dom.stdout, "stderr": screenshot.stderr + dom.stderr}
 
 
@@ -85,7 +44,7 @@ def test_screenshot_is_not_blank(page: dict[str, object]) -> None:
 def test_no_console_messages(page: dict[str, object]) -> None:
     stderr = page["stderr"]
     assert isinstance(stderr, str)
-    assert _console_lines(stderr) == []
+    assert console_lines(stderr) == []
 
 
 def test_console_errors_would_be_seen(tmp_path: Path) -> None:
@@ -95,8 +54,8 @@ def test_console_errors_would_be_seen(tmp_path: Path) -> None:
         "<!DOCTYPE html><html><body><script>console.error('probe-error')</script></body></html>",
         encoding="utf-8",
     )
-    done = _run_chromium(tmp_path, probe.as_uri(), "--dump-dom")
-    assert any("probe-error" in line for line in _console_lines(done.stderr))
+    done = run_chromium(tmp_path, probe.as_uri(), "--dump-dom")
+    assert any("probe-error" in line for line in console_lines(done.stderr))
 
 
 class _FigureParser(HTMLParser):

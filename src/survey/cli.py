@@ -133,6 +133,8 @@ def _codebook_table(table: pd.DataFrame, file_label: str | None, rows: int, name
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     frame, meta = read_data(args.data, encoding=args.encoding)
+    if meta.encoding_note:
+        _say(meta.encoding_note)
     report = validate(frame, meta, load_codebook(args.codebook))
     if args.format == "csv":
         _write_text(report.to_frame().to_csv(index=False, lineterminator="\n"), None)

@@ -39,7 +39,7 @@ from survey.codebook import Codebook, load_codebook
 from survey.config import StudyConfig
 from survey.errors import InputError
 from survey.ingest import read_parquet
-from survey.weighting import WeightingResult, margins_from_population, rake, read_margins
+from survey.weighting import WeightingResult, margins_from_population, rake, read_margins, weigh
 
 __all__ = [
     "GROUPS",
@@ -215,14 +215,17 @@ def load_designs(study: StudyConfig) -> tuple[dict[str, SurveyDesign], dict[str,
         design = SurveyDesign(
             frame, strata="stratum" if wave.strata else None, source=study.relative(path), meta=meta
         )
-        result = rake(
+        spec = wave.weighting
+        result = weigh(
             frame,
-            wave.weighting.base_weight,
-            read_margins(wave.weighting.margins),
-            meta,
-            wave.weighting.tolerance,
-            wave.weighting.max_iter,
-            load_codebook(wave.codebook).id,
+            read_margins(spec.margins),
+            spec.method,
+            base_weight=spec.base_weight,
+            trim=spec.trim,
+            meta=meta,
+            tolerance=spec.tolerance,
+            max_iter=spec.max_iter,
+            id_column=load_codebook(wave.codebook).id,
         )
         designs[name] = design.calibrate(result)
         results[name] = result

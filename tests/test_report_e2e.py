@@ -1,0 +1,148 @@
+"""The whole pipeline on the synthetic data, down to the HTML and PDF report.
+
+One run of synth -> ingest -> weight -> analyses -> figures -> report in a temporary folder; the
+tests then read the report as a policymaker would: in a browser and as a PDF.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from PIL import Image
+
+from browser import chromium, console_lines, run_chromium
+from survey.config import PROJECT_ROOT, load_study
+from survey.pipeline import run_ingest, run_report, run_synth, run_weight
+from survey.report import write_report
+from survey.report.build import build_content, build_figures
+from survey.report.render import render_html
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("e2e")
+    data = yaml.safe_load((PROJECT_ROOT / "config" / "study.yaml").read_text(encoding="utf-8"))
+    for name, wave in data["waves"].items():
+        wave["file"] = str(root / "raw" / f"{name}.sav")
+        wave["codebook"] = str(PROJECT_ROOT / wave["codebook"])
+        if "population" in wave:
+            wave["population"] = str(root / "raw" / Path(wave["population"]).name)
+        if "weighting" in wave:
+            wave["weighting"]["margins"] = str(
+                root / "raw" / Path(wave["weighting"]["margins"]).name
+            )
+    data["processed_dir"] = str(root / "processed")
+    data["published_figures"] = str(PROJECT_ROOT / data["published_figures"])
+    data["figure_map"] = str(PROJECT_ROOT / data["figure_map"])
+    data["synth"] = {
+        "config": str(PROJECT_ROOT / "config" / "synth.yaml"),
+        "output_dir": str(root / "raw"),
+    }
+    data["report"]["output_dir"] = str(root / "reports")
+    path = root / "study.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = load_study(path)
+    run_synth(config)
+    run_ingest(config)
+    run_weight(config)
+    return config
+
+
+@pytest.fixture(scope="module")
+def report(study) -> dict:
+    return run_report(study)
+
+
+def _pdf_text(pdf: Path, page: int | None = None) -> str:
+    args = ["pdftotext", "-layout"]
+    if page is not None:
+        args += ["-f", str(page), "-l", str(page)]
+    return subprocess.run([*args, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _pages(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+def test_the_reproduction_table_is_all_match_or_supported(report: dict) -> None:
+    assert set(report["reproduction"]["verdict"]) <= {"match", "supported"}
+
+
+def test_the_report_writes_html_pdf_figures_and_csv_tables(report: dict, study) -> None:
+    paths = report["paths"]
+    assert paths["html"].exists() and paths["pdf"].exists()
+    assert len(list((study.reports_dir / "figures").glob("*.svg"))) == 9
+    assert len(list((study.reports_dir / "figures").glob("*.png"))) == 9
+    assert (study.reports_dir / "tables" / "reproduction.csv").exists()
+
+
+def test_the_same_results_give_identical_html(report: dict, study, tmp_path: Path) -> None:
+    figures = build_figures(report["results"], tmp_path / "figures")
+    again = render_html(build_content(report["results"], figures))
+    assert again == report["paths"]["html"].read_text(encoding="utf-8")
+
+
+def test_the_pdf_shows_the_key_published_figures(report: dict) -> None:
+    text = _pdf_text(report["paths"]["pdf"])
+    for figure in ("47%", "53%", "26%", "15%"):
+        assert figure in text
+
+
+def test_every_pdf_page_is_a4_and_says_the_data_is_synthetic(report: dict) -> None:
+    pdf = report["paths"]["pdf"]
+    sizes = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True
+    )
+    page_sizes = [
+        line for line in sizes.stdout.splitlines() if "size:" in line and line.startswith("Page")
+    ]
+    assert page_sizes and all("595.276 x 841.89 pts (A4)" in line for line in page_sizes)
+    for page in range(1, _pages(pdf) + 1):
+        assert "Synthetische data" in _pdf_text(pdf, page), page
+
+
+def test_the_pdf_embeds_every_font(report: dict) -> None:
+    fonts = subprocess.run(
+        ["pdffonts", str(report["paths"]["pdf"])], capture_output=True, text=True, check=True
+    )
+    rows = fonts.stdout.splitlines()[2:]
+    assert rows and all(line.split()[-5] == "yes" for line in rows)
+
+
+def test_small_cells_are_suppressed_in_html_and_csv(report: dict, study) -> None:
+    html = report["paths"]["html"].read_text(encoding="utf-8")
+    sectors = pd.read_csv(study.reports_dir / "tables" / "beso_sectors.csv")
+    small = sectors.loc[sectors["suppressed"]]
+    assert len(small) > 0
+    assert small["estimate"].isna().all()
+    assert "‡" in html
+
+
+def test_the_report_in_chromium_renders_every_figure_without_console_errors(
+    report: dict, tmp_path: Path
+) -> None:
+    chromium()
+    url = report["paths"]["html"].resolve().as_uri()
+    shot = tmp_path / "report.png"
+    first = run_chromium(tmp_path, url, f"--screenshot={shot}", "--window-size=1200,1600")
+    dom = run_chromium(tmp_path, url, "--dump-dom")
+    assert console_lines(first.stderr + dom.stderr) == []
+    assert dom.stdout.count("<figure") == 9
+    assert dom.stdout.count("<svg") >= 9
+    image = Image.open(shot).convert("L")
+    dark = sum(count for value, count in enumerate(image.histogram()) if value < 200)
+    assert dark > 0.01 * image.width * image.height
+
+
+def test_an_english_report_can_be_written(report: dict, tmp_path: Path) -> None:
+    figures = build_figures(report["results"], tmp_path / "figures", "en")
+    paths = write_report(
+        build_content(report["results"], figures, "en"), tmp_path / "en", pdf=False
+    )
+    html = paths["html"].read_text(encoding="utf-8")
+    assert 'lang="en"' in html and "SYNTHETIC" in html.upper()
