@@ -46,8 +46,9 @@ golden: $(STAMP) ## regenerate tests/golden/ with R (needs r-base-core r-cran-su
 	$(BIN)/python tests/golden/make_golden_weighting_inputs.py
 	Rscript tests/golden/make_golden_weighting.R
 
-bench: $(STAMP) ## benchmark estimates (1,000,000 rows) against R survey where R is installed
+bench: $(STAMP) ## benchmark estimates and raking (1,000,000 rows) against R and weightipy, and time make report
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/report_time.py
 
 NOTEBOOKS := notebooks/1.0-explore-beso.ipynb notebooks/2.0-wea-trend-and-weighting.ipynb \
 	notebooks/3.0-bring-your-own-data.ipynb

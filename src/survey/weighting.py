@@ -196,6 +196,62 @@ def _level_text(code: Any) -> str:
     return str(code)
 
 
+def _variable_levels(
+    frame: pd.DataFrame, name: str, meta: FileMeta | None
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """Row -> level number (-1 when missing), and each level's label text and code text."""
+    if name not in frame.columns:
+        import difflib
+
+        close = difflib.get_close_matches(name, [str(c) for c in frame.columns], n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else "check the margins file"
+        raise InputError(f"the margins name variable '{name}', which is not in the data", hint)
+    column = frame[name]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        texts = [str(c) for c in column.cat.categories]
+        return column.cat.codes.to_numpy(dtype=np.int64), texts, texts
+    codes, uniques = pd.factorize(column, sort=True)
+    value_labels = (
+        dict(meta.variables[name].value_labels)
+        if meta is not None and name in meta.variables
+        else {}
+    )
+    code_texts = [_level_text(u) for u in uniques]
+    label_texts = [
+        str(value_labels.get(u, text)) for u, text in zip(uniques, code_texts, strict=True)
+    ]
+    return np.asarray(codes, dtype=np.int64), label_texts, code_texts
+
+
+def _levels_of(
+    frame: pd.DataFrame, variables: Sequence[str], meta: FileMeta | None
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """Row -> level number of the (crossed) margin, -1 when any variable is missing.
+
+    Only the distinct levels are turned into text: no per-row string work.
+    """
+    parts = [_variable_levels(frame, name, meta) for name in variables]
+    if len(parts) == 1:
+        return parts[0]
+    codes = np.stack([p[0] for p in parts])
+    missing = (codes < 0).any(axis=0)
+    sizes = tuple(max(len(p[1]), 1) for p in parts)
+    flat = np.asarray(np.ravel_multi_index(tuple(np.where(missing, 0, codes)), sizes), dtype=np.int64)
+    observed, inverse = np.unique(flat[~missing], return_inverse=True)
+    row = np.full(len(flat), -1, dtype=np.int64)
+    row[~missing] = inverse
+    combos = np.unravel_index(observed, sizes)
+    labels = [
+        LEVEL_SEPARATOR.join(p[1][c[k]] for p, c in zip(parts, combos, strict=True))
+        for k in range(len(observed))
+    ]
+    code_texts = [
+        LEVEL_SEPARATOR.join(p[2][c[k]] for p, c in zip(parts, combos, strict=True))
+        for k in range(len(observed))
+    ]
+    return row, labels, code_texts
+
+
 def level_keys(
     frame: pd.DataFrame, variables: Sequence[str], meta: FileMeta | None = None
 ) -> tuple[pd.Series, pd.Series]:
@@ -215,65 +271,51 @@ def level_keys(
     tuple of pandas.Series
         Label keys and code keys (levels of crosses joined by ``|``); missing where any variable is.
     """
-    labels, codes = [], []
-    for name in variables:
-        if name not in frame.columns:
-            import difflib
-
-            close = difflib.get_close_matches(name, [str(c) for c in frame.columns], n=3)
-            hint = f"did you mean {', '.join(close)}?" if close else "check the margins file"
-            raise InputError(f"the margins name variable '{name}', which is not in the data", hint)
-        column = frame[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            text = column.astype(object).map(lambda v: None if pd.isna(v) else str(v))
-            labels.append(text)
-            codes.append(text)
-            continue
-        value_labels = (
-            dict(meta.variables[name].value_labels)
-            if meta is not None and name in meta.variables
-            else {}
-        )
-        as_code = column.map(lambda v: None if pd.isna(v) else _level_text(v))
-        labels.append(
-            column.map(lambda v, vl=value_labels: None if pd.isna(v) else vl.get(v, _level_text(v)))
-        )
-        codes.append(as_code)
-
-    def join(parts: list[pd.Series]) -> pd.Series:
-        frame_parts = pd.concat(parts, axis=1)
-        missing = frame_parts.isna().any(axis=1)
-        joined = frame_parts.fillna("").astype(str).agg(LEVEL_SEPARATOR.join, axis=1)
-        return joined.where(~missing, None)
-
-    return join(labels), join(codes)
+    row, labels, code_texts = _levels_of(frame, variables, meta)
+    label_array = np.asarray([*labels, None], dtype=object)
+    code_array = np.asarray([*code_texts, None], dtype=object)
+    return (
+        pd.Series(label_array[row], index=frame.index),  # row -1 picks the trailing None
+        pd.Series(code_array[row], index=frame.index),
+    )
 
 
 def _margin_index(
     frame: pd.DataFrame, margin: Margin, meta: FileMeta | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row -> position of its level in the margin's targets, and the target vector."""
-    by_label, by_code = level_keys(frame, margin.variables, meta)
+    row, labels, code_texts = _levels_of(frame, margin.variables, meta)
     levels = list(margin.targets)
     position = {level: i for i, level in enumerate(levels)}
-    index = by_label.map(position)
-    index = index.where(index.notna(), by_code.map(position))
+    # match each distinct sample level by its label, else by its code
+    lookup = np.array(
+        [
+            position.get(label, position.get(code, -1))
+            for label, code in zip(labels, code_texts, strict=True)
+        ],
+        dtype=np.int64,
+    )
     where = margin.source or "margins"
-    unmatched = by_label[index.isna() & by_label.notna()]
-    if len(unmatched):
-        counts = unmatched.value_counts()
-        shown = ", ".join(f"'{k}' ({v} cases)" for k, v in counts.head(5).items())
+    counts_per_level = np.bincount(row[row >= 0], minlength=len(labels))
+    unmatched = [
+        (labels[k], int(counts_per_level[k]))
+        for k in np.flatnonzero(lookup < 0)
+        if counts_per_level[k]
+    ]
+    if unmatched:
+        unmatched.sort(key=lambda item: -item[1])
+        shown = ", ".join(f"'{k}' ({v} cases)" for k, v in unmatched[:5])
         raise StatisticalError(
             f"{where}: margin '{margin.name}' has no target for sample level(s) {shown}",
             "add the level to the margins file, or collapse it with a neighbouring level",
         )
-    if by_label.isna().any():
+    if (row < 0).any():
         raise StatisticalError(
-            f"{where}: margin '{margin.name}': {int(by_label.isna().sum())} case(s) have no value for "
+            f"{where}: margin '{margin.name}': {int((row < 0).sum())} case(s) have no value for "
             f"{', '.join(margin.variables)}",
             "impute or drop those cases before weighting",
         )
-    index_array = index.to_numpy(dtype=np.int64)
+    index_array = lookup[row]
     counts = np.bincount(index_array, minlength=len(levels))
     empty = [levels[i] for i in np.flatnonzero(counts == 0)]
     if empty:
