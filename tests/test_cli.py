@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
+from study_copy import write_study
 from survey import __version__
 from survey.cli import main
 from survey.codebook import load_codebook
@@ -27,30 +27,6 @@ from survey.ingest import read_spss, sha256_file, write_sav
 CONFIG = PROJECT_ROOT / "config"
 WAVES = ("wea2008", "wea2010", "beso2011")
 SURVEY_EXE = Path(sys.executable).parent / "survey"
-
-
-def write_study(root: Path, **changes: object) -> Path:
-    """Write a copy of config/study.yaml whose data paths all lie under ``root``."""
-    data = yaml.safe_load((CONFIG / "study.yaml").read_text(encoding="utf-8"))
-    raw = root / "raw"
-    for name, wave in data["waves"].items():
-        wave["file"] = str(raw / f"{name}.sav")
-        wave["codebook"] = str(PROJECT_ROOT / wave["codebook"])
-        if "population" in wave:
-            wave["population"] = str(raw / Path(wave["population"]).name)
-        if "weighting" in wave:
-            wave["weighting"]["margins"] = str(raw / Path(wave["weighting"]["margins"]).name)
-    data["processed_dir"] = str(root / "processed")
-    data["published_figures"] = str(PROJECT_ROOT / data["published_figures"])
-    data["figure_map"] = str(PROJECT_ROOT / data["figure_map"])
-    data["synth"] = {"config": str(CONFIG / "synth.yaml"), "output_dir": str(raw)}
-    data["report"]["output_dir"] = str(root / "reports")
-    for key, value in changes.items():
-        wave, _, field = key.partition("__")
-        data["waves"][wave][field] = value
-    path = root / "study.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def snapshot(folder: Path) -> dict[str, str]:

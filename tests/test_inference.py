@@ -8,38 +8,14 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from survey.analysis.design import SurveyDesign
+from inference_golden import GOLDEN, REL, design, golden  # noqa: F401
 from survey.analysis.inference import RESULT_COLUMNS, adjust_pvalues, rao_scott, rao_scott_both
 from survey.errors import InputError, StatisticalError
-
-GOLDEN = Path(__file__).parent / "golden"
-REL = 1e-7
-
-
-@cache
-def golden() -> dict[str, Any]:
-    return json.loads((GOLDEN / "inference.json").read_text(encoding="utf-8"))
-
-
-@cache
-def design(name: str) -> SurveyDesign:
-    spec = golden()["designs"][name]
-    return SurveyDesign(
-        pd.read_csv(GOLDEN / spec["data"]),
-        weight=spec["weight"],
-        strata=spec["strata"],
-        cluster=tuple(spec["cluster"]),
-        fpc=tuple(spec["fpc"]),
-        fpc_kind=spec["fpc_kind"],
-    )
-
 
 CASES = golden()["svychisq"]
 IDS = [f"{c['design']}-{c['variable']}-{c['by']}" for c in CASES]

@@ -6,16 +6,13 @@ The golden values come from tests/golden/make_golden_inference.R (R survey 4.1-1
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from survey.analysis.design import SurveyDesign
+from inference_golden import GOLDEN, REL, design, golden  # noqa: F401
 from survey.analysis.models import (
     ALPHA_COLUMNS,
     MODEL_COLUMNS,
@@ -23,28 +20,6 @@ from survey.analysis.models import (
     logistic_regression,
 )
 from survey.errors import InputError, StatisticalError
-
-GOLDEN = Path(__file__).parent / "golden"
-REL = 1e-7
-
-
-@cache
-def golden() -> dict[str, Any]:
-    return json.loads((GOLDEN / "inference.json").read_text(encoding="utf-8"))
-
-
-@cache
-def design(name: str) -> SurveyDesign:
-    spec = golden()["designs"][name]
-    return SurveyDesign(
-        pd.read_csv(GOLDEN / spec["data"]),
-        weight=spec["weight"],
-        strata=spec["strata"],
-        cluster=tuple(spec["cluster"]),
-        fpc=tuple(spec["fpc"]),
-        fpc_kind=spec["fpc_kind"],
-    )
-
 
 MODELS = golden()["svyglm"]
 MODEL_IDS = [f"{m['design']}-{m['outcome']}-{m['numeric'][0]}" for m in MODELS]

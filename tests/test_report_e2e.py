@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from PIL import Image
 
 from browser import chromium, console_lines, run_chromium
-from survey.config import PROJECT_ROOT, load_study
-from survey.pipeline import run_ingest, run_report, run_synth, run_weight
+from study_copy import prepared_study
+from survey.pipeline import run_report
 from survey.report import write_report
 from survey.report.build import build_content, build_figures
 from survey.report.render import render_html
@@ -24,32 +23,7 @@ from survey.report.render import render_html
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("e2e")
-    data = yaml.safe_load((PROJECT_ROOT / "config" / "study.yaml").read_text(encoding="utf-8"))
-    for name, wave in data["waves"].items():
-        wave["file"] = str(root / "raw" / f"{name}.sav")
-        wave["codebook"] = str(PROJECT_ROOT / wave["codebook"])
-        if "population" in wave:
-            wave["population"] = str(root / "raw" / Path(wave["population"]).name)
-        if "weighting" in wave:
-            wave["weighting"]["margins"] = str(
-                root / "raw" / Path(wave["weighting"]["margins"]).name
-            )
-    data["processed_dir"] = str(root / "processed")
-    data["published_figures"] = str(PROJECT_ROOT / data["published_figures"])
-    data["figure_map"] = str(PROJECT_ROOT / data["figure_map"])
-    data["synth"] = {
-        "config": str(PROJECT_ROOT / "config" / "synth.yaml"),
-        "output_dir": str(root / "raw"),
-    }
-    data["report"]["output_dir"] = str(root / "reports")
-    path = root / "study.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    config = load_study(path)
-    run_synth(config)
-    run_ingest(config)
-    run_weight(config)
-    return config
+    return prepared_study(tmp_path_factory.mktemp("study"))
 
 
 @pytest.fixture(scope="module")

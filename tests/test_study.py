@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from study_copy import prepared_study
 from survey.analysis.reproduce import failed_figures, reproduction_table, round_half_up
 from survey.analysis.study import (
     TABLE_COLUMNS,
@@ -18,38 +19,11 @@ from survey.analysis.study import (
     minimum_detectable_difference,
     run_study,
 )
-from survey.config import PROJECT_ROOT, load_study
-from survey.pipeline import run_ingest, run_synth, run_weight
 
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("study")
-    data = yaml.safe_load((PROJECT_ROOT / "config" / "study.yaml").read_text(encoding="utf-8"))
-    for name, wave in data["waves"].items():
-        wave["file"] = str(root / "raw" / f"{name}.sav")
-        wave["codebook"] = str(PROJECT_ROOT / wave["codebook"])
-        if "population" in wave:
-            wave["population"] = str(root / "raw" / Path(wave["population"]).name)
-        if "weighting" in wave:
-            wave["weighting"]["margins"] = str(
-                root / "raw" / Path(wave["weighting"]["margins"]).name
-            )
-    data["processed_dir"] = str(root / "processed")
-    data["published_figures"] = str(PROJECT_ROOT / data["published_figures"])
-    data["figure_map"] = str(PROJECT_ROOT / data["figure_map"])
-    data["synth"] = {
-        "config": str(PROJECT_ROOT / "config" / "synth.yaml"),
-        "output_dir": str(root / "raw"),
-    }
-    data["report"]["output_dir"] = str(root / "reports")
-    path = root / "study.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    config = load_study(path)
-    run_synth(config)
-    run_ingest(config)
-    run_weight(config)
-    return config
+    return prepared_study(tmp_path_factory.mktemp("study"))
 
 
 @pytest.fixture(scope="module")
