@@ -236,7 +236,9 @@ def _levels_of(
     codes = np.stack([p[0] for p in parts])
     missing = (codes < 0).any(axis=0)
     sizes = tuple(max(len(p[1]), 1) for p in parts)
-    flat = np.asarray(np.ravel_multi_index(tuple(np.where(missing, 0, codes)), sizes), dtype=np.int64)
+    flat = np.asarray(
+        np.ravel_multi_index(tuple(np.where(missing, 0, codes)), sizes), dtype=np.int64
+    )
     observed, inverse = np.unique(flat[~missing], return_inverse=True)
     row = np.full(len(flat), -1, dtype=np.int64)
     row[~missing] = inverse
