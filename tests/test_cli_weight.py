@@ -251,3 +251,21 @@ def test_estimate_with_rake_reports_the_calibration_and_ses_that_differ_from_unc
     assert set(se_raked) == {"Ja", "Nee"}
     for level in se_raked:
         assert abs(se_raked[level] - se_plain[level]) / se_plain[level] > 0.01
+
+
+def test_collapse_merges_a_margin_level_without_cases_and_says_so(
+    capsys: pytest.CaptureFixture[str], sample: Path, tmp_path: Path
+) -> None:
+    rows = [*MARGINS[:3], ("size", "klein", 6000), ("size", "groot", 3000), ("size", "reus", 1000)]
+    margins_file = _margins(tmp_path / "with_empty.csv", rows)
+    hierarchy = tmp_path / "hierarchy.yaml"
+    hierarchy.write_text("size:\n  - [groot, reus]\n", encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    without = main(["weight", str(sample), "--out", str(out), "--rake", str(margins_file)])
+    capsys.readouterr()
+    code = main(["weight", str(sample), "--out", str(out), "--rake", str(margins_file),
+                 "--collapse", str(hierarchy)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert without == 4
+    assert code == 0, err
+    assert "collapsed: size: 'reus' (no sample cases) merged with 'groot'" in err

@@ -314,3 +314,16 @@ def test_unweighted_wea_share_differs_from_the_published_figure_by_more_than_5_p
     spec = FIGURES[figure]
     unweighted = _percent(wea[spec["wave"]], spec, None)
     assert abs(unweighted - PUBLISHED[figure]["value"]) > 5
+
+
+def test_weigh_collapses_an_empty_level_along_the_hierarchy_and_lists_it() -> None:
+    from survey.weighting import Margin, weigh
+
+    frame = pd.DataFrame({"size": ["small", "small", "mid", "mid", "small", "mid"]})
+    margin = Margin(("size",), {"small": 600.0, "mid": 300.0, "large": 100.0})
+    result = weigh(frame, [margin], "rake", hierarchy={"size": [["mid", "large"]]})
+    assert result.weights.sum() == pytest.approx(1000.0)
+    assert result.diagnostics.collapses == (
+        "size: 'large' (no sample cases) merged with 'mid' into 'mid + large'",
+    )
+    assert set(result.diagnostics.margins["level"]) == {"small", "mid + large"}

@@ -213,6 +213,24 @@ def _parse_trim(text: str | None) -> tuple[tuple[float, float] | None, bool]:
     return bounds, relative
 
 
+def _read_hierarchy(path: str | None) -> dict[str, list[list[str]]] | None:
+    """A collapse hierarchy: YAML mapping variable -> list of groups of levels."""
+    if path is None:
+        return None
+    import yaml
+
+    source = Path(path)
+    if not source.exists():
+        raise InputError(f"{source}: collapse hierarchy not found", "check the --collapse path")
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+        raise InputError(
+            f"{source}: expected a mapping of variable -> list of groups of levels",
+            "e.g. size_class: [['50 tot 100 werkzame personen', '100 of meer werkzame personen']]",
+        )
+    return {str(k): [[str(level) for level in group] for group in v] for k, v in data.items()}
+
+
 def _weighting_from_args(args: argparse.Namespace, frame: pd.DataFrame, meta: object) -> object:
     from survey.weighting import read_margins, weigh
 
@@ -232,6 +250,7 @@ def _weighting_from_args(args: argparse.Namespace, frame: pd.DataFrame, meta: ob
         tolerance=getattr(args, "tol", 1e-8),
         max_iter=getattr(args, "max_iter", 100),
         id_column=getattr(args, "id", None),
+        hierarchy=_read_hierarchy(getattr(args, "collapse", None)),
     )
 
 
@@ -426,6 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
     wgt.add_argument("--tol", type=float, default=1e-8)
     wgt.add_argument("--diagnostics", metavar="D.json", help="write the diagnostics as JSON")
     wgt.add_argument("--id", help="identifier shown with the largest weights")
+    wgt.add_argument(
+        "--collapse", metavar="H.yaml", help="merge empty margin levels along this hierarchy"
+    )
     wgt.add_argument("--encoding", help="code page override (e.g. cp1252)")
     wgt.set_defaults(func=_cmd_weight)
 

@@ -55,6 +55,9 @@ class WeightingConfig:
         Most raking sweeps.
     tolerance
         Relative tolerance on every margin.
+    collapse
+        Variable -> ordered groups of levels that may be merged when a margin level has no
+        sample cases (see :func:`survey.weighting.collapse_sparse`).
     """
 
     method: str
@@ -63,6 +66,7 @@ class WeightingConfig:
     trim: tuple[float, float] | None = None
     max_iter: int = 100
     tolerance: float = 1e-8
+    collapse: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,10 @@ def _weighting(spec: Any, wave: str, resolve: Any, problems: list[str]) -> Weigh
         trim=(float(trim[0]), float(trim[1])) if trim else None,
         max_iter=int(spec.get("max_iter", 100)),
         tolerance=float(spec.get("tolerance", 1e-8)),
+        collapse={
+            str(variable): tuple(tuple(str(level) for level in group) for group in groups)
+            for variable, groups in (spec.get("collapse") or {}).items()
+        },
     )
 
 

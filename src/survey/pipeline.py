@@ -352,8 +352,10 @@ def run_weight(
         book = load_codebook(config.codebook)
         result = weigh(
             frame, margins, spec.method, spec.base_weight, spec.trim, False, meta,
-            spec.tolerance, spec.max_iter, book.id,
+            spec.tolerance, spec.max_iter, book.id, spec.collapse,
         )  # fmt: skip
+        for line in result.diagnostics.collapses:
+            progress(f"{name}: collapsed {line}")
         summary = result.diagnostics.summary
         progress(
             f"{name}: {spec.method} to {len(margins)} margin(s), {result.diagnostics.iterations} iteration(s), "

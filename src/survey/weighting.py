@@ -22,6 +22,7 @@ Lumley, T. (2010). *Complex Surveys*, ch. 7.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1201,6 +1202,7 @@ def weigh(
     tolerance: float = 1e-8,
     max_iter: int = 100,
     id_column: str | None = None,
+    hierarchy: Mapping[str, Sequence[Sequence[str]]] | None = None,
 ) -> WeightingResult:
     """Weight a sample by a method chosen by name, optionally with trimming bounds.
 
@@ -1221,12 +1223,32 @@ def weigh(
         Read ``trim`` as multiples of the median weight.
     meta, tolerance, max_iter, id_column
         As for :func:`rake`.
+    hierarchy
+        Optional: variable -> ordered groups of levels that may be merged; margin levels
+        without sample cases are first collapsed along it (:func:`collapse_sparse`) and every
+        collapse is listed in the diagnostics.
 
     Returns
     -------
     WeightingResult
         The weights, diagnostics and calibration record.
     """
+    if hierarchy:
+        data, collapsed, collapses = collapse_sparse(frame, margins, hierarchy, meta)
+        result = weigh(
+            data,
+            collapsed,
+            method,
+            base_weight,
+            trim,
+            relative_trim,
+            meta,
+            tolerance,
+            max_iter,
+            id_column,
+        )
+        diagnostics = dataclasses.replace(result.diagnostics, collapses=tuple(collapses))
+        return dataclasses.replace(result, diagnostics=diagnostics)
     if method not in METHODS:
         raise InputError(
             f"unknown weighting method '{method}'", f"choose one of {', '.join(METHODS)}"

@@ -226,6 +226,7 @@ def load_designs(study: StudyConfig) -> tuple[dict[str, SurveyDesign], dict[str,
             tolerance=spec.tolerance,
             max_iter=spec.max_iter,
             id_column=load_codebook(wave.codebook).id,
+            hierarchy=spec.collapse,
         )
         designs[name] = design.calibrate(result)
         results[name] = result
