@@ -562,6 +562,7 @@ def build_content(
                             label("reproduced", "reproduced"),
                             ("verdict", "verdict", "verdict"),
                             label("evidence", "evidence"),
+                            label("id", "figure_id"),
                         ]
                     ),
                 ),
