@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 from matplotlib.figure import Figure
 
 from survey import figures as charts
@@ -164,22 +165,17 @@ def build_figures(
     return made
 
 
-def _columns(text: Mapping[str, Any], spec: list[tuple[str, str, str]]) -> list[ColumnSpec]:
+LAYOUT = Path(__file__).with_name("layout.yaml")
+
+
+def _columns(
+    text: Mapping[str, Any], spec: list[Any], shortcuts: Mapping[str, Any]
+) -> list[ColumnSpec]:
     labels = text["columns"]
-    return [ColumnSpec(name, labels.get(label, label), kind) for name, label, kind in spec]
-
-
-# the reliability flag marks the estimate itself (with a footnote); the CSV keeps the flag text
-ESTIMATE_COLUMNS = [("estimate", "estimate", "percent"), ("ci", "ci", "ci"), ("n", "n", "count")]
-TEST_COLUMNS = [
-    ("estimate_with", "estimate_with", "percent"),
-    ("estimate_without", "estimate_without", "percent"),
-    ("difference", "difference", "percent1"),
-    ("ci", "ci", "ci1"),
-    ("p_holm", "p_holm", "pvalue"),
-    ("mdd", "mdd", "percent1"),
-    ("verdict", "verdict", "verdict"),
-]
+    expanded: list[Any] = []
+    for item in spec:
+        expanded += shortcuts[item] if isinstance(item, str) else [item]
+    return [ColumnSpec(name, labels.get(label, label), kind) for name, label, kind in expanded]
 
 
 def _suppress_tests(tests: pd.DataFrame, estimates: pd.DataFrame, min_count: int) -> pd.DataFrame:
@@ -188,20 +184,34 @@ def _suppress_tests(tests: pd.DataFrame, estimates: pd.DataFrame, min_count: int
     return tests.assign(suppressed=tests["item"].isin(set(small)))
 
 
-def _table(
-    table_id: str,
-    caption: str,
-    frame: pd.DataFrame,
-    columns: list[ColumnSpec],
-    notes: list[str] | None = None,
-) -> ReportTable:
-    return ReportTable(
-        id=table_id,
-        caption=caption,
-        frame=frame.reset_index(drop=True),
-        columns=columns,
-        notes=notes or [],
-    )
+def _section(
+    spec: Mapping[str, Any],
+    results: StudyResults,
+    figures: Mapping[str, ReportFigure],
+    text: Mapping[str, Any],
+    shortcuts: Mapping[str, Any],
+    min_count: int,
+) -> ReportSection:
+    tables = []
+    for table in spec.get("tables", []):
+        frame = results.tables[table.get("table", table["id"])]
+        if "suppress_from" in table:
+            frame = _suppress_tests(frame, results.tables[table["suppress_from"]], min_count)
+        columns = _columns(text, table["columns"], shortcuts)
+        tables.append(
+            ReportTable(
+                table["id"], text["tables"][table["id"]], frame.reset_index(drop=True), columns, []
+            )
+        )
+    if "codebooks" in spec:
+        columns = _columns(text, spec["codebooks"]["columns"], shortcuts)
+        for wave, frame in results.codebooks.items():
+            caption = text["tables"]["codebook"].format(wave=wave)
+            tables.append(
+                ReportTable(f"codebook_{wave}", caption, frame.reset_index(drop=True), columns, [])
+            )
+    shown = [figures[name] for name in spec.get("figures", [])]
+    return ReportSection(spec["id"], text["sections"][spec["id"]], [], tables, shown)
 
 
 def _percent(value: float, lang: str) -> str:
@@ -286,362 +296,23 @@ def build_content(
         (weighting, sensitivity, codebooks; provenance is added by the renderer).
     """
     text = load_text(lang)
-    t, s = text["tables"], text["sections"]
-    tables = results.tables
+    layout = yaml.safe_load(LAYOUT.read_text(encoding="utf-8"))
+    shortcuts = layout["shortcuts"]
     min_count = int(results.settings.get("min_cell_count", 10))
-
-    def cols(spec: list[tuple[str, str, str]]) -> list[ColumnSpec]:
-        return _columns(text, spec)
-
-    label = lambda name, key: (name, key, "text")  # noqa: E731
-    trend = tables["wea_trend"]
     sections = [
-        ReportSection("summary", s["summary"], _summary(results, text, lang), [], []),
-        ReportSection("data_methods", s["data_methods"], _methods(results, text), [], []),
         ReportSection(
-            "wea_trend",
-            s["wea_trend"],
-            [],
-            [
-                _table(
-                    "wea_trend",
-                    t["wea_trend"],
-                    trend,
-                    cols(
-                        [
-                            label("measure_label", "measure"),
-                            label("region", "region"),
-                            ("year", "year", "text"),
-                            *ESTIMATE_COLUMNS,
-                        ]
-                    ),
-                ),
-                _table(
-                    "wea_trend_change",
-                    t["wea_trend_change"],
-                    tables["wea_trend_change"],
-                    cols(
-                        [
-                            label("measure_label", "measure"),
-                            label("region", "region"),
-                            ("estimate_2008", "estimate_2008", "percent1"),
-                            ("estimate_2010", "estimate_2010", "percent1"),
-                            ("difference", "difference", "percent1"),
-                            ("ci", "ci", "ci1"),
-                            ("p_value", "pvalue", "pvalue"),
-                        ]
-                    ),
-                ),
-                _table(
-                    "wea_region_difference",
-                    t["wea_region_difference"],
-                    tables["wea_region_difference"],
-                    cols(
-                        [
-                            label("measure_label", "measure"),
-                            ("year", "year", "text"),
-                            ("estimate_brabant", "estimate_brabant", "percent1"),
-                            ("estimate_rest", "estimate_rest", "percent1"),
-                            ("difference", "difference", "percent1"),
-                            ("ci", "ci", "ci1"),
-                            ("p_value", "pvalue", "pvalue"),
-                        ]
-                    ),
-                ),
-            ],
-            [figures["wea_trend"]],
+            "summary", text["sections"]["summary"], _summary(results, text, lang), [], []
         ),
         ReportSection(
-            "wea_brabant",
-            s["wea_brabant"],
-            [],
-            [
-                _table(
-                    "wea_brabant",
-                    t["wea_brabant"],
-                    tables["wea_brabant"],
-                    cols(
-                        [
-                            label("measure_label", "measure"),
-                            label("base_label", "base"),
-                            *ESTIMATE_COLUMNS,
-                        ]
-                    ),
-                ),
-            ],
-            [],
-        ),
-        ReportSection(
-            "beso_experience",
-            s["beso_experience"],
-            [],
-            [
-                _table(
-                    "beso_experience",
-                    t["beso_experience"],
-                    tables["beso_experience"],
-                    cols([label("level", "level"), *ESTIMATE_COLUMNS]),
-                ),
-            ],
-            [figures["beso_experience"]],
-        ),
-        ReportSection(
-            "beso_motives",
-            s["beso_motives"],
-            [],
-            [
-                _table(
-                    "beso_motives",
-                    t["beso_motives"],
-                    tables["beso_motives"],
-                    cols([label("level", "level"), *ESTIMATE_COLUMNS]),
-                ),
-            ],
-            [figures["beso_motives"]],
-        ),
-        ReportSection(
-            "beso_obstacles",
-            s["beso_obstacles"],
-            [],
-            [
-                _table(
-                    "beso_obstacles",
-                    t["beso_obstacles"],
-                    tables["beso_obstacles"],
-                    cols(
-                        [label("item_label", "measure"), label("group", "group"), *ESTIMATE_COLUMNS]
-                    ),
-                ),
-                _table(
-                    "beso_obstacles_tests",
-                    t["beso_obstacles_tests"],
-                    _suppress_tests(
-                        tables["beso_obstacles_tests"], tables["beso_obstacles"], min_count
-                    ),
-                    cols([label("item_label", "measure"), *TEST_COLUMNS]),
-                ),
-            ],
-            [figures["beso_obstacles"]],
-        ),
-        ReportSection(
-            "beso_organisations",
-            s["beso_organisations"],
-            [],
-            [
-                _table(
-                    "beso_organisations",
-                    t["beso_organisations"],
-                    tables["beso_organisations"],
-                    cols(
-                        [label("item_label", "measure"), label("group", "group"), *ESTIMATE_COLUMNS]
-                    ),
-                ),
-                _table(
-                    "beso_organisations_tests",
-                    t["beso_organisations_tests"],
-                    _suppress_tests(
-                        tables["beso_organisations_tests"], tables["beso_organisations"], min_count
-                    ),
-                    cols([label("item_label", "measure"), *TEST_COLUMNS]),
-                ),
-                _table(
-                    "beso_low_educated",
-                    t["beso_low_educated"],
-                    tables["beso_low_educated"],
-                    cols(
-                        [
-                            label("group", "group"),
-                            ("estimate", "mean", "number1"),
-                            ("ci", "ci", "ci_number"),
-                            ("n", "n", "count"),
-                        ]
-                    ),
-                ),
-                _table(
-                    "beso_sectors",
-                    t["beso_sectors"],
-                    tables["beso_sectors"],
-                    cols(
-                        [label("item_label", "measure"), label("group", "group"), *ESTIMATE_COLUMNS]
-                    ),
-                ),
-            ],
-            [figures["beso_organisations"]],
-        ),
-        ReportSection(
-            "beso_culture",
-            s["beso_culture"],
-            [],
-            [
-                _table(
-                    "beso_culture",
-                    t["beso_culture"],
-                    tables["beso_culture"],
-                    cols(
-                        [label("item_label", "measure"), label("group", "group"), *ESTIMATE_COLUMNS]
-                    ),
-                ),
-                _table(
-                    "beso_culture_tests",
-                    t["beso_culture_tests"],
-                    _suppress_tests(
-                        tables["beso_culture_tests"], tables["beso_culture"], min_count
-                    ),
-                    cols([label("item_label", "measure"), *TEST_COLUMNS]),
-                ),
-                _table(
-                    "beso_alpha",
-                    t["beso_alpha"],
-                    tables["beso_alpha"],
-                    cols(
-                        [
-                            label("label", "battery"),
-                            ("k", "items", "count"),
-                            ("n", "n", "count"),
-                            ("alpha", "alpha", "number"),
-                            ("alpha_weighted", "alpha", "number"),
-                        ]
-                    ),
-                ),
-            ],
-            [figures["beso_culture"]],
-        ),
-        ReportSection(
-            "beso_differences",
-            s["beso_differences"],
-            [],
-            [
-                _table(
-                    "beso_differences",
-                    t["beso_differences"],
-                    tables["beso_differences"],
-                    cols(
-                        [label("item_label", "measure"), label("group", "group"), *ESTIMATE_COLUMNS]
-                    ),
-                ),
-                _table(
-                    "beso_differences_tests",
-                    t["beso_differences_tests"],
-                    _suppress_tests(
-                        tables["beso_differences_tests"], tables["beso_differences"], min_count
-                    ),
-                    cols([label("item_label", "measure"), *TEST_COLUMNS]),
-                ),
-                _table(
-                    "beso_model",
-                    t["beso_model"],
-                    tables["beso_model"],
-                    cols(
-                        [
-                            label("term_label", "term"),
-                            ("estimate", "coefficient", "number"),
-                            ("se", "se", "number"),
-                            ("odds_ratio", "odds_ratio", "number"),
-                            ("or_ci", "ci", "ci_number"),
-                            ("p_value", "pvalue", "pvalue"),
-                        ]
-                    ),
-                ),
-            ],
-            [figures["beso_differences"], figures["beso_model"]],
-        ),
-        ReportSection(
-            "reproduction",
-            s["reproduction"],
-            [],
-            [
-                _table(
-                    "reproduction",
-                    t["reproduction"],
-                    tables["reproduction"],
-                    cols(
-                        [
-                            label("section", "section"),
-                            label("measure", "measure"),
-                            label("published", "published"),
-                            label("reproduced", "reproduced"),
-                            ("verdict", "verdict", "verdict"),
-                            label("evidence", "evidence"),
-                            label("id", "figure_id"),
-                        ]
-                    ),
-                ),
-            ],
-            [],
+            "data_methods", text["sections"]["data_methods"], _methods(results, text), [], []
         ),
     ]
+    sections += [
+        _section(spec, results, figures, text, shortcuts, min_count) for spec in layout["sections"]
+    ]
     appendices = [
-        ReportSection(
-            "weighting",
-            s["weighting"],
-            [],
-            [
-                _table(
-                    "weighting",
-                    t["weighting"],
-                    tables["weighting"],
-                    cols(
-                        [
-                            label("wave", "wave"),
-                            label("method", "measure"),
-                            ("iterations", "iterations", "count"),
-                            ("converged", "converged", "text"),
-                            ("min", "min", "number1"),
-                            ("median", "median", "number1"),
-                            ("max", "max", "number1"),
-                            ("kish_deff", "deff", "number"),
-                            ("effective_n", "n_effective", "count"),
-                        ]
-                    ),
-                ),
-            ],
-            [figures["weights"]],
-        ),
-        ReportSection(
-            "sensitivity",
-            s["sensitivity"],
-            [],
-            [
-                _table(
-                    "beso_sensitivity",
-                    t["beso_sensitivity"],
-                    tables["beso_sensitivity"],
-                    cols(
-                        [
-                            label("item_label", "measure"),
-                            label("group", "group"),
-                            ("unweighted", "unweighted", "percent"),
-                            ("weighted", "weighted", "percent"),
-                        ]
-                    ),
-                ),
-            ],
-            [],
-        ),
-        ReportSection(
-            "codebook",
-            s["codebook"],
-            [],
-            [
-                _table(
-                    f"codebook_{wave}",
-                    t["codebook"].format(wave=wave),
-                    frame,
-                    cols(
-                        [
-                            label("variable", "variable"),
-                            label("raw", "raw"),
-                            label("label", "label"),
-                            label("type", "type"),
-                            ("valid", "valid", "count"),
-                            ("missing", "missing_count", "count"),
-                        ]
-                    ),
-                )
-                for wave, frame in results.codebooks.items()
-            ],
-            [],
-        ),
+        _section(spec, results, figures, text, shortcuts, min_count)
+        for spec in layout["appendices"]
     ]
     provenance = {
         "settings": {k: v for k, v in results.settings.items()},
