@@ -120,3 +120,9 @@ def test_an_english_report_can_be_written(report: dict, tmp_path: Path) -> None:
     )
     html = paths["html"].read_text(encoding="utf-8")
     assert 'lang="en"' in html and "SYNTHETIC" in html.upper()
+    assert "deliberately hired workers from vulnerable groups" in html
+
+
+def test_the_dutch_reproduction_table_describes_figures_in_dutch(report: dict) -> None:
+    html = report["paths"]["html"].read_text(encoding="utf-8")
+    assert "onderdeel van de missie (Noord-Brabant, 2008)" in html

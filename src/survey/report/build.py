@@ -8,7 +8,7 @@ the chosen language. The sections follow the publication. Nothing here computes 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -169,13 +169,22 @@ LAYOUT = Path(__file__).with_name("layout.yaml")
 
 
 def _columns(
-    text: Mapping[str, Any], spec: list[Any], shortcuts: Mapping[str, Any]
+    text: Mapping[str, Any],
+    spec: list[Any],
+    shortcuts: Mapping[str, Any],
+    available: Sequence[str] = (),
 ) -> list[ColumnSpec]:
     labels = text["columns"]
     expanded: list[Any] = []
     for item in spec:
         expanded += shortcuts[item] if isinstance(item, str) else [item]
-    return [ColumnSpec(name, labels.get(label, label), kind) for name, label, kind in expanded]
+    columns = []
+    for name, label, kind in expanded:
+        if "{lang}" in name:
+            localised = name.format(lang=text["lang"])
+            name = localised if localised in available else name.replace("_{lang}", "")
+        columns.append(ColumnSpec(name, labels.get(label, label), kind))
+    return columns
 
 
 def _suppress_tests(tests: pd.DataFrame, estimates: pd.DataFrame, min_count: int) -> pd.DataFrame:
@@ -197,7 +206,7 @@ def _section(
         frame = results.tables[table.get("table", table["id"])]
         if "suppress_from" in table:
             frame = _suppress_tests(frame, results.tables[table["suppress_from"]], min_count)
-        columns = _columns(text, table["columns"], shortcuts)
+        columns = _columns(text, table["columns"], shortcuts, list(frame.columns))
         tables.append(
             ReportTable(
                 table["id"], text["tables"][table["id"]], frame.reset_index(drop=True), columns, []
