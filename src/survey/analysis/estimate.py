@@ -543,6 +543,26 @@ def _wald_rows(
     return _frame(rows)
 
 
+def _numeric_parts(
+    design: SurveyDesign,
+    variable: str,
+    by: str | None,
+    domain_info: tuple[np.ndarray, list[Any], _Variable | None] | None,
+) -> dict[str, Any]:
+    """What means and totals share: the values, domain sums, counts and the SRS variance of the mean."""
+    values = _numeric(design, variable)
+    domain, groups, by_var = domain_info or _domains(design, by)
+    valid = ~np.isnan(values)
+    y = np.nan_to_num(values)[:, None]
+    parts = _row_domain_scores(design, domain, valid, y, len(groups))
+    counts = _domain_counts(design, domain, valid, len(groups))
+    vsrs_mean = _srs_variance_of_mean(
+        y, design, parts["rows"], parts["d"], parts["mean"], counts["n"], len(groups)
+    )[:, 0]
+    return {"values": y[:, 0], "groups": groups, "by_var": by_var, "parts": parts,
+            "counts": counts, "vsrs_mean": vsrs_mean}  # fmt: skip
+
+
 def means(
     design: SurveyDesign,
     variable: str,
@@ -574,26 +594,19 @@ def means(
     :math:`\\bar y_d = \\sum_{i\\in d} w_i y_i / \\sum_{i \\in d} w_i`, influence value
     :math:`w_i (y_i - \\bar y_d)/\\sum_{i\\in d} w_i` (a ratio estimator; Lumley 2010, sec. 2.2).
     """
-    values = _numeric(design, variable)
-    domain, groups, by_var = _domain_info or _domains(design, by)
-    valid = ~np.isnan(values)
-    y = np.nan_to_num(values)[:, None]
-    parts = _row_domain_scores(design, domain, valid, y, len(groups))
-    counts = _domain_counts(design, domain, valid, len(groups))
+    prepared = _numeric_parts(design, variable, by, _domain_info)
+    parts, counts = prepared["parts"], prepared["counts"]
     variance = design.vcov(parts["scores"], diagonal=True)
-    vsrs = _srs_variance_of_mean(
-        y, design, parts["rows"], parts["d"], parts["mean"], counts["n"], len(groups)
-    )[:, 0]
     return _wald_rows(
         design,
         variable,
         "mean",
         by,
-        groups,
-        by_var,
+        prepared["groups"],
+        prepared["by_var"],
         parts["mean"][:, 0],
         variance,
-        vsrs,
+        prepared["vsrs_mean"],
         counts,
         level,
     )
@@ -631,32 +644,27 @@ def totals(
     :math:`w_i y_i` inside the domain. The design effect compares with
     :math:`\\hat N_d^2 s^2 / n_d`, the with-replacement SRS variance of the same total.
     """
-    values = _numeric(design, variable)
-    domain, groups, by_var = _domain_info or _domains(design, by)
-    valid = ~np.isnan(values)
-    use = valid & (domain >= 0)
-    rows = np.flatnonzero(use)
-    w = design.weights
-    n_domains = len(groups)
+    prepared = _numeric_parts(design, variable, by, _domain_info)
+    parts, counts = prepared["parts"], prepared["counts"]
+    rows, d = parts["rows"], parts["d"]
+    values = prepared["values"]
     scores = sp.csr_matrix(
-        (w[rows] * values[rows], (rows, domain[rows])), shape=(design.n, n_domains)
+        (design.weights[rows] * values[rows], (rows, d)), shape=(design.n, len(prepared["groups"]))
     )
-    total = np.bincount(domain[rows], weights=w[rows] * values[rows], minlength=n_domains)
-    counts = _domain_counts(design, domain, valid, n_domains)
     variance = design.vcov(scores, diagonal=True)
-    parts = _row_domain_scores(design, domain, valid, np.nan_to_num(values)[:, None], n_domains)
-    vsrs_mean = _srs_variance_of_mean(
-        np.nan_to_num(values)[:, None],
-        design,
-        parts["rows"],
-        parts["d"],
-        parts["mean"],
-        counts["n"],
-        n_domains,
-    )[:, 0]
-    vsrs = vsrs_mean * parts["total_w"] ** 2
+    vsrs = prepared["vsrs_mean"] * parts["total_w"] ** 2
     return _wald_rows(
-        design, variable, "total", by, groups, by_var, total, variance, vsrs, counts, level
+        design,
+        variable,
+        "total",
+        by,
+        prepared["groups"],
+        prepared["by_var"],
+        parts["total_wy"][:, 0],
+        variance,
+        vsrs,
+        counts,
+        level,
     )
 
 
