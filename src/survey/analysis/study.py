@@ -48,9 +48,7 @@ __all__ = [
     "beso_alpha",
     "beso_culture",
     "beso_differences",
-    "beso_experience",
     "beso_model",
-    "beso_motives",
     "beso_obstacles",
     "beso_organisations",
     "beso_sensitivity",
@@ -58,6 +56,7 @@ __all__ = [
     "load_designs",
     "minimum_detectable_difference",
     "run_study",
+    "shares",
     "wea_brabant",
     "wea_trend",
 ]
@@ -484,37 +483,23 @@ def wea_brabant(design: SurveyDesign, book: Codebook) -> pd.DataFrame:
 # --------------------------------------------------------------------------- BESO
 
 
-def beso_experience(design: SurveyDesign) -> pd.DataFrame:
-    """The split by experience (with 47%, without 53% in the publication).
+def shares(design: SurveyDesign, variable: str) -> pd.DataFrame:
+    """Every level's share of one variable (the experience split, the motives).
 
     Parameters
     ----------
     design
         The BESO design.
+    variable
+        A categorical variable; its base is the respondents with a valid answer (e.g. for the
+        motives: those with experience, who were asked).
 
     Returns
     -------
     pandas.DataFrame
-        One row per group.
+        One row per level.
     """
-    table = _quiet(proportions, design, EXPERIENCE)
-    return table[["level", *ESTIMATE]].reset_index(drop=True)
-
-
-def beso_motives(design: SurveyDesign) -> pd.DataFrame:
-    """Motives of organisations with experience.
-
-    Parameters
-    ----------
-    design
-        The BESO design.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per motive (base: respondents with experience who answered).
-    """
-    table = _quiet(proportions, design, "motive")
+    table = _quiet(proportions, design, variable)
     return table[["level", *ESTIMATE]].reset_index(drop=True)
 
 
@@ -882,8 +867,8 @@ def run_study(study: StudyConfig, level: float = 0.95) -> StudyResults:
     tables: dict[str, pd.DataFrame] = {}
     tables.update(wea_trend(designs, wea_book))
     tables["wea_brabant"] = wea_brabant(designs["wea2010"], wea_book)
-    tables["beso_experience"] = beso_experience(beso)
-    tables["beso_motives"] = beso_motives(beso)
+    tables["beso_experience"] = shares(beso, EXPERIENCE)
+    tables["beso_motives"] = shares(beso, "motive")
     tables["beso_obstacles"], tables["beso_obstacles_tests"] = beso_obstacles(beso, beso_book)
     tables.update(beso_organisations(beso, beso_book))
     tables["beso_culture"], tables["beso_culture_tests"] = beso_culture(beso, beso_book)
