@@ -30,28 +30,17 @@ from survey.report.texts import load_text
 
 __all__ = ["build_content", "build_figures"]
 
-_FIGURE_HEIGHT_CM = {
-    "wea_trend": 9.0,
-    "beso_experience": 5.0,
-    "beso_motives": 6.0,
-    "beso_obstacles": 11.0,
-    "beso_organisations": 8.0,
-    "beso_culture": 10.0,
-    "beso_differences": 13.0,
-    "beso_model": 9.0,
-    "weights": 6.0,
-}
+LAYOUT = Path(__file__).with_name("layout.yaml")
 
 
-def _figure(name: str) -> Figure:
-    size = (charts.FIGURE_WIDTH_CM / 2.54, _FIGURE_HEIGHT_CM[name] / 2.54)
-    return Figure(figsize=size, layout="constrained")
+def _layout() -> dict[str, Any]:
+    return yaml.safe_load(LAYOUT.read_text(encoding="utf-8"))
 
 
 def build_figures(
     results: StudyResults, folder: str | Path, lang: str = "nl"
 ) -> dict[str, ReportFigure]:
-    """Draw and save every chart of the report.
+    """Draw and save every chart of the report (the ``figures`` of ``report/layout.yaml``).
 
     Parameters
     ----------
@@ -68,104 +57,18 @@ def build_figures(
         Chart name -> :class:`ReportFigure` (inline SVG, caption, alt text).
     """
     text = load_text(lang)
-    tables = results.tables
-    synthetic = results.synthetic
-    out = Path(folder)
-    specs: list[tuple[str, str, Any, Any]] = [
-        (
-            "wea_trend",
-            "wea_trend",
-            lambda ax: charts.wea_trend(tables["wea_trend"], ax=ax, lang=lang, synthetic=synthetic),
-            tables["wea_trend"],
-        ),
-        (
-            "beso_experience",
-            "share_bars",
-            lambda ax: charts.share_bars(
-                tables["beso_experience"], ax=ax, lang=lang, synthetic=synthetic
-            ),
-            tables["beso_experience"],
-        ),
-        (
-            "beso_motives",
-            "share_bars",
-            lambda ax: charts.share_bars(
-                tables["beso_motives"], ax=ax, lang=lang, synthetic=synthetic
-            ),
-            tables["beso_motives"],
-        ),
-        (
-            "beso_obstacles",
-            "grouped_bars",
-            lambda ax: charts.grouped_bars(
-                tables["beso_obstacles"],
-                tables["beso_obstacles_tests"],
-                ax=ax,
-                lang=lang,
-                synthetic=synthetic,
-            ),
-            tables["beso_obstacles"],
-        ),
-        (
-            "beso_organisations",
-            "grouped_bars",
-            lambda ax: charts.grouped_bars(
-                tables["beso_organisations"],
-                tables["beso_organisations_tests"],
-                ax=ax,
-                lang=lang,
-                synthetic=synthetic,
-            ),
-            tables["beso_organisations"],
-        ),
-        (
-            "beso_culture",
-            "dot_plot",
-            lambda ax: charts.dot_plot(
-                tables["beso_culture"], ax=ax, lang=lang, synthetic=synthetic
-            ),
-            tables["beso_culture"],
-        ),
-        (
-            "beso_differences",
-            "grouped_bars",
-            lambda ax: charts.grouped_bars(
-                tables["beso_differences"],
-                tables["beso_differences_tests"],
-                ax=ax,
-                lang=lang,
-                synthetic=synthetic,
-            ),
-            tables["beso_differences"],
-        ),
-        (
-            "beso_model",
-            "forest_plot",
-            lambda ax: charts.forest_plot(
-                tables["beso_model"], ax=ax, lang=lang, synthetic=synthetic
-            ),
-            tables["beso_model"],
-        ),
-        (
-            "weights",
-            "weight_distribution",
-            lambda ax: charts.weight_distribution(
-                results.weights, ax=ax, lang=lang, synthetic=synthetic
-            ),
-            results.weights,
-        ),
-    ]
     made = {}
-    for name, kind, draw, data in specs:
-        fig = _figure(name)
-        draw(fig.add_subplot())
-        alt = charts.alt_text(kind, data, lang)
-        files = charts.save_figure(fig, out / name, alt=alt)
+    for name, spec in _layout()["figures"].items():
+        data = results.weights if spec["table"] == "weights" else results.tables[spec["table"]]
+        extra = [results.tables[spec["tests"]]] if "tests" in spec else []
+        size = (charts.FIGURE_WIDTH_CM / 2.54, float(spec["height_cm"]) / 2.54)
+        fig = Figure(figsize=size, layout="constrained")
+        draw = getattr(charts, spec["chart"])
+        draw(data, *extra, ax=fig.add_subplot(), lang=lang, synthetic=results.synthetic)
+        alt = charts.alt_text(spec["chart"], data, lang)
+        files = charts.save_figure(fig, Path(folder) / name, alt=alt)
         made[name] = ReportFigure(id=name, caption=text["figures"][name], svg=files.svg, alt=alt)
     return made
-
-
-LAYOUT = Path(__file__).with_name("layout.yaml")
 
 
 def _columns(
@@ -305,7 +208,7 @@ def build_content(
         (weighting, sensitivity, codebooks; provenance is added by the renderer).
     """
     text = load_text(lang)
-    layout = yaml.safe_load(LAYOUT.read_text(encoding="utf-8"))
+    layout = _layout()
     shortcuts = layout["shortcuts"]
     min_count = int(results.settings.get("min_cell_count", 10))
     sections = [
