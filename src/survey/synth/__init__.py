@@ -28,7 +28,7 @@ from survey.ingest import atomic_output, write_sav
 from survey.synth.beso import generate_beso
 from survey.synth.population import CELL, population_table
 from survey.synth.raw import raw_meta, to_raw
-from survey.synth.wea import BRABANT, WeaTargets, generate_wea
+from survey.synth.wea import BRABANT, WeaTargets, calibration_tolerance, generate_wea
 from survey.weighting import margins_from_population
 
 __all__ = ["SYNTHETIC_MARK", "SynthResult", "generate", "is_synthetic_label", "load_published"]
@@ -103,7 +103,7 @@ def _wea_targets(
         return _value(published, fig)[0] / 100
 
     def tol(fig: str) -> float:
-        return 0.2 * 10.0 ** (-_value(published, fig)[1]) / 100
+        return calibration_tolerance(_value(published, fig)[1])
 
     satisfied = "wea.satisfied.brabant" if year == "2010" else None
     shares = config["wea"]["work_not_suitable_without"]

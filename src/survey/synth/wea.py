@@ -20,7 +20,7 @@ from survey.synth.population import allocate_sample, raked_weights
 from survey.synth.raw import DONT_KNOW, NO_ANSWER, NOT_ASKED
 from survey.synth.select import weighted_fill
 
-__all__ = ["BRABANT", "SBI_SECTIONS", "WeaTargets", "generate_wea"]
+__all__ = ["BRABANT", "SBI_SECTIONS", "WeaTargets", "calibration_tolerance", "generate_wea"]
 
 #: Canonical code of Noord-Brabant (CBS province code).
 BRABANT = 30
@@ -54,7 +54,7 @@ class WeaTargets:
     tolerance: Mapping[str, float]
 
 
-def _tolerance(precision: int) -> float:
+def calibration_tolerance(precision: int) -> float:
     """Calibration tolerance (a share) well inside the rounding window of a printed figure."""
     return 0.2 * 10.0 ** (-precision) / 100
 
