@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import enum
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +48,7 @@ __all__ = [
     "multiple_response",
     "proportion_ci",
     "proportions",
+    "quietly",
     "ratios",
     "reliability_flag",
     "totals",
@@ -165,6 +166,26 @@ def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
     df = np.asarray(df, dtype=float)
     with np.errstate(invalid="ignore"):
         return np.where(df > 0, stats.t.ppf(0.5 + level / 2, np.maximum(df, 1)), np.nan)
+
+
+def quietly(function: Callable[..., pd.DataFrame], *args: Any, **kwargs: Any) -> pd.DataFrame:
+    """Run an estimate without :class:`EmptyDomainWarning` (callers that show n = 0 themselves).
+
+    Parameters
+    ----------
+    function
+        :func:`proportions`, :func:`means`, ... of this module.
+    *args, **kwargs
+        Its arguments.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Its result.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EmptyDomainWarning)
+        return function(*args, **kwargs)
 
 
 def proportion_ci(

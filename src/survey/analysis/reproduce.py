@@ -12,7 +12,6 @@ It computes with ``estimate.py`` and ``inference.py`` and renders nothing.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import pandas as pd
 import yaml
 
 from survey.analysis.design import SurveyDesign
-from survey.analysis.estimate import EmptyDomainWarning, means, proportions
+from survey.analysis.estimate import means, proportions, quietly
 from survey.analysis.inference import adjust_pvalues, rao_scott
 from survey.errors import InputError
 
@@ -88,15 +87,13 @@ def _estimate(
     design: SurveyDesign, spec: Mapping[str, Any], where: Mapping[str, str] | None
 ) -> dict[str, float]:
     domain_design, by = _domain_design(design, where)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", EmptyDomainWarning)
-        if spec.get("stat") == "mean":
-            table = means(domain_design, spec["variable"], by=by)
-            scale = 1.0
-        else:
-            table = proportions(domain_design, spec["variable"], by=by)
-            table = table.loc[table["level"] == spec["level"]]
-            scale = 100.0
+    if spec.get("stat") == "mean":
+        table = quietly(means, domain_design, spec["variable"], by=by)
+        scale = 1.0
+    else:
+        table = quietly(proportions, domain_design, spec["variable"], by=by)
+        table = table.loc[table["level"] == spec["level"]]
+        scale = 100.0
     if by is not None:
         table = table.loc[table["group"] == "base"]
     if table.empty:
@@ -152,9 +149,7 @@ def _numeric(
 
 
 def _shares(design: SurveyDesign, item: Mapping[str, Any]) -> pd.Series:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", EmptyDomainWarning)
-        table = proportions(design, item["variable"], by=item["by"])
+    table = quietly(proportions, design, item["variable"], by=item["by"])
     table = table.loc[table["level"] == item["level"]]
     return table.set_index("group")["estimate"]
 

@@ -16,7 +16,6 @@ nothing.
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,11 +26,11 @@ from scipy import stats
 
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import (
-    EmptyDomainWarning,
     compare_domains,
     compare_independent,
     means,
     proportions,
+    quietly,
 )
 from survey.analysis.inference import adjust_pvalues, rao_scott
 from survey.analysis.models import cronbach_alpha, logistic_regression
@@ -235,12 +234,6 @@ def load_designs(study: StudyConfig) -> tuple[dict[str, SurveyDesign], dict[str,
 # --------------------------------------------------------------------------- helpers
 
 
-def _quiet(function: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", EmptyDomainWarning)
-        return function(*args, **kwargs)
-
-
 def _pick(table: pd.DataFrame, level: str) -> pd.DataFrame:
     return table.loc[table["level"] == level]
 
@@ -310,7 +303,7 @@ def group_comparison(
     """
     rows, tests = [], []
     for item, (level, label) in items.items():
-        table = _pick(_quiet(proportions, design, item, by=by), level)
+        table = _pick(quietly(proportions, design, item, by=by), level)
         for group in GROUPS:
             row = table.loc[table["group"] == group].iloc[0]
             rows.append(
@@ -380,9 +373,9 @@ def wea_trend(designs: Mapping[str, SurveyDesign], book: Codebook) -> dict[str, 
         by_year: dict[tuple[str, int], pd.Series] = {}
         for wave, year in (("wea2008", 2008), ("wea2010", 2010)):
             design = designs[wave]
-            brabant = _pick(_quiet(proportions, design, measure, by="region"), "Ja")
+            brabant = _pick(quietly(proportions, design, measure, by="region"), "Ja")
             brabant = brabant.loc[brabant["group"] == "Noord-Brabant"].iloc[0]
-            national = _pick(_quiet(proportions, design, measure), "Ja").iloc[0]
+            national = _pick(quietly(proportions, design, measure), "Ja").iloc[0]
             for region, row in (("Noord-Brabant", brabant), ("Nederland", national)):
                 by_year[(region, year)] = row
                 rows.append(
@@ -462,7 +455,7 @@ def wea_brabant(design: SurveyDesign, book: Codebook) -> pd.DataFrame:
     rows = []
     for measure, level, mask, base in specs:
         domain_design = design.with_domain(mask.fillna(False), "base", base)
-        table = _pick(_quiet(proportions, domain_design, measure, by="base"), level)
+        table = _pick(quietly(proportions, domain_design, measure, by="base"), level)
         row = table.loc[table["group"] == base].iloc[0]
         label = (
             book.variables[measure].label
@@ -499,7 +492,7 @@ def shares(design: SurveyDesign, variable: str) -> pd.DataFrame:
     pandas.DataFrame
         One row per level.
     """
-    table = _quiet(proportions, design, variable)
+    table = quietly(proportions, design, variable)
     return table[["level", *ESTIMATE]].reset_index(drop=True)
 
 
@@ -548,11 +541,11 @@ def beso_organisations(design: SurveyDesign, book: Codebook) -> dict[str, pd.Dat
         "simple_varied_work": ("Ja", book.variables["simple_varied_work"].label),
     }
     estimates, tests = group_comparison(design, items)
-    low = _quiet(means, design, "low_educated_pct", by=EXPERIENCE)
+    low = quietly(means, design, "low_educated_pct", by=EXPERIENCE)
     low_table = low.rename(columns={"group": "group"})[
         ["group", "estimate", "se", "ci_low", "ci_high", "n", "df"]
     ]
-    sectors = _quiet(proportions, design, "sector", by=EXPERIENCE)
+    sectors = quietly(proportions, design, "sector", by=EXPERIENCE)
     sector_table = sectors.assign(item=sectors["level"], item_label=sectors["level"])[
         ["item", "item_label", "group", *ESTIMATE]
     ]
@@ -584,7 +577,7 @@ def beso_culture(design: SurveyDesign, book: Codebook) -> tuple[pd.DataFrame, pd
     estimates, tests = group_comparison(design, {i: ("Mee eens", labels[i]) for i in items})
     overall = []
     for item in items:
-        row = _pick(_quiet(proportions, design, item), "Mee eens").iloc[0]
+        row = _pick(quietly(proportions, design, item), "Mee eens").iloc[0]
         overall.append(
             {
                 "item": item,
@@ -787,8 +780,8 @@ def beso_sensitivity(
     }
     for item, (level, label) in checks.items():
         by = None if item == EXPERIENCE else EXPERIENCE
-        plain = _pick(_quiet(proportions, design, item, by=by), level)
-        heavy = _pick(_quiet(proportions, weighted, item, by=by), level)
+        plain = _pick(quietly(proportions, design, item, by=by), level)
+        heavy = _pick(quietly(proportions, weighted, item, by=by), level)
         for (_, a), (_, b) in zip(plain.iterrows(), heavy.iterrows(), strict=True):
             rows.append(
                 {
