@@ -54,6 +54,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -159,21 +160,18 @@ def _maxrss_bytes() -> int:
     return value if sys.platform == "darwin" else value * 1024  # KiB on Linux
 
 
-def memory_worker(path: str) -> None:
-    """In a fresh process: peak memory of one estimate() call on the data in ``path``."""
-    frame = pd.read_parquet(path)
-    variables = _variables(frame)
-    design = _design(frame)
+def _report_peak_memory(call: Callable[[], object], frame: pd.DataFrame) -> None:
+    """Run ``call`` twice (warm-up, then measured) and print its peak memory as JSON."""
     gc.collect()
     rss_before = _rss_bytes()
     reset = _reset_hwm()
-    _run(design, variables)
+    call()
     hwm = _hwm_bytes() if reset else None
     maxrss = _maxrss_bytes()
     gc.collect()
     tracemalloc.start()
     base, _ = tracemalloc.get_traced_memory()
-    _run(design, variables)
+    call()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(
@@ -189,6 +187,14 @@ def memory_worker(path: str) -> None:
             }
         )
     )
+
+
+def memory_worker(path: str) -> None:
+    """In a fresh process: peak memory of one estimate() call on the data in ``path``."""
+    frame = pd.read_parquet(path)
+    variables = _variables(frame)
+    design = _design(frame)
+    _report_peak_memory(lambda: _run(design, variables), frame)
 
 
 def measure_memory(frame: pd.DataFrame, tmp: Path) -> dict[str, Any]:
@@ -418,31 +424,7 @@ def rake_memory_worker(rows: int, seed: int) -> None:
     """In a fresh process: peak memory of one rake() call on the raking data (regenerated)."""
     frame, targets = make_rake_data(rows, seed=seed)
     margins = _rake_margins(targets)
-    gc.collect()
-    rss_before = _rss_bytes()
-    reset = _reset_hwm()
-    _rake_call(frame, margins, "w")
-    hwm = _hwm_bytes() if reset else None
-    maxrss = _maxrss_bytes()
-    gc.collect()
-    tracemalloc.start()
-    base, _ = tracemalloc.get_traced_memory()
-    _rake_call(frame, margins, "w")
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(
-        json.dumps(
-            {
-                "tracemalloc_peak_mib": (peak - base) / MIB,
-                "rss_before_mib": rss_before / MIB if rss_before is not None else None,
-                "rss_increase_mib": (hwm - rss_before) / MIB
-                if hwm is not None and rss_before is not None
-                else None,
-                "process_maxrss_mib": maxrss / MIB,
-                "data_mib": frame.memory_usage(deep=True).sum() / MIB,
-            }
-        )
-    )
+    _report_peak_memory(lambda: _rake_call(frame, margins, "w"), frame)
 
 
 def measure_rake_memory(rows: int, seed: int) -> dict[str, Any]:
