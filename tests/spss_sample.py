@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from survey.ingest import VariableMeta
+from survey.io import VariableMeta
 
 
 def sample_variables(age_format: str) -> dict[str, VariableMeta]:

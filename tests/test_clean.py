@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from survey.clean import AGREE_LABELS, clean, processed_meta
+from survey.clean import clean, processed_meta
 from survey.codebook import Codebook, load_codebook, validate
 from survey.config import DEFAULT_STUDY, PROJECT_ROOT, load_study
-from survey.ingest import read_spss
+from survey.errors import InputError
+from survey.io import read_spss
 from survey.pipeline import run_synth
 
 CODEBOOKS = PROJECT_ROOT / "config" / "codebooks"
@@ -94,12 +96,48 @@ def test_battery_agree_indicator_and_score(books: dict[str, Codebook]) -> None:
     raw = raw_frame(books["beso2011"], 4, q11_1=[1, 4, 5, 8])
     tidy = clean(raw, books["beso2011"])
     agree = tidy["culture_people_oriented_agree"]
-    assert list(agree.cat.categories) == list(AGREE_LABELS.values())
+    assert list(agree.cat.categories) == ["Niet mee eens", "Mee eens"]
     assert agree.astype(object).tolist()[:3] == ["Niet mee eens", "Mee eens", "Mee eens"]
     assert pd.isna(agree.iloc[3])  # 8 "Weet niet" is missing, not "disagree"
     score = tidy["culture_people_oriented_score"].tolist()
     assert score[:3] == [1.0, 4.0, 5.0]
     assert np.isnan(score[3])
+
+
+def with_culture_labels(book: Codebook, labels: dict[float, str]) -> Codebook:
+    culture = dataclasses.replace(book.batteries["culture"], agree_labels=labels)
+    return dataclasses.replace(book, batteries={**book.batteries, "culture": culture})
+
+
+def test_agree_indicators_take_their_labels_from_the_battery(books: dict[str, Codebook]) -> None:
+    book = with_culture_labels(books["beso2011"], {0.0: "Disagree", 1.0: "Agree"})
+    tidy = clean(raw_frame(book, 3, q11_1=[1, 4, 8]), book)
+    agree = tidy["culture_people_oriented_agree"]
+    assert list(agree.cat.categories) == ["Disagree", "Agree"]
+    assert agree.astype(object).tolist()[:2] == ["Disagree", "Agree"]
+    meta = processed_meta(tidy, book, None).variables["culture_people_oriented_agree"]
+    assert meta.value_labels == {0.0: "Disagree", 1.0: "Agree"}
+    assert meta.label == f"{book.variables['culture_people_oriented'].label} (agree)"
+
+
+def test_processed_agree_indicators_keep_the_study_labels(books: dict[str, Codebook]) -> None:
+    book = books["beso2011"]
+    tidy = clean(raw_frame(book, 2), book)
+    meta = processed_meta(tidy, book, None).variables["attitude_productive_agree"]
+    assert meta.value_labels == {0.0: "Niet mee eens", 1.0: "Mee eens"}
+    assert meta.label == f"{book.variables['attitude_productive'].label} (mee eens)"
+
+
+def test_battery_without_agree_labels_is_refused_naming_codebook_battery_and_key(
+    books: dict[str, Codebook],
+) -> None:
+    book = with_culture_labels(books["beso2011"], {})
+    with pytest.raises(InputError) as caught:
+        clean(raw_frame(book, 2), book)
+    message = str(caught.value)
+    assert str(book.source) in message
+    assert "battery 'culture'" in message
+    assert "'agree_labels'" in message
 
 
 def test_reversed_attitude_items_are_scored_six_minus_the_code(

@@ -22,7 +22,7 @@ from survey import __version__
 from survey.cli import main
 from survey.codebook import load_codebook
 from survey.config import PROJECT_ROOT
-from survey.ingest import read_spss, sha256_file, write_sav
+from survey.io import read_spss, sha256_file, write_sav
 
 CONFIG = PROJECT_ROOT / "config"
 WAVES = ("wea2008", "wea2010", "beso2011")

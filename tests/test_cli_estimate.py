@@ -13,7 +13,7 @@ import pytest
 
 from survey.cli import main
 from survey.config import PROJECT_ROOT
-from survey.ingest import VariableMeta, frame_meta, write_sav
+from survey.io import VariableMeta, frame_meta, write_sav
 
 LEGACY = PROJECT_ROOT / "tests" / "fixtures" / "legacy"
 SURVEY = Path(sys.executable).with_name("survey")

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from survey.cli import main
-from survey.ingest import VariableMeta, frame_meta, read_data, write_sav
+from survey.io import VariableMeta, frame_meta, read_data, write_sav
 
 SURVEY = Path(sys.executable).with_name("survey")
 REGION = {1.0: "Noord", 2.0: "Zuid", 3.0: "West"}
@@ -269,3 +269,29 @@ def test_collapse_merges_a_margin_level_without_cases_and_says_so(
     assert without == 4
     assert code == 0, err
     assert "collapsed: size: 'reus' (no sample cases) merged with 'groot'" in err
+
+
+def test_max_iter_is_passed_to_bounded_raking_unchanged(
+    capsys: pytest.CaptureFixture[str], sample: Path, margins: Path, tmp_path: Path
+) -> None:
+    common = ["weight", str(sample), "--out", str(tmp_path / "out.parquet"), "--rake", str(margins),
+              "--base-weight", "w", "--trim", "0.3x:4x"]  # fmt: skip
+    diagnostics = tmp_path / "d.json"
+    assert main([*common, "--diagnostics", str(diagnostics)]) == 0  # default: 1000 with --trim
+    iterations = json.loads(diagnostics.read_text("utf-8"))["iterations"]
+    assert iterations > 5
+    capsys.readouterr()
+    assert main([*common, "--max-iter", "5"]) == 4
+    err = capsys.readouterr().err
+    assert "did not converge in 5 iterations" in err
+    assert "--max-iter" in err
+
+
+def test_a_missing_base_weight_names_the_command_line_option(
+    capsys: pytest.CaptureFixture[str], sample: Path, margins: Path, tmp_path: Path
+) -> None:
+    args = ["weight", str(sample), "--out", str(tmp_path / "out.sav"), "--rake", str(margins),
+            "--base-weight", "gewicht"]  # fmt: skip
+    assert main(args) == 3
+    err = capsys.readouterr().err
+    assert "'gewicht'" in err and "--base-weight" in err

@@ -12,13 +12,14 @@ import pytest
 from survey.codebook import (
     Codebook,
     ValidationReport,
+    describe_file,
     load_codebook,
+    skeleton,
     validate,
 )
 from survey.config import PROJECT_ROOT
-from survey.describe import describe_file, skeleton
 from survey.errors import InputError
-from survey.ingest import FileMeta, VariableMeta, read_spss, write_sav
+from survey.io import FileMeta, VariableMeta, read_spss, write_sav
 
 CODEBOOKS = PROJECT_ROOT / "config" / "codebooks"
 
@@ -180,6 +181,53 @@ variables:
 def test_missing_codebook_file_is_an_input_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"nope\.yaml: codebook not found"):
         load_codebook(tmp_path / "nope.yaml")
+
+
+def with_battery(tmp_path: Path, battery: str) -> Path:
+    """TINY_CODEBOOK plus a battery of the two 'mentioned' items, written to a file."""
+    path = tmp_path / "tiny2020.yaml"
+    path.write_text(
+        TINY_CODEBOOK + "batteries:\n  opinions:\n    items: [option_a, option_b]\n"
+        "    agree: [1]\n" + battery,
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_real_battery_labels_its_agree_indicators_as_the_study_publishes_them() -> None:
+    book = load_codebook(CODEBOOKS / "beso2011.yaml")
+    for battery in book.batteries.values():
+        assert battery.agree_labels == {0.0: "Niet mee eens", 1.0: "Mee eens"}, battery.name
+
+
+def test_battery_without_agree_labels_is_refused_naming_codebook_battery_and_key(
+    tmp_path: Path,
+) -> None:
+    path = with_battery(tmp_path, "")
+    with pytest.raises(InputError) as caught:
+        load_codebook(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "battery 'opinions'" in message
+    assert "'agree_labels'" in message
+
+
+def test_agree_labels_must_label_exactly_the_codes_0_and_1(tmp_path: Path) -> None:
+    path = with_battery(tmp_path, '    agree_labels: {1: "Agree", 2: "Disagree"}\n')
+    with pytest.raises(InputError, match=r"battery 'opinions': 'agree_labels' must label exactly"):
+        load_codebook(path)
+
+
+def test_agree_labels_must_differ(tmp_path: Path) -> None:
+    path = with_battery(tmp_path, '    agree_labels: {0: "Agree", 1: "Agree"}\n')
+    with pytest.raises(InputError, match=r"battery 'opinions': 'agree_labels' needs two different"):
+        load_codebook(path)
+
+
+def test_agree_labels_are_kept_in_code_order_whatever_the_order_written(tmp_path: Path) -> None:
+    path = with_battery(tmp_path, '    agree_labels: {1: "Agree", 0: "Disagree"}\n')
+    labels = load_codebook(path).batteries["opinions"].agree_labels
+    assert list(labels.items()) == [(0.0, "Disagree"), (1.0, "Agree")]
 
 
 # --------------------------------------------------------------------------- validation

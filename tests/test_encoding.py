@@ -14,7 +14,7 @@ import pyreadstat
 import pytest
 
 from survey.errors import InputError
-from survey.ingest import read_spss
+from survey.io import read_spss
 
 LEGACY = Path(__file__).parent / "fixtures" / "legacy"
 

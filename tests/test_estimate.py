@@ -19,9 +19,9 @@ from survey.analysis.estimate import (
     EmptyDomainWarning,
     means,
     proportions,
-    reliability_flag,
     totals,
 )
+from survey.analysis.intervals import reliability_flag
 from survey.errors import InputError, StatisticalError
 
 GOLDEN = Path(__file__).parent / "golden" / "estimate"

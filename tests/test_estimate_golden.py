@@ -19,10 +19,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from survey.analysis.contrast import compare_domains
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import (
     EmptyDomainWarning,
-    compare_domains,
     means,
     proportions,
     ratios,

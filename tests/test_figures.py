@@ -25,8 +25,8 @@ def trend_table() -> pd.DataFrame:
         {
             "measure": ["hired_vulnerable"] * 4 + ["mission_vulnerable"] * 4,
             "measure_label": ["Kwetsbare werknemers aangenomen"] * 4 + ["Missie"] * 4,
-            "region": ["Noord-Brabant", "Noord-Brabant", "Nederland", "Nederland"] * 2,
-            "year": [2008, 2010] * 4,
+            "group": ["Noord-Brabant", "Noord-Brabant", "Nederland", "Nederland"] * 2,
+            "period": ["2008", "2010"] * 4,
             "estimate": [0.26, 0.22, 0.25, 0.215, 0.039, 0.05, 0.045, 0.051],
             "ci_low": [0.22, 0.18, 0.24, 0.205, 0.025, 0.035, 0.04, 0.046],
             "ci_high": [0.30, 0.26, 0.26, 0.225, 0.055, 0.065, 0.05, 0.056],
@@ -115,7 +115,7 @@ def texts(ax: Axes) -> list[str]:
 
 
 CHARTS: dict[str, Callable[..., Axes]] = {
-    "wea_trend": lambda **kw: figures.wea_trend(trend_table(), **kw),
+    "trend": lambda **kw: figures.trend(trend_table(), **kw),
     "grouped_bars": lambda **kw: figures.grouped_bars(bars_table(), p_values_table(), **kw),
     "share_bars": lambda **kw: figures.share_bars(shares_table(), **kw),
     "dot_plot": lambda **kw: figures.dot_plot(dots_table(), **kw),
@@ -142,14 +142,35 @@ def test_charts_draw_on_a_given_axes() -> None:
     assert figures.share_bars(shares_table(), ax=existing) is existing
 
 
-def test_wea_trend_draws_a_point_per_measure_region_and_year() -> None:
-    assert points(figures.wea_trend(trend_table())) == 8
+def test_trend_draws_a_point_per_measure_group_and_period() -> None:
+    assert points(figures.trend(trend_table())) == 8
 
 
-def test_wea_trend_tells_regions_apart_by_marker_in_the_legend() -> None:
-    legend = figures.wea_trend(trend_table()).get_legend()
+def test_trend_tells_groups_apart_by_marker_in_the_legend() -> None:
+    legend = figures.trend(trend_table()).get_legend()
     assert [t.get_text() for t in legend.get_texts()] == ["Noord-Brabant", "Nederland"]
     assert len({line.get_marker() for line in legend.get_lines()}) == 2
+
+
+def test_trend_keeps_the_periods_in_the_order_of_the_table() -> None:
+    table = trend_table().assign(period=["najaar", "voorjaar"] * 4)
+    ax = figures.trend(table)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["najaar", "voorjaar"] * 2
+    first = next(line for line in ax.lines if line.get_marker() == figures.MARKERS[0])
+    assert list(first.get_ydata()) == [0.26, 0.22]
+
+
+def test_trend_draws_each_line_in_period_order_whatever_the_row_order() -> None:
+    table = trend_table()
+    ax = figures.trend(pd.concat([table.iloc[[1]], table.drop(index=1)]))
+    first = next(line for line in ax.lines if line.get_marker() == figures.MARKERS[0])
+    assert list(first.get_ydata()) == [0.22, 0.26]  # 2010 appears first, so it is drawn first
+
+
+def test_trend_refuses_a_table_without_group_and_period() -> None:
+    old = trend_table().rename(columns={"group": "region", "period": "year"})
+    with pytest.raises(ValueError, match="group, period"):
+        figures.trend(old)
 
 
 def test_grouped_bars_draw_a_bar_per_item_and_group_hatched_by_group() -> None:
@@ -222,9 +243,15 @@ def test_charts_leave_the_global_rcparams_alone() -> None:
 
 
 def test_alt_text_of_a_trend_gives_its_values() -> None:
-    text = figures.alt_text("wea_trend", trend_table())
+    text = figures.alt_text("trend", trend_table())
     assert "Noord-Brabant 26% in 2008 en 22% in 2010" in text
     assert "3,9%" in text
+
+
+def test_alt_text_of_a_trend_follows_the_period_order_of_the_table() -> None:
+    table = trend_table().assign(period=["najaar", "voorjaar"] * 4)
+    text = figures.alt_text("trend", table, lang="en")
+    assert "Noord-Brabant 26% in najaar and 22% in voorjaar" in text
 
 
 def test_alt_text_of_grouped_bars_names_the_largest_difference() -> None:
@@ -249,6 +276,25 @@ def test_save_figure_gives_byte_identical_files(tmp_path: Path) -> None:
     second = figures.save_figure(figures.grouped_bars(bars_table()).figure, tmp_path / "b" / "fig")
     assert first.svg_path.read_bytes() == second.svg_path.read_bytes()
     assert first.png_path.read_bytes() == second.png_path.read_bytes()
+
+
+@pytest.mark.parametrize("kind", sorted(CHARTS))
+def test_every_chart_saves_byte_identical_files(kind: str, tmp_path: Path) -> None:
+    first = figures.save_figure(CHARTS[kind](synthetic=True).figure, tmp_path / "a" / kind)
+    second = figures.save_figure(CHARTS[kind](synthetic=True).figure, tmp_path / "b" / kind)
+    assert first.svg_path.read_bytes() == second.svg_path.read_bytes()
+    assert first.png_path.read_bytes() == second.png_path.read_bytes()
+
+
+def test_every_chart_is_registered_by_name_with_an_alt_text() -> None:
+    assert sorted(figures.CHARTS) == sorted(CHARTS)
+    assert figures.CHARTS["trend"] is figures.trend
+
+
+def test_the_package_exports_its_public_names_and_names_no_study() -> None:
+    assert all(hasattr(figures, name) for name in figures.__all__)
+    assert callable(figures.trend) and figures.FIGURE_WIDTH_CM == 16.0
+    assert not any("wea" in name.lower() for name in figures.__all__)
 
 
 def test_save_figure_writes_a_200_dpi_png_16_cm_wide(tmp_path: Path) -> None:

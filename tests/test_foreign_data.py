@@ -26,7 +26,7 @@ from survey.cli import main
 from survey.codebook import ValidationReport, load_codebook, validate
 from survey.config import PROJECT_ROOT, load_study
 from survey.errors import InputError
-from survey.ingest import FileMeta, VariableMeta, read_parquet, read_spss, write_sav
+from survey.io import FileMeta, VariableMeta, read_parquet, read_spss, write_sav
 from survey.pipeline import run_ingest, run_synth, run_weight
 
 PATCH_CODEPAGE = Path(__file__).parent / "fixtures" / "legacy" / "patch_codepage.py"

@@ -14,7 +14,7 @@ import pytest
 
 from spss_sample import sample_variables
 from survey.errors import InputError
-from survey.ingest import (
+from survey.io import (
     FileMeta,
     VariableMeta,
     atomic_output,

@@ -20,7 +20,7 @@ from spss_sample import sample_variables
 from survey.clean import clean, processed_meta
 from survey.codebook import load_codebook
 from survey.config import PROJECT_ROOT
-from survey.ingest import FileMeta, read_spss, write_sav
+from survey.io import FileMeta, read_spss, write_sav
 from survey.synth import generate
 
 

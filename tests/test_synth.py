@@ -20,7 +20,7 @@ import yaml
 from survey.clean import clean
 from survey.codebook import load_codebook, validate
 from survey.config import PROJECT_ROOT
-from survey.ingest import read_spss
+from survey.io import read_spss
 from survey.synth import generate, is_synthetic_label, load_published
 from survey.weighting import rake, read_margins
 
@@ -52,7 +52,7 @@ def tidy(synth_dir: Path, raw: dict) -> dict[str, pd.DataFrame]:
         if wave.startswith("wea"):
             frame["cell_weight"] = _cell_weights(frame, synth_dir / f"population{wave[-4:]}.csv")
             margins = read_margins(synth_dir / f"margins{wave[-4:]}.csv")
-            frame["raked_weight"] = rake(frame, None, margins).weights
+            frame["raked_weight"] = rake(frame, margins).weights
         frames[wave] = frame
     return frames
 

@@ -8,8 +8,10 @@ weighted WEA figures.
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,24 +23,28 @@ from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import means
 from survey.clean import clean
 from survey.codebook import load_codebook
-from survey.config import PROJECT_ROOT
 from survey.errors import InputError, StatisticalError
-from survey.ingest import read_spss
+from survey.io import read_spss
 from survey.synth import generate, load_published
 from survey.weighting import (
+    METHODS,
     Margin,
     collapse_sparse,
     design_weights,
     kish_deff,
     kish_ess,
+    linear_calibration,
+    margins_from_population,
     nonresponse_adjustment,
     poststratify,
     rake,
     read_margins,
     trim_and_rake,
     trim_weights,
+    weigh,
 )
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the repository, not the package
 CONFIG = PROJECT_ROOT / "config"
 GOLDEN = Path(__file__).parent / "golden" / "weighting"
 WAVES = ("wea2008", "wea2010", "beso2011")
@@ -79,7 +85,7 @@ def _write_margins(path: Path, rows: list[tuple[str, str, object]]) -> Path:
 
 
 def test_raking_converges_and_meets_every_margin(sample: pd.DataFrame) -> None:
-    result = rake(sample, "w", MARGINS, tolerance=1e-10)
+    result = rake(sample, MARGINS, base_weight="w", tolerance=1e-10)
     table = result.diagnostics.margins
     assert result.diagnostics.converged
     assert len(table) == 5
@@ -93,7 +99,7 @@ def test_raking_converges_and_meets_every_margin(sample: pd.DataFrame) -> None:
 def test_diagnostics_report_iterations_convergence_weight_summary_deff_and_largest_ids(
     sample: pd.DataFrame,
 ) -> None:
-    result = rake(sample, "w", MARGINS, id_column="id")
+    result = rake(sample, MARGINS, base_weight="w", id_column="id")
     diagnostics = result.diagnostics
     w = result.weights.to_numpy()
     assert diagnostics.iterations >= 2
@@ -127,7 +133,7 @@ def test_raking_leaves_the_input_frame_unchanged_and_returns_new_weights_beside_
     sample: pd.DataFrame,
 ) -> None:
     before = sample.copy(deep=True)
-    result = rake(sample, "w", MARGINS)
+    result = rake(sample, MARGINS, base_weight="w")
     pd.testing.assert_frame_equal(sample, before)
     assert result.weights.index.equals(sample.index)
     assert not np.allclose(result.weights.to_numpy(), sample["w"].to_numpy())
@@ -143,7 +149,7 @@ def test_margin_level_without_sample_cases_is_a_statistical_error_naming_margin_
         MARGINS[1],
     ]
     with pytest.raises(StatisticalError) as caught:
-        rake(sample, "w", margins)
+        rake(sample, margins, base_weight="w")
     message = str(caught.value)
     assert "'region'" in message and "'Oost'" in message and "no sample cases" in message
     assert "collapse" in message
@@ -154,13 +160,13 @@ def test_sample_level_missing_from_the_margins_is_a_statistical_error_naming_it(
 ) -> None:
     margins = [Margin(("region",), {"Noord": 5000.0, "Zuid": 5000.0}), MARGINS[1]]
     with pytest.raises(StatisticalError, match=r"'region'.*'West'"):
-        rake(sample, "w", margins)
+        rake(sample, margins, base_weight="w")
 
 
 def test_margins_with_different_totals_are_a_statistical_error(sample: pd.DataFrame) -> None:
     margins = [MARGINS[0], Margin(("size",), {"klein": 7000.0, "groot": 4000.0})]
     with pytest.raises(StatisticalError, match="different population totals"):
-        rake(sample, "w", margins)
+        rake(sample, margins, base_weight="w")
 
 
 @pytest.mark.parametrize("target", ["0", "-25"])
@@ -174,7 +180,7 @@ def test_zero_or_negative_target_in_the_margins_file_is_an_input_error(
 
 def test_non_convergence_is_a_statistical_error(sample: pd.DataFrame) -> None:
     with pytest.raises(StatisticalError, match="did not converge in 1 iterations"):
-        rake(sample, "w", MARGINS, max_iter=1)
+        rake(sample, MARGINS, base_weight="w", max_iter=1)
 
 
 def test_bounds_that_cannot_hold_with_the_margins_are_a_statistical_error(
@@ -182,7 +188,7 @@ def test_bounds_that_cannot_hold_with_the_margins_are_a_statistical_error(
 ) -> None:
     # Noord: 218 cases for 3,000 establishments (mean weight 13.8), so no weight can be 20 or more
     with pytest.raises(StatisticalError, match="cannot hold together with the margins"):
-        trim_and_rake(sample, "w", MARGINS, bounds=(20.0, 30.0))
+        trim_and_rake(sample, MARGINS, base_weight="w", bounds=(20.0, 30.0))
 
 
 def test_strict_trimming_never_leaves_a_weight_above_the_cap_where_a_single_pass_does() -> None:
@@ -198,9 +204,9 @@ def test_strict_trimming_never_leaves_a_weight_above_the_cap_where_a_single_pass
 
 
 def test_trim_and_rake_meets_both_bounds_and_margins_when_feasible(sample: pd.DataFrame) -> None:
-    free = rake(sample, "w", MARGINS).weights
+    free = rake(sample, MARGINS, base_weight="w").weights
     low, high = free.min() * 1.05, free.max() * 0.9
-    result = trim_and_rake(sample, "w", MARGINS, bounds=(low, high), tolerance=1e-9)
+    result = trim_and_rake(sample, MARGINS, base_weight="w", bounds=(low, high), tolerance=1e-9)
     w = result.weights.to_numpy()
     assert result.diagnostics.converged
     assert w.min() >= low - 1e-9 and w.max() <= high + 1e-9
@@ -218,14 +224,14 @@ def test_collapse_sparse_merges_an_empty_level_with_its_declared_neighbour_and_l
     ]
     frame = sample.assign(size=sample["size"].replace({"groot": "middel"}))  # no "groot" cases
     with pytest.raises(StatisticalError, match="'groot'"):
-        rake(frame, "w", margins)
+        rake(frame, margins, base_weight="w")
     merged_frame, merged, collapses = collapse_sparse(
         frame, margins, {"size": [["middel", "groot"]]}
     )
     assert merged[1].targets == {"klein": 7000.0, "middel + groot": 3000.0}
     assert set(merged_frame["size"]) == {"klein", "middel + groot"}
     assert len(collapses) == 1 and "'groot'" in collapses[0] and "'middel'" in collapses[0]
-    assert rake(merged_frame, "w", merged).diagnostics.converged
+    assert rake(merged_frame, merged, base_weight="w").diagnostics.converged
     assert frame["size"].isin(["klein", "middel"]).all()  # the input is left as it was
 
 
@@ -257,13 +263,143 @@ def test_calibration_aware_se_differs_from_the_fixed_weights_se_and_equals_r() -
     expected = golden["apistrat.poststratify.cross"]["estimates"][0]  # svymean(~api00)
     frame = pd.read_csv(GOLDEN / "apistrat.csv")
     design = SurveyDesign(frame, weight="pw", strata="stype", fpc="fpc", fpc_kind="population")
-    result = poststratify(frame, "pw", read_margins(GOLDEN / "margins_cross.csv"))
+    result = poststratify(frame, read_margins(GOLDEN / "margins_cross.csv"), base_weight="pw")
     calibrated = design.calibrate(result)
     aware = means(calibrated, "api00")["se"].iloc[0]
     fixed = means(calibrated.update(calibration=()), "api00")["se"].iloc[0]
     assert aware == pytest.approx(expected["se"], rel=1e-7)
     assert fixed == pytest.approx(expected["se_fixed"], rel=1e-7)
     assert abs(aware - fixed) / fixed > 0.01
+
+
+# --------------------------------------------------------------------------- one signature, a registry
+
+SHARED_KEYWORDS = {"base_weight", "meta", "tolerance", "max_iter", "id_column"}
+ONE_SIGNATURE: list[Callable[..., object]] = [
+    poststratify,
+    rake,
+    linear_calibration,
+    trim_and_rake,
+    weigh,
+    *METHODS.values(),
+]
+
+
+@pytest.mark.parametrize("method", ONE_SIGNATURE, ids=lambda f: f.__name__)
+def test_every_method_takes_frame_and_margins_by_position_and_the_rest_by_shared_keywords(
+    method: Callable[..., object],
+) -> None:
+    parameters = list(inspect.signature(method).parameters.values())
+    assert [p.name for p in parameters[:2]] == ["frame", "margins"]
+    assert all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in parameters[:2])
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters[2:])
+    assert SHARED_KEYWORDS <= {p.name for p in parameters[2:]}
+
+
+def test_the_old_positional_base_weight_call_is_refused(sample: pd.DataFrame) -> None:
+    with pytest.raises(TypeError):
+        rake(sample, "w", MARGINS)
+
+
+def test_the_registry_names_each_method_and_weigh_calls_the_one_named(
+    sample: pd.DataFrame,
+) -> None:
+    assert METHODS == {"poststratify": poststratify, "rake": rake, "linear": linear_calibration}
+    cross = [Margin(("size",), {"klein": 7000.0, "groot": 3000.0})]
+    for name, method in METHODS.items():
+        chosen = weigh(sample, cross, method=name, base_weight="w").weights
+        direct = method(sample, cross, base_weight="w").weights
+        pd.testing.assert_series_equal(chosen, direct)
+
+
+def test_unknown_method_name_is_an_input_error_naming_the_known_methods(
+    sample: pd.DataFrame,
+) -> None:
+    with pytest.raises(InputError) as caught:
+        weigh(sample, MARGINS, method="ipf", base_weight="w")
+    message = str(caught.value)
+    assert "'ipf'" in message
+    assert all(name in message for name in METHODS)
+
+
+def test_weigh_passes_max_iter_unchanged_to_bounded_raking(sample: pd.DataFrame) -> None:
+    free = rake(sample, MARGINS, base_weight="w").weights
+    bounds = (free.min() * 1.05, free.max() * 0.9)
+    enough = weigh(sample, MARGINS, base_weight="w", trim=bounds)  # the method's own default
+    assert enough.diagnostics.converged and enough.diagnostics.iterations > 5
+    with pytest.raises(StatisticalError, match="did not converge in 5 iterations"):
+        weigh(sample, MARGINS, base_weight="w", trim=bounds, max_iter=5)
+
+
+def test_weigh_passes_max_iter_unchanged_to_raking(sample: pd.DataFrame) -> None:
+    assert rake(sample, MARGINS, base_weight="w").diagnostics.iterations > 1
+    with pytest.raises(StatisticalError, match="did not converge in 1 iterations"):
+        weigh(sample, MARGINS, method="rake", base_weight="w", max_iter=1)
+
+
+def test_max_iter_defaults_are_documented_in_the_signatures() -> None:
+    def default(method: Callable[..., object]) -> object:
+        return inspect.signature(method).parameters["max_iter"].default
+
+    assert default(rake) == 100
+    assert default(trim_and_rake) == 1000  # bounded raking converges more slowly
+    assert default(weigh) is None  # None: the chosen method's own default
+
+
+def test_trimming_with_a_method_other_than_raking_is_an_input_error(
+    sample: pd.DataFrame,
+) -> None:
+    with pytest.raises(InputError, match="trimming bounds go with raking"):
+        weigh(sample, MARGINS[:1], method="poststratify", base_weight="w", trim=(1.0, 50.0))
+
+
+def test_a_missing_base_weight_message_speaks_to_python_and_command_line_users(
+    sample: pd.DataFrame,
+) -> None:
+    with pytest.raises(InputError) as caught:
+        rake(sample, MARGINS, base_weight="gewicht")
+    message = str(caught.value)
+    assert "'gewicht'" in message
+    assert "base_weight=" in message and "--base-weight" in message
+
+
+def test_non_convergence_advice_speaks_to_python_and_command_line_users(
+    sample: pd.DataFrame,
+) -> None:
+    with pytest.raises(StatisticalError) as caught:
+        rake(sample, MARGINS, base_weight="w", max_iter=1)
+    message = str(caught.value)
+    assert "max_iter=" in message and "--max-iter" in message
+
+
+POPULATION = pd.DataFrame(
+    {
+        "region": ["Noord", "Noord", "Zuid"],
+        "size": ["klein", "groot", "klein"],
+        "persons": [60, 40, 100],
+    }
+)
+
+
+def test_margins_from_population_sums_the_named_count_column() -> None:
+    region, cross = margins_from_population(
+        POPULATION, [["region"], ["region", "size"]], count="persons"
+    )
+    assert region.targets == {"Noord": 100.0, "Zuid": 100.0}
+    assert cross.variables == ("region", "size")
+    assert cross.targets == {"Noord|groot": 40.0, "Noord|klein": 60.0, "Zuid|klein": 100.0}
+
+
+def test_margins_from_population_requires_the_count_column() -> None:
+    with pytest.raises(TypeError, match="count"):
+        margins_from_population(POPULATION, [["region"]])
+    with pytest.raises(InputError, match=r"no count column 'establishments'.*persons"):
+        margins_from_population(POPULATION, [["region"]], count="establishments")
+
+
+def test_margins_from_population_names_a_variable_missing_from_the_table() -> None:
+    with pytest.raises(InputError, match="no variable 'province'"):
+        margins_from_population(POPULATION, [["province"]], count="persons")
 
 
 # --------------------------------------------------------------------------- synthetic WEA
@@ -278,7 +414,7 @@ def wea(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
     frames = {}
     for wave in ("wea2008", "wea2010"):
         frame = clean(read_spss(folder / f"{wave}.sav")[0], books[wave])
-        result = rake(frame, None, read_margins(folder / f"margins{wave[-4:]}.csv"))
+        result = rake(frame, read_margins(folder / f"margins{wave[-4:]}.csv"))
         assert result.diagnostics.converged
         frames[wave] = frame.assign(raked_weight=result.weights)
     return frames
@@ -321,7 +457,7 @@ def test_weigh_collapses_an_empty_level_along_the_hierarchy_and_lists_it() -> No
 
     frame = pd.DataFrame({"size": ["small", "small", "mid", "mid", "small", "mid"]})
     margin = Margin(("size",), {"small": 600.0, "mid": 300.0, "large": 100.0})
-    result = weigh(frame, [margin], "rake", hierarchy={"size": [["mid", "large"]]})
+    result = weigh(frame, [margin], method="rake", hierarchy={"size": [["mid", "large"]]})
     assert result.weights.sum() == pytest.approx(1000.0)
     assert result.diagnostics.collapses == (
         "size: 'large' (no sample cases) merged with 'mid' into 'mid + large'",

@@ -65,7 +65,7 @@ def _weighted(name: str) -> tuple[SurveyDesign, WeightingResult]:
     result = weigh(
         design.data,
         margins,
-        case["method"],
+        method=case["method"],
         base_weight=case["design"]["weight"],
         tolerance=1e-13,
         max_iter=10_000,

@@ -2,12 +2,14 @@
 
 The result is one tidy frame per wave: canonical names (the same in every wave), labelled
 categoricals for coded questions (missing codes become missing), numbers for numeric questions,
-``<item>_agree`` and ``<item>_score`` columns for Likert batteries and the derived variables the
-codebook defines. :func:`clean` is pure; :func:`processed_meta` describes the cleaned frame as SPSS
-metadata so that it can be written as a labelled ``.sav``.
+``<item>_agree`` and ``<item>_score`` columns for Likert batteries (the indicators labelled with
+the battery's ``agree_labels``) and the derived variables the codebook defines. :func:`clean` is
+pure; :func:`processed_meta` describes the cleaned frame as SPSS metadata so that it can be written
+as a labelled ``.sav``.
 
 Validation happens before cleaning (``codebook.validate``); this module assumes a file that passed.
-It does not weight or estimate anything.
+It does not weight or estimate anything, and holds no study's words: every label comes from the
+codebook.
 """
 
 from __future__ import annotations
@@ -19,12 +21,10 @@ import numpy as np
 import pandas as pd
 
 from survey.codebook import Battery, Codebook, Derived, Variable
-from survey.ingest import FileMeta, VariableMeta
+from survey.errors import InputError
+from survey.io import FileMeta, VariableMeta
 
-__all__ = ["AGREE_LABELS", "canonical_codes", "clean", "processed_meta"]
-
-#: Labels of the ``<item>_agree`` indicators made for Likert batteries (code 0 and 1).
-AGREE_LABELS = {0.0: "Niet mee eens", 1.0: "Mee eens"}
+__all__ = ["canonical_codes", "clean", "processed_meta"]
 
 
 def canonical_codes(raw: pd.Series, var: Variable) -> pd.Series:
@@ -93,13 +93,27 @@ def _derive(codes: pd.DataFrame, spec: Derived) -> pd.Series:
     return pd.Series(np.where(hit, 1.0, np.where(none, 2.0, np.nan)), index=codes.index)
 
 
+def _agree_labels(book: Codebook, battery: Battery) -> Mapping[float, str]:
+    """The battery's labels for codes 0 and 1 of its ``<item>_agree`` indicators."""
+    if not battery.agree_labels:
+        # load_codebook refuses such a battery; this guards one built in code
+        raise InputError(
+            f"{book.source or book.wave}: battery '{battery.name}' has no labels for its "
+            "<item>_agree indicators (key 'agree_labels')",
+            'add agree_labels: {0: "<does not agree>", 1: "<agrees>"} to the battery in the '
+            "codebook",
+        )
+    return battery.agree_labels
+
+
 def _battery_columns(codes: pd.DataFrame, book: Codebook, battery: Battery) -> dict[str, pd.Series]:
     out: dict[str, pd.Series] = {}
+    agree_labels = _agree_labels(book, battery)
     for item in battery.items:
         var = book.variables[item]
         item_codes = codes[item]
         agree = item_codes.isin(list(battery.agree)).astype("float64").where(item_codes.notna())
-        out[f"{item}_agree"] = _categorical(agree, AGREE_LABELS, ordered=False)
+        out[f"{item}_agree"] = _categorical(agree, agree_labels, ordered=False)
         valid = sorted(var.canonical_labels)
         score = item_codes
         if item in battery.reversed and valid:
@@ -169,7 +183,8 @@ def processed_meta(tidy: pd.DataFrame, book: Codebook, file_label: str | None) -
     Returns
     -------
     FileMeta
-        Metadata for :func:`survey.ingest.write_sav`.
+        Metadata for :func:`survey.io.write_sav`. An ``<item>_agree`` indicator is labelled
+        with its item's label and, in brackets and lower case, the battery's label for code 1.
     """
     variables: dict[str, VariableMeta] = {}
     wave_labels = {1.0: book.wave}
@@ -190,7 +205,11 @@ def processed_meta(tidy: pd.DataFrame, book: Codebook, file_label: str | None) -
         elif derived is not None:
             label, labels = derived.label, dict(derived.values)
         elif name.endswith("_agree"):
-            label, labels = f"{book.variables[name[:-6]].label} (mee eens)", AGREE_LABELS
+            item = name.removesuffix("_agree")
+            # the last battery listing the item made the column (clean() updates in order)
+            battery = [b for b in book.batteries.values() if item in b.items][-1]
+            labels = dict(_agree_labels(book, battery))
+            label = f"{book.variables[item].label} ({labels[1.0].lower()})"
         else:
             item = name.removesuffix("_score")
             reversed_ = any(item in b.reversed for b in book.batteries.values())

@@ -19,12 +19,11 @@ import pandas as pd
 
 from survey import __version__
 from survey.analysis.design import SurveyDesign
-from survey.codebook import load_codebook, validate
+from survey.codebook import describe_file, load_codebook, skeleton, validate
 from survey.config import load_study
-from survey.describe import describe_file, skeleton
 from survey.errors import InputError, StatisticalError, SurveyError, UsageError
-from survey.ingest import atomic_output, read_data
-from survey.pipeline import ensure_synthetic, run_ingest, run_report, run_synth, run_weight
+from survey.io import atomic_output, read_data
+from survey.pipeline import ensure_synthetic, run_all, run_ingest, run_synth, run_weight
 
 __all__ = ["main"]
 
@@ -242,20 +241,20 @@ def _weighting_from_args(args: argparse.Namespace, frame: pd.DataFrame, meta: ob
     return weigh(
         frame,
         read_margins(path),
-        method,
+        method=method,
         base_weight=getattr(args, "base_weight", None) or getattr(args, "weight", None),
         trim=trim,
         relative_trim=relative,
         meta=meta,  # type: ignore[arg-type]
         tolerance=getattr(args, "tol", 1e-8),
-        max_iter=getattr(args, "max_iter", 100),
+        max_iter=getattr(args, "max_iter", None),
         id_column=getattr(args, "id", None),
         hierarchy=_read_hierarchy(getattr(args, "collapse", None)),
     )
 
 
 def _cmd_weight(args: argparse.Namespace) -> int:
-    from survey.ingest import VariableMeta, write_data
+    from survey.io import VariableMeta, write_data
 
     out = Path(args.out)
     if out.suffix.lower() not in (".sav", ".zsav", ".parquet"):
@@ -294,32 +293,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from survey.analysis.reproduce import failed_figures
 
     study = load_study(args.config)
-    outcome: dict[str, object] = {}
-    stages: list[tuple[str, Callable[[], object]]] = [
-        ("data", lambda: ensure_synthetic(study, _say)),
-        ("ingest", lambda: run_ingest(study, progress=_say)),
-        ("weight", lambda: run_weight(study, progress=_say)),
-        (
-            "analyse, figures, report",
-            lambda: outcome.update(run_report(study, args.lang, not args.no_pdf, _say)),
-        ),
-    ]
     if study.synthetic:
         _say("data source: SYNTHETIC (generated stand-in files, not real respondents)")
     total = time.perf_counter()
-    for name, stage in stages:
-        start = time.perf_counter()
-        _say(f"[{name}] ...")
-        stage()
-        _say(f"[{name}] done in {time.perf_counter() - start:.1f} s")
-    table = outcome["reproduction"]
-    failed = failed_figures(table)  # type: ignore[arg-type]
-    reproduced = len(table) - len(failed)  # type: ignore[arg-type]
-    _say(f"reproduction: {reproduced} of {len(table)} published figures match or are supported")  # type: ignore[arg-type]
+    run = run_all(study, args.lang, not args.no_pdf, _say)
+    assert run.report is not None
+    table = run.report.reproduction
+    if table is not None:
+        failed = failed_figures(table)
+        reproduced = len(table) - len(failed)
+        _say(f"reproduction: {reproduced} of {len(table)} published figures match or are supported")
     _say(
         f"report written in {time.perf_counter() - total:.1f} s: {study.relative(study.reports_dir)}/"
     )
-    if args.check and len(failed):
+    if args.check and table is not None and len(failed):
         listing = "\n".join(
             f"  - {r['id']}: published {r['published']}, reproduced {r['reproduced']} ({r['verdict']})"
             for _, r in failed.iterrows()
@@ -441,7 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--trim", metavar="LOW:HIGH", help="weight bounds (LOWx:HIGHx: times the median)"
     )
     wgt.add_argument("--name", default="weight", help="name of the new weight column")
-    wgt.add_argument("--max-iter", type=int, default=100)
+    wgt.add_argument(
+        "--max-iter", type=int, help="most raking sweeps (default 100; 1000 with --trim)"
+    )
     wgt.add_argument("--tol", type=float, default=1e-8)
     wgt.add_argument("--diagnostics", metavar="D.json", help="write the diagnostics as JSON")
     wgt.add_argument("--id", help="identifier shown with the largest weights")

@@ -1,13 +1,17 @@
-"""Project paths and the study configuration (``config/study.yaml``).
+"""Where the study lives, and its configuration (``config/study.yaml``), parsed strictly.
 
-All paths are built here from the project root. The study config says which raw file, codebook
-and population table make up each wave, where processed data and reports go, and the report
-settings; :func:`load_study` parses it into a frozen :class:`StudyConfig` and checks it. Nothing
-here reads data files.
+A study is a folder: ``config/study.yaml`` (waves, files, codebooks, weighting, report settings),
+``config/analyses.yaml`` (the report, as data), ``config/texts.yaml`` (its titles and sentences),
+codebooks, and the data and report folders. :func:`find_study` finds the study config (an explicit
+path, else ``$SURVEY_STUDY``, else the nearest ``config/study.yaml`` from the working directory
+upward); every relative path in it is relative to the study folder. :func:`load_study` parses it
+into a frozen :class:`StudyConfig`; an unknown key is an error. Nothing here reads data files,
+and no path is built from the package's own location (which is wrong once it is installed).
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,22 +23,30 @@ import yaml
 from survey.errors import InputError
 
 __all__ = [
-    "DEFAULT_STUDY",
-    "PROJECT_ROOT",
+    "STUDY_ENV",
     "StudyConfig",
     "WaveConfig",
     "WeightingConfig",
     "config_root",
+    "find_study",
     "load_study",
 ]
 
-#: The repository root (``src/survey/config.py`` -> two levels up from the package).
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-#: The study config used when none is named (``SURVEY_STUDY`` overrides it).
-DEFAULT_STUDY = PROJECT_ROOT / "config" / "study.yaml"
+#: The environment variable that names the study config when no ``--config`` is given.
+STUDY_ENV = "SURVEY_STUDY"
+#: Where a study folder keeps its config.
+STUDY_FILE = Path("config") / "study.yaml"
 
 _DATA_SOURCES = ("synthetic", "real")
 _LANGUAGES = ("nl", "en")
+_CI_METHODS = ("logit", "wilson", "beta", "wald")
+_KEYS = {
+    "title", "data_source", "waves", "processed_dir", "analyses", "texts", "synth", "report",
+}  # fmt: skip
+_WAVE_KEYS = {"file", "codebook", "population", "encoding", "weighting", "strata"}
+_WEIGHTING_KEYS = {"method", "margins", "base_weight", "trim", "max_iter", "tolerance", "collapse"}
+_REPORT_KEYS = {"output_dir", "language", "min_cell_count", "confidence_level", "ci_method"}
+_SYNTH_KEYS = {"config", "output_dir"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,7 @@ class WeightingConfig:
     trim
         Optional (low, high) bounds on the final weights.
     max_iter
-        Most raking sweeps.
+        Most raking sweeps (None: the method's documented default).
     tolerance
         Relative tolerance on every margin.
     collapse
@@ -64,7 +76,7 @@ class WeightingConfig:
     margins: Path
     base_weight: str | None = None
     trim: tuple[float, float] | None = None
-    max_iter: int = 100
+    max_iter: int | None = None
     tolerance: float = 1e-8
     collapse: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
@@ -118,12 +130,12 @@ class StudyConfig:
         Wave name -> :class:`WaveConfig`, in config order.
     processed_dir
         Where cleaned data goes.
-    published_figures
-        The published figures YAML.
-    figure_map
-        How each published figure is computed from the processed data (``config/figures.yaml``).
+    analyses
+        The report's analyses (``config/analyses.yaml``, see :mod:`survey.study.spec`).
+    texts
+        The study's titles and sentences per language (``config/texts.yaml``).
     synth_config
-        The synth config.
+        The synth config (None for a study without synthetic stand-in files).
     synth_dir
         Where synthetic exports are written.
     reports_dir
@@ -132,6 +144,10 @@ class StudyConfig:
         Report language, ``"nl"`` or ``"en"``.
     min_cell_count
         Cells with fewer respondents are suppressed in reports.
+    confidence_level
+        Confidence level of every interval in the report.
+    ci_method
+        CI method for proportions (``logit``, ``wilson``, ``beta``, ``wald``).
     """
 
     path: Path
@@ -140,14 +156,15 @@ class StudyConfig:
     data_source: str
     waves: Mapping[str, WaveConfig]
     processed_dir: Path
-    published_figures: Path
-    figure_map: Path
-    synth_config: Path
+    analyses: Path
+    texts: Path
+    synth_config: Path | None
     synth_dir: Path
     reports_dir: Path
     language: str = "nl"
     min_cell_count: int = 10
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    confidence_level: float = 0.95
+    ci_method: str = "logit"
 
     @property
     def synthetic(self) -> bool:
@@ -155,7 +172,7 @@ class StudyConfig:
         return self.data_source == "synthetic"
 
     def relative(self, path: Path) -> str:
-        """Return ``path`` relative to the project root where possible, for messages and records.
+        """Return ``path`` relative to the study folder where possible, for messages and records.
 
         Parameters
         ----------
@@ -179,6 +196,7 @@ def _weighting(spec: Any, wave: str, resolve: Any, problems: list[str]) -> Weigh
     if not isinstance(spec, Mapping):
         problems.append(f"waves.{wave}.weighting: expected method, margins, ...; got {spec!r}")
         return None
+    _unknown(spec, _WEIGHTING_KEYS, f"waves.{wave}.weighting", problems)
     method = spec.get("method", "rake")
     if method not in ("rake", "poststratify", "linear"):
         problems.append(
@@ -196,12 +214,75 @@ def _weighting(spec: Any, wave: str, resolve: Any, problems: list[str]) -> Weigh
         margins=margins,
         base_weight=spec.get("base_weight"),
         trim=(float(trim[0]), float(trim[1])) if trim else None,
-        max_iter=int(spec.get("max_iter", 100)),
+        max_iter=int(spec["max_iter"]) if spec.get("max_iter") is not None else None,
         tolerance=float(spec.get("tolerance", 1e-8)),
         collapse={
             str(variable): tuple(tuple(str(level) for level in group) for group in groups)
             for variable, groups in (spec.get("collapse") or {}).items()
         },
+    )
+
+
+def _unknown(spec: Mapping[str, Any], known: set[str], where: str, problems: list[str]) -> None:
+    for key in spec:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), sorted(known), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            prefix = f"{where}." if where else ""
+            problems.append(f"unknown key '{prefix}{key}'{hint}; known: {', '.join(sorted(known))}")
+
+
+def find_study(path: str | Path | None = None, start: str | Path | None = None) -> Path:
+    """Find the study config: ``path``, else ``$SURVEY_STUDY``, else the nearest study folder.
+
+    Parameters
+    ----------
+    path
+        An explicit config file (``--config``), or a study folder holding ``config/study.yaml``.
+    start
+        Where the upward search begins (default: the working directory).
+
+    Returns
+    -------
+    pathlib.Path
+        The study config file.
+
+    Raises
+    ------
+    InputError
+        No study config is found.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "config").mkdir()
+    >>> _ = (folder / "config" / "study.yaml").write_text("waves: {}")
+    >>> (folder / "reports").mkdir()
+    >>> find_study(start=folder / "reports") == (folder / "config" / "study.yaml").resolve()
+    True
+    """
+    named = path or os.environ.get(STUDY_ENV)
+    if named:
+        candidate = Path(named)
+        if candidate.is_dir():
+            candidate = candidate / STUDY_FILE
+        if not candidate.exists():
+            source = "--config" if path else f"${STUDY_ENV}"
+            raise InputError(
+                f"{candidate}: study config not found (named by {source})",
+                "name an existing study.yaml or study folder, or create one with `survey init DIR`",
+            )
+        return candidate
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / STUDY_FILE
+        if candidate.is_file():
+            return candidate
+    raise InputError(
+        f"no study config found: no {STUDY_FILE} in {here} or any folder above it",
+        f"run in a study folder, pass --config PATH, set ${STUDY_ENV}, or create a study with "
+        "`survey init DIR --wave NAME=FILE.sav`",
     )
 
 
@@ -222,13 +303,15 @@ def config_root(config_path: str | Path) -> Path:
     return parent.parent if parent.name == "config" else parent
 
 
-def load_study(path: str | Path | None = None) -> StudyConfig:
+def load_study(path: str | Path | None = None, start: str | Path | None = None) -> StudyConfig:
     """Load and check the study configuration.
 
     Parameters
     ----------
     path
-        The config file; default ``$SURVEY_STUDY`` or ``config/study.yaml`` in the project root.
+        The config file or study folder; default as :func:`find_study` finds it.
+    start
+        Where the search for the nearest study folder begins (default: the working directory).
 
     Returns
     -------
@@ -238,26 +321,30 @@ def load_study(path: str | Path | None = None) -> StudyConfig:
     Raises
     ------
     InputError
-        The file is missing, not YAML, or misses required settings (all listed at once).
+        The file is missing, not YAML, has unknown keys or misses required settings (all listed
+        at once).
 
     Examples
     --------
-    >>> study = load_study()  # doctest: +SKIP
-    >>> list(study.waves)  # doctest: +SKIP
-    ['wea2008', 'wea2010', 'beso2011']
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "config").mkdir()
+    >>> _ = (folder / "config" / "study.yaml").write_text(
+    ...     "data_source: real\nwaves: {w1: {file: data/raw/w1.sav, codebook: config/w1.yaml}}")
+    >>> study = load_study(folder)
+    >>> list(study.waves), study.waves["w1"].file == folder.resolve() / "data/raw/w1.sav"
+    (['w1'], True)
     """
-    config_path = Path(path or os.environ.get("SURVEY_STUDY") or DEFAULT_STUDY)
-    if not config_path.exists():
-        raise InputError(
-            f"{config_path}: study config not found",
-            "pass --config PATH or create config/study.yaml",
-        )
+    config_path = find_study(path, start).resolve()
     try:
         data = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise InputError(f"{config_path}: not valid YAML ({exc})", "fix the YAML syntax") from None
+    if not isinstance(data, Mapping):
+        raise InputError(f"{config_path}: expected a mapping of settings", "see config/study.yaml")
     root = config_root(config_path)
     problems: list[str] = []
+    _unknown(data, _KEYS, "", problems)
 
     def resolve(value: Any, key: str, required: bool = True) -> Path | None:
         if value in (None, ""):
@@ -272,6 +359,7 @@ def load_study(path: str | Path | None = None) -> StudyConfig:
         if not isinstance(spec, Mapping):
             problems.append(f"wave '{name}': expected file, codebook, ...; got {spec!r}")
             continue
+        _unknown(spec, _WAVE_KEYS, f"waves.{name}", problems)
         file = resolve(spec.get("file"), f"waves.{name}.file")
         codebook = resolve(spec.get("codebook"), f"waves.{name}.codebook")
         if file is None or codebook is None:
@@ -291,6 +379,13 @@ def load_study(path: str | Path | None = None) -> StudyConfig:
     if source not in _DATA_SOURCES:
         problems.append(f"data_source must be one of {', '.join(_DATA_SOURCES)}, not {source!r}")
     report = data.get("report") or {}
+    _unknown(report, _REPORT_KEYS, "report", problems)
+    level = report.get("confidence_level", 0.95)
+    if not isinstance(level, float) or not 0.5 <= level < 1:
+        problems.append(f"report.confidence_level must be a number from 0.5 to 1, not {level!r}")
+    ci_method = report.get("ci_method", "logit")
+    if ci_method not in _CI_METHODS:
+        problems.append(f"report.ci_method must be one of {', '.join(_CI_METHODS)}, not {ci_method!r}")
     language = report.get("language", "nl")
     if language not in _LANGUAGES:
         problems.append(f"report.language must be one of {', '.join(_LANGUAGES)}, not {language!r}")
@@ -300,6 +395,9 @@ def load_study(path: str | Path | None = None) -> StudyConfig:
             f"report.min_cell_count must be a whole number of at least 1, not {min_count!r}"
         )
     synth = data.get("synth") or {}
+    _unknown(synth, _SYNTH_KEYS, "synth", problems)
+    if source == "synthetic" and not synth.get("config"):
+        problems.append("data_source is synthetic but 'synth.config' is not set")
 
     def setting(value: Any, default: str) -> Path:
         candidate = Path(str(value or default))
@@ -309,7 +407,7 @@ def load_study(path: str | Path | None = None) -> StudyConfig:
         listing = "\n".join(f"  - {p}" for p in problems)
         raise InputError(
             f"{config_path}: the study config has {len(problems)} problem(s):\n{listing}",
-            "compare with config/study.yaml in the repository",
+            "compare with the example study's config/study.yaml (README, 'The study folder')",
         )
     return StudyConfig(
         path=config_path,
@@ -318,13 +416,13 @@ def load_study(path: str | Path | None = None) -> StudyConfig:
         data_source=source,
         waves=waves,
         processed_dir=setting(data.get("processed_dir"), "data/processed"),
-        published_figures=setting(
-            data.get("published_figures"), "config/published/beso_2012_figures.yaml"
-        ),
-        figure_map=setting(data.get("figure_map"), "config/figures.yaml"),
-        synth_config=setting(synth.get("config"), "config/synth.yaml"),
+        analyses=setting(data.get("analyses"), "config/analyses.yaml"),
+        texts=setting(data.get("texts"), "config/texts.yaml"),
+        synth_config=setting(synth["config"], "") if synth.get("config") else None,
         synth_dir=setting(synth.get("output_dir"), "data/raw/synthetic"),
         reports_dir=setting(report.get("output_dir"), "reports"),
         language=language,
         min_cell_count=int(min_count),
+        confidence_level=float(level),
+        ci_method=str(ci_method),
     )

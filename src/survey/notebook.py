@@ -11,11 +11,12 @@ here computes an estimate; all data text is escaped.
 from __future__ import annotations
 
 import html
-import math
 from typing import Any
 
 import pandas as pd
 from pandas.io.formats.style import Styler
+
+from survey.format import format_count, format_with_ci
 
 __all__ = ["FLAG_COLOURS", "format_estimate", "styled"]
 
@@ -35,18 +36,13 @@ def _missing(value: Any) -> bool:
         return False
 
 
-def _number(value: Any, percent: bool, digits: int) -> str:
-    if _missing(value) or not math.isfinite(float(value)):
-        return "–"
-    if percent:
-        return f"{float(value) * 100:,.{digits}f}"
-    return f"{float(value):,.{digits}f}"
-
-
 def format_estimate(
     estimate: Any, ci_low: Any, ci_high: Any, percent: bool = True, digits: int | None = None
 ) -> str:
     """Format an estimate with its confidence interval, e.g. ``"26% (21–31%)"``.
+
+    Written by the one number formatter (:func:`survey.format.format_with_ci`, English number
+    format): rounded half up, the estimate and its interval with the same decimals.
 
     Parameters
     ----------
@@ -60,7 +56,7 @@ def format_estimate(
     Returns
     -------
     str
-        The text; a dash where a number is missing.
+        The text; a dash for a missing estimate, the estimate alone when a bound is missing.
 
     Examples
     --------
@@ -70,14 +66,7 @@ def format_estimate(
     '3.21 (3.01–3.42)'
     """
     places = digits if digits is not None else (0 if percent else 2)
-    unit = "%" if percent else ""
-    point = _number(estimate, percent, places)
-    if point == "–":
-        return point
-    low, high = _number(ci_low, percent, places), _number(ci_high, percent, places)
-    if low == "–" and high == "–":
-        return f"{point}{unit}"
-    return f"{point}{unit} ({low}–{high}{unit})"
+    return format_with_ci(estimate, ci_low, ci_high, "en", places, percent)
 
 
 def _display_frame(table: pd.DataFrame, digits: int | None, level: float) -> pd.DataFrame:
@@ -102,7 +91,7 @@ def _display_frame(table: pd.DataFrame, digits: int | None, level: float) -> pd.
     ]
     for column in ("n", "n_level"):
         if column in table.columns:
-            out[column] = table[column].map(lambda v: "" if _missing(v) else f"{int(v):,}")
+            out[column] = table[column].map(lambda v: "" if _missing(v) else format_count(v, "en"))
     out["flag"] = (
         table["flag"].map(lambda v: "" if _missing(v) else str(v))
         if "flag" in table.columns

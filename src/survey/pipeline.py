@@ -1,7 +1,9 @@
-"""The stages of the configured study, in order: synth, ingest, weight, analyse + report.
+"""The stages of the configured study, in order: data, ingest, weight, analyse + report.
 
-Each stage takes the :class:`~survey.config.StudyConfig` and returns a small result object; the
-CLI, the Makefile and the notebooks call these functions.
+Each stage takes the :class:`~survey.config.StudyConfig` and returns a small typed result; the
+next stage takes what the previous one produced in memory, so a run weights each wave once and
+analyses exactly those weights. :data:`STAGES` lists the stages and :func:`run_all` runs them;
+the CLI, the Makefile and the notebooks call these functions and hold no stage logic.
 """
 
 from __future__ import annotations
@@ -19,14 +21,22 @@ from survey.clean import clean, processed_meta
 from survey.codebook import Codebook, ValidationReport, load_codebook, validate
 from survey.config import StudyConfig, config_root
 from survey.errors import InputError
-from survey.ingest import FileMeta, atomic_output, read_spss, sha256_file, write_parquet, write_sav
+from survey.io import FileMeta, atomic_output, read_spss, sha256_file, write_parquet, write_sav
+from survey.study.designs import StudyData
+from survey.study.kinds import kind_name
+from survey.study.run import StudyResults
 from survey.synth import SynthResult, generate, is_synthetic_label
+from survey.weighting import WeightingResult
 
 __all__ = [
+    "STAGES",
     "IngestResult",
+    "ReportResult",
+    "RunResult",
     "WaveResult",
     "ensure_synthetic",
     "load_codebooks",
+    "run_all",
     "run_ingest",
     "run_report",
     "run_synth",
@@ -59,6 +69,10 @@ class WaveResult:
         The validation report (warnings only, since errors stop the run).
     provenance
         The provenance record written beside the data.
+    data
+        The processed data, as written.
+    meta
+        Its metadata.
     """
 
     wave: str
@@ -67,6 +81,8 @@ class WaveResult:
     outputs: dict[str, Path]
     report: ValidationReport
     provenance: dict[str, Any]
+    data: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    meta: FileMeta | None = field(repr=False, default=None)
 
 
 @dataclass(frozen=True)
@@ -122,6 +138,11 @@ def run_synth(study: StudyConfig, out_dir: Path | None = None) -> SynthResult:
     config's own project root (the parent of the ``config/`` folder holding it), not against the
     study's root: a study config elsewhere may point at the repository's ``config/synth.yaml``.
     """
+    if study.synth_config is None:
+        raise InputError(
+            f"{study.path}: the study has no synthetic stand-in files (no `synth.config`)",
+            "use the study's own data (data_source: real), or add a synth config",
+        )
     return generate(
         study.synth_config,
         load_codebooks(study),
@@ -300,20 +321,26 @@ def run_ingest(
         progress(
             f"wrote {study.relative(outputs['parquet'])} ({len(tidy)} rows, {len(tidy.columns)} columns)"
         )
-        result.waves[name] = WaveResult(name, len(tidy), len(tidy.columns), outputs, report, record)
+        result.waves[name] = WaveResult(
+            name, len(tidy), len(tidy.columns), outputs, report, record, tidy, tidy_meta
+        )
     return result
 
 
 def run_weight(
-    study: StudyConfig, waves: Iterable[str] | None = None, progress: Progress = _quiet
-) -> dict[str, Any]:
-    """Weight every wave that the study config gives a weighting, from its processed data.
+    study: StudyConfig,
+    waves: Iterable[str] | None = None,
+    progress: Progress = _quiet,
+    ingested: IngestResult | None = None,
+) -> dict[str, WeightingResult]:
+    """Weight every wave that the study config gives a weighting.
 
-    For each such wave the stage reads ``<wave>.parquet`` (written by :func:`run_ingest`), weights
-    it as configured (raking to the margins by default) and writes ``<wave>.weighted.parquet``
-    and ``<wave>.weighted.sav`` (every column plus ``weight``) and ``<wave>.weighting.json``
-    (diagnostics, and the hashes of the data and margins used). Every wave is weighted before
-    anything is written.
+    For each such wave the stage weights the processed data (from ``ingested``, else read from
+    ``<wave>.parquet``) as configured and writes ``<wave>.weighted.parquet`` and
+    ``<wave>.weighted.sav`` (every column plus ``weight``), ``<wave>.calibration.parquet`` (what
+    the calibration did, for calibration-aware standard errors without weighting again) and
+    ``<wave>.weighting.json`` (diagnostics, and the hashes of the data and margins used). Every
+    wave is weighted before anything is written.
 
     Parameters
     ----------
@@ -323,6 +350,8 @@ def run_weight(
         Wave names; default all weighted waves.
     progress
         Receives one line of progress text per step.
+    ingested
+        The ingest stage's result of this run, if any.
 
     Returns
     -------
@@ -334,31 +363,31 @@ def run_weight(
     StatisticalError
         Margins that cannot be met (with the margin and level named).
     """
-    from survey.ingest import VariableMeta, read_parquet
-    from survey.weighting import read_margins, weigh
+    from survey.io import VariableMeta, read_parquet
+    from survey.study.designs import weigh_wave, write_calibration
 
     names = [n for n in (waves if waves is not None else study.waves) if study.waves[n].weighting]
-    results: dict[str, Any] = {}
+    results: dict[str, WeightingResult] = {}
     prepared = {}
     for name in names:
         config = study.waves[name]
         spec = config.weighting
         assert spec is not None  # filtered above
         source = study.processed_dir / f"{name}.parquet"
-        if not source.exists():
-            raise InputError(f"{study.relative(source)}: not found", "run `make ingest` first")
-        frame, meta = read_parquet(source)
-        margins = read_margins(spec.margins)
-        book = load_codebook(config.codebook)
-        result = weigh(
-            frame, margins, spec.method, spec.base_weight, spec.trim, False, meta,
-            spec.tolerance, spec.max_iter, book.id, spec.collapse,
-        )  # fmt: skip
+        if ingested is not None and name in ingested.waves and ingested.waves[name].meta:
+            frame, meta = ingested.waves[name].data, ingested.waves[name].meta
+        elif not source.exists():
+            raise InputError(f"{study.relative(source)}: not found", "run `survey ingest` first")
+        else:
+            frame, meta = read_parquet(source)
+        assert meta is not None
+        result = weigh_wave(config, frame, meta, load_codebook(config.codebook))
         for line in result.diagnostics.collapses:
             progress(f"{name}: collapsed {line}")
         summary = result.diagnostics.summary
         progress(
-            f"{name}: {spec.method} to {len(margins)} margin(s), {result.diagnostics.iterations} iteration(s), "
+            f"{name}: {spec.method} to {study.relative(spec.margins)}, "
+            f"{result.diagnostics.iterations} iteration(s), "
             f"weights {summary['min']:,.1f} to {summary['max']:,.1f}, Kish deff {summary['kish_deff']:.2f}"
         )
         prepared[name] = (frame, meta, result, source, spec)
@@ -373,9 +402,11 @@ def run_weight(
         outputs = {
             "parquet": study.processed_dir / f"{name}.weighted.parquet",
             "sav": study.processed_dir / f"{name}.weighted.sav",
+            "calibration": study.processed_dir / f"{name}.calibration.parquet",
         }
         write_parquet(weighted, weighted_meta, outputs["parquet"])
         write_sav(weighted, weighted_meta, outputs["sav"])
+        write_calibration(result.calibration, outputs["calibration"])
         record = {
             "wave": name,
             "method": spec.method,
@@ -398,17 +429,158 @@ def run_weight(
     return results
 
 
-def run_report(
-    study: StudyConfig, lang: str | None = None, pdf: bool = True, progress: Progress = _quiet
-) -> dict[str, Any]:
-    """Analyse the processed data, draw the figures and write the HTML and PDF report.
+@dataclass(frozen=True)
+class ReportResult:
+    """Result of :func:`run_report`.
+
+    Attributes
+    ----------
+    results
+        The study's tables and what came with them.
+    paths
+        Kind (``html``, ``pdf``, ``tables``, ...) -> written path.
+    """
+
+    results: StudyResults
+    paths: dict[str, Path]
+
+    @property
+    def reproduction(self) -> pd.DataFrame | None:
+        """The reproduction table, where the study declares one."""
+        for analysis in self.results.analyses.all():
+            if kind_name(analysis) == "reproduction":
+                return self.results.tables[analysis.id]
+        return None
+
+
+def analyse(study: StudyConfig, data: StudyData | None = None) -> StudyResults:
+    """Run the study's declared analyses (``analyses.yaml``) on its designs.
 
     Parameters
     ----------
     study
-        The study config (ingest and weight must have run).
+        The study config.
+    data
+        The designs of this run; default rebuilt from the processed files
+        (:func:`survey.study.designs.load_study_data`).
+
+    Returns
+    -------
+    StudyResults
+        Every table of the report.
+    """
+    from survey.study.designs import load_study_data
+    from survey.study.run import run_study
+    from survey.study.spec import load_analyses
+
+    return run_study(
+        data if data is not None else load_study_data(study),
+        load_analyses(study.analyses),
+        study.root,
+        {
+            "confidence_level": study.confidence_level,
+            "ci_method": study.ci_method,
+            "min_cell_count": study.min_cell_count,
+            "language": study.language,
+            "config": study.relative(study.path),
+            "synthetic": study.synthetic,
+        },
+    )
+
+
+def run_report(
+    study: StudyConfig,
+    lang: str | None = None,
+    pdf: bool = True,
+    progress: Progress = _quiet,
+    data: StudyData | None = None,
+) -> ReportResult:
+    """Analyse, draw the figures and write the HTML and PDF report.
+
+    Parameters
+    ----------
+    study
+        The study config.
     lang
         ``"nl"`` or ``"en"``; default the config's ``report.language``.
+    pdf
+        Also write the PDF.
+    progress
+        Receives one line per step, with its time.
+    data
+        The designs of this run (from the ingest and weight stages); default rebuilt from the
+        processed files.
+
+    Returns
+    -------
+    ReportResult
+        The results and the written files.
+    """
+    import time
+
+    from survey.report import write_report
+    from survey.report.build import build_content, build_figures
+    from survey.report.texts import load_text
+
+    text = load_text(lang or study.language, study.texts)
+    start = time.perf_counter()
+    results = analyse(study, data)
+    progress(f"analyses done in {time.perf_counter() - start:.1f} s")
+    start = time.perf_counter()
+    figures = build_figures(results, study.reports_dir / "figures", text)
+    progress(f"{len(figures)} figures drawn in {time.perf_counter() - start:.1f} s")
+    start = time.perf_counter()
+    paths = write_report(build_content(results, figures, text), study.reports_dir, pdf=pdf)
+    progress(
+        f"wrote {study.relative(paths['html'])}"
+        + (f" and {study.relative(paths['pdf'])}" if "pdf" in paths else "")
+        + f" in {time.perf_counter() - start:.1f} s"
+    )
+    return ReportResult(results, paths)
+
+
+@dataclass
+class RunResult:
+    """What :func:`run_all` produced, stage by stage (None for a stage that had nothing to do)."""
+
+    synth: SynthResult | None = None
+    ingest: IngestResult | None = None
+    weight: dict[str, WeightingResult] = field(default_factory=dict)
+    report: ReportResult | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _stage_data(study: StudyConfig, run: RunResult, progress: Progress) -> None:
+    run.synth = ensure_synthetic(study, progress)
+
+
+def _stage_ingest(study: StudyConfig, run: RunResult, progress: Progress) -> None:
+    run.ingest = run_ingest(study, progress=progress)
+
+
+def _stage_weight(study: StudyConfig, run: RunResult, progress: Progress) -> None:
+    run.weight = run_weight(study, progress=progress, ingested=run.ingest)
+
+
+#: The stages of a full run, in order: (name, function of (study, run so far, progress)).
+STAGES: tuple[tuple[str, Callable[[StudyConfig, RunResult, Progress], None]], ...] = (
+    ("data", _stage_data),
+    ("ingest", _stage_ingest),
+    ("weight", _stage_weight),
+)
+
+
+def run_all(
+    study: StudyConfig, lang: str | None = None, pdf: bool = True, progress: Progress = _quiet
+) -> RunResult:
+    """Run every stage: data, ingest, weight, then analyse and report on this run's weights.
+
+    Parameters
+    ----------
+    study
+        The study config.
+    lang
+        Report language; default the config's.
     pdf
         Also write the PDF.
     progress
@@ -416,28 +588,29 @@ def run_report(
 
     Returns
     -------
-    dict
-        ``results`` (:class:`~survey.analysis.study.StudyResults`), ``paths`` (written files) and
-        ``reproduction`` (the reproduction table).
+    RunResult
+        Each stage's result and its time in seconds.
     """
     import time
 
-    from survey.analysis.study import run_study
-    from survey.report import write_report
-    from survey.report.build import build_content, build_figures
+    from survey.study.designs import study_data
 
-    language = lang or study.language
+    run = RunResult()
+    for name, stage in STAGES:
+        start = time.perf_counter()
+        progress(f"[{name}] ...")
+        stage(study, run, progress)
+        run.seconds[name] = time.perf_counter() - start
+        progress(f"[{name}] done in {run.seconds[name]:.1f} s")
+    assert run.ingest is not None
+    frames = {
+        n: (w.data, w.meta) for n, w in run.ingest.waves.items() if w.meta is not None
+    }
+    provenance = {n: w.provenance for n, w in run.ingest.waves.items()}
+    data = study_data(study, frames, run.weight, provenance)
     start = time.perf_counter()
-    results = run_study(study)
-    progress(f"analyses done in {time.perf_counter() - start:.1f} s")
-    start = time.perf_counter()
-    figures = build_figures(results, study.reports_dir / "figures", language)
-    progress(f"{len(figures)} figures drawn in {time.perf_counter() - start:.1f} s")
-    start = time.perf_counter()
-    paths = write_report(build_content(results, figures, language), study.reports_dir, pdf=pdf)
-    progress(
-        f"wrote {study.relative(paths['html'])}"
-        + (f" and {study.relative(paths['pdf'])}" if "pdf" in paths else "")
-        + f" in {time.perf_counter() - start:.1f} s"
-    )
-    return {"results": results, "paths": paths, "reproduction": results.tables["reproduction"]}
+    progress("[analyse, figures, report] ...")
+    run.report = run_report(study, lang, pdf, progress, data)
+    run.seconds["report"] = time.perf_counter() - start
+    progress(f"[analyse, figures, report] done in {run.seconds['report']:.1f} s")
+    return run

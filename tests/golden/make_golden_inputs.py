@@ -26,7 +26,7 @@ import pandas as pd
 from survey.clean import clean
 from survey.codebook import load_codebook
 from survey.config import PROJECT_ROOT
-from survey.ingest import read_spss
+from survey.io import read_spss
 from survey.synth import generate
 
 CONFIG = PROJECT_ROOT / "config"

@@ -32,7 +32,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from survey.errors import InputError, StatisticalError
-from survey.ingest import FileMeta, read_data
+from survey.io import FileMeta, read_data
 
 __all__ = ["FpcKind", "LonelyPSU", "SurveyDesign", "user_missing_as_nan"]
 

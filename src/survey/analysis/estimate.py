@@ -5,11 +5,12 @@ from Taylor linearisation: each row gets an influence value (zero outside the do
 answer is missing), and :meth:`SurveyDesign.vcov` turns those into a variance. Domains therefore
 use the full design (R's ``svyby``), never a plain subset. Confidence intervals use Student t
 with the degrees of freedom of the domain (PSUs minus strata among its rows, as R's ``degf`` on
-the subset), by the logit, Wilson, Korn-Graubard (beta) or Wald method. Proportions carry the
-NCHS reliability flags (Parker et al. 2017).
+the subset), by the logit, Wilson, Korn-Graubard (beta) or Wald method, and proportions carry
+the NCHS reliability flags (Parker et al. 2017); ``intervals.py`` computes both.
 
-Every table has the same columns in the same order (:data:`COLUMNS`). Tests and models live in
-``inference.py`` and ``models.py``; this module prints nothing.
+Every table has the same columns in the same order (:data:`COLUMNS`). Differences between
+domains or samples live in ``contrast.py`` (re-exported here for existing callers), tests and
+models in ``inference.py`` and ``models.py``; this module prints nothing.
 
 References
 ----------
@@ -23,36 +24,45 @@ for proportions. *Vital Health Stat* 2(175).
 
 from __future__ import annotations
 
-import enum
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
 
+from survey.analysis._domain import (
+    _check_not_empty,
+    _domains,
+    _label,
+    _labels_from_meta,
+    _numeric,
+    _row_domain_scores,
+    _sum_by,
+    _Variable,
+    _variable,
+)
+from survey.analysis.contrast import compare_domains, compare_independent
 from survey.analysis.design import SurveyDesign
-from survey.errors import InputError, StatisticalError
+from survey.analysis.intervals import CIMethod, proportion_ci, reliability_flag, t_quantile
+from survey.errors import InputError
 
 __all__ = [
     "COLUMNS",
-    "CIMethod",
     "EmptyDomainWarning",
+    # defined in contrast.py; kept importable from here for survey.analysis.study
     "compare_domains",
     "compare_independent",
     "estimate",
     "means",
     "multiple_response",
-    "proportion_ci",
     "proportions",
     "quietly",
     "ratios",
-    "reliability_flag",
     "totals",
 ]
+
 
 #: Columns of every estimate table, in this order.
 COLUMNS = [
@@ -62,110 +72,14 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-class CIMethod(enum.Enum):
-    """Confidence-interval method for proportions (means and totals always use Wald/t)."""
-
-    LOGIT = "logit"
-    WILSON = "wilson"
-    BETA = "beta"
-    WALD = "wald"
-
-
 class EmptyDomainWarning(UserWarning):
     """A domain (by-group) has no respondents; its row has n = 0 and missing estimates."""
-
-
-@dataclass(frozen=True)
-class _Variable:
-    """A variable's codes and labels as estimates need them."""
-
-    name: str
-    codes: np.ndarray  # float codes (or object for text), NaN = missing
-    levels: list[Any]  # codes in order
-    labels: dict[Any, str]  # code -> label
-    numeric: bool
-    index: np.ndarray | None = None  # row -> position in levels, -1 when missing (categorical only)
-
-
-def _labels_from_meta(design: SurveyDesign, name: str) -> dict[Any, str]:
-    """Value labels of the valid codes (labels of user-missing codes are no level)."""
-    if design.meta is None or name not in design.meta.variables:
-        return {}
-    var = design.meta.variables[name]
-    labels = dict(var.value_labels)
-    if not labels or not (var.missing_values or var.missing_ranges):
-        return labels
-    codes = pd.Series(list(labels), dtype=object if var.type == "string" else float)
-    missing = var.is_user_missing(codes).to_numpy()
-    return {
-        code: label
-        for code, label, gone in zip(labels, labels.values(), missing, strict=True)
-        if not gone
-    }
-
-
-def _variable(design: SurveyDesign, name: str, categorical: bool) -> _Variable:
-    column = design.column(name)
-    labels = _labels_from_meta(design, name)
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        by_label = {label: code for code, label in labels.items()}
-        categories = list(column.cat.categories)
-        codes_for = [by_label.get(str(c), i + 1) for i, c in enumerate(categories)]
-        index = column.cat.codes.to_numpy(dtype=np.int64)
-        lookup = np.asarray([*codes_for, np.nan], dtype=object)
-        codes = lookup[index]  # index -1 picks the trailing NaN
-        names = {code: str(c) for c, code in zip(categories, codes_for, strict=True)}
-        return _Variable(name, codes, codes_for, names, False, index)
-    if pd.api.types.is_numeric_dtype(column.dtype):
-        values = column.to_numpy(dtype=float)
-        if not categorical:
-            return _Variable(name, values, [], labels, True)
-        observed = np.unique(values[~np.isnan(values)])
-        levels = sorted(set(observed.tolist()) | {k for k in labels if isinstance(k, float)})
-        index = pd.Categorical(values, categories=levels).codes.astype(np.int64)
-        return _Variable(name, values, levels, labels, True, index)
-    text = column.astype(object).where(
-        column.notna() & (column.astype(str).str.strip() != ""), None
-    )
-    if not categorical:
-        raise InputError(
-            f"{design.where()}variable '{name}' holds text; a mean or total needs numbers",
-            "ask for --stat proportion, or choose a numeric variable",
-        )
-    seen = set(text.dropna().unique().tolist())
-    levels = sorted(seen | {k for k in labels if isinstance(k, str)})
-    index = pd.Categorical(text, categories=levels).codes.astype(np.int64)
-    return _Variable(name, text.to_numpy(), levels, labels, False, index)
-
-
-def _label(var: _Variable, code: Any) -> str:
-    if code in var.labels:
-        return var.labels[code]
-    if isinstance(code, float) and code.is_integer():
-        return str(int(code))
-    return str(code)
 
 
 def _json_code(code: Any) -> Any:
     if isinstance(code, float | np.floating) and float(code).is_integer():
         return int(code)
     return code
-
-
-def _domains(
-    design: SurveyDesign, by: str | None
-) -> tuple[np.ndarray, list[Any], _Variable | None]:
-    """Domain number per row (-1: no domain) and the domain codes."""
-    if by is None:
-        return np.zeros(design.n, dtype=np.int64), [None], None
-    var = _variable(design, by, categorical=True)
-    return np.asarray(var.index), list(var.levels), var
-
-
-def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
-    df = np.asarray(df, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return np.where(df > 0, stats.t.ppf(0.5 + level / 2, np.maximum(df, 1)), np.nan)
 
 
 def quietly(function: Callable[..., pd.DataFrame], *args: Any, **kwargs: Any) -> pd.DataFrame:
@@ -182,182 +96,17 @@ def quietly(function: Callable[..., pd.DataFrame], *args: Any, **kwargs: Any) ->
     -------
     pandas.DataFrame
         Its result.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"w": [1.0, 2, 1], "y": ["a", "b", "a"],
+    ...                       "g": pd.Categorical(["p", "p", "q"], categories=["p", "q", "r"])})
+    >>> quietly(proportions, SurveyDesign(frame, weight="w"), "y", by="g")["n"].tolist()
+    [2, 2, 1, 1, 0, 0]
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EmptyDomainWarning)
         return function(*args, **kwargs)
-
-
-def proportion_ci(
-    p: np.ndarray,
-    se: np.ndarray,
-    df: np.ndarray,
-    n_rows: np.ndarray,
-    method: CIMethod | str,
-    level: float = 0.95,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Confidence intervals for proportions from their design-based standard errors.
-
-    Parameters
-    ----------
-    p
-        Estimated proportions.
-    se
-        Their standard errors.
-    df
-        Design degrees of freedom of each estimate.
-    n_rows
-        Rows in each estimate's domain (for the Korn-Graubard degrees-of-freedom adjustment).
-    method
-        :class:`CIMethod` or its name.
-    level
-        Confidence level.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        Lower and upper limits.
-
-    Notes
-    -----
-    With :math:`t = t_{df, 1-\\alpha/2}`:
-
-    - logit: :math:`\\mathrm{expit}(\\mathrm{logit}\\,p \\pm t\\, se / (p(1-p)))`, as R's
-      ``svyciprop(method="logit")``;
-    - Wilson: the score interval with the effective sample size
-      :math:`n^* = p(1-p)/se^2` and :math:`t` in place of :math:`z`;
-    - beta (Korn & Graubard 1998): Clopper-Pearson limits with :math:`n^*` scaled by
-      :math:`(t_{n-1}/t_{df})^2`, as R's ``svyciprop(method="beta")``;
-    - Wald: :math:`p \\pm t\\, se`.
-
-    Examples
-    --------
-    >>> low, high = proportion_ci(np.array([0.5]), np.array([0.05]), np.array([30]), np.array([100]), "wald")
-    >>> round(float(low[0]), 4), round(float(high[0]), 4)
-    (0.3979, 0.6021)
-    """
-    method = CIMethod(method) if isinstance(method, str) else method
-    p = np.asarray(p, dtype=float)
-    se = np.asarray(se, dtype=float)
-    t = _t_quantile(level, df)
-    alpha = 1 - level
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if method is CIMethod.WALD:
-            return p - t * se, p + t * se
-        if method is CIMethod.LOGIT:
-            centre = np.log(p / (1 - p))
-            half = t * se / (p * (1 - p))
-            return _expit(centre - half), _expit(centre + half)
-        n_eff = p * (1 - p) / se**2
-        if method is CIMethod.WILSON:
-            z2 = t**2
-            denominator = 1 + z2 / n_eff
-            centre = (p + z2 / (2 * n_eff)) / denominator
-            half = t * np.sqrt(p * (1 - p) / n_eff + z2 / (4 * n_eff**2)) / denominator
-            return centre - half, centre + half
-        n_rows = np.asarray(n_rows, dtype=float)
-        adjust = (
-            stats.t.ppf(alpha / 2, np.maximum(n_rows - 1, 1))
-            / stats.t.ppf(alpha / 2, np.maximum(df, 1))
-        ) ** 2
-        n_eff = n_eff * adjust
-        low = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
-        high = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
-        return low, high
-
-
-def _expit(x: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return 1 / (1 + np.exp(-x))
-
-
-def reliability_flag(
-    p: np.ndarray,
-    se: np.ndarray,
-    df: np.ndarray,
-    n: np.ndarray,
-    n_rows: np.ndarray,
-    level: float = 0.95,
-) -> np.ndarray:
-    """NCHS data presentation standard for proportions (Parker et al. 2017), one flag per estimate.
-
-    Parameters
-    ----------
-    p, se, df
-        Proportions, standard errors and degrees of freedom.
-    n
-        Respondents in each proportion's base.
-    n_rows
-        Rows in each domain (for the Korn-Graubard interval).
-    level
-        Confidence level of the Korn-Graubard interval the rule uses.
-
-    Returns
-    -------
-    numpy.ndarray
-        Text flags: ``""`` (meets the standard), ``"suppress: ..."`` or ``"review: ..."``.
-
-    Notes
-    -----
-    Suppress when the effective sample size :math:`\\min(n, p(1-p)/se^2)` is below 30, when the
-    Korn-Graubard interval is 30 percentage points wide or wider, or when it is wider than
-    5 points and its width exceeds 130% of the proportion. Flag for review when the degrees of
-    freedom are below 8, or when the proportion is 0 or 1 (no interval can be judged).
-    """
-    p = np.asarray(p, dtype=float)
-    se = np.asarray(se, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n_eff = np.where(se > 0, np.minimum(n, p * (1 - p) / se**2), n)
-    low, high = proportion_ci(p, se, df, n_rows, CIMethod.BETA, level)
-    width = high - low
-    flags = np.full(p.shape, "", dtype=object)
-    with np.errstate(invalid="ignore"):
-        flags[np.asarray(df) < 8] = "review: fewer than 8 degrees of freedom"
-        flags[(p == 0) | (p == 1)] = "review: estimate is 0 or 100%"
-        relative = (width > 0.05) & (width / np.where(p > 0, p, np.nan) > 1.30)
-        flags[relative] = "suppress: relative CI width above 130%"
-        flags[width >= 0.30] = "suppress: CI width 30 points or more"
-        flags[n_eff < 30] = "suppress: effective sample size below 30"
-        flags[n == 0] = "suppress: no respondents"
-    return flags
-
-
-def _sum_by(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Column sums of ``values`` (rows, k) by group, in one ``bincount`` (no ``np.add.at``)."""
-    k = values.shape[1]
-    flat = (groups[:, None] * k + np.arange(k)[None, :]).ravel()
-    return np.bincount(flat, weights=values.ravel(), minlength=n_groups * k).reshape(n_groups, k)
-
-
-def _row_domain_scores(
-    design: SurveyDesign, domain: np.ndarray, valid: np.ndarray, y: np.ndarray, n_domains: int
-) -> dict[str, Any]:
-    """Weighted totals per domain and the sparse influence matrix of the domain means of y (n, D*K)."""
-    w = design.weights
-    use = valid & (domain >= 0)
-    rows = np.flatnonzero(use)
-    d = domain[rows]
-    k = y.shape[1]
-    total_w = np.bincount(d, weights=w[rows], minlength=n_domains)
-    total_wy = _sum_by(d, w[rows, None] * y[rows], n_domains)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = total_wy / total_w[:, None]
-        values = w[rows, None] * (y[rows] - mean[d]) / total_w[d, None]
-    # rows ascend and so do each row's columns: build the CSR arrays directly
-    cols = d[:, None] * k + np.arange(k)[None, :]
-    counts = np.zeros(design.n, dtype=np.int64)
-    counts[rows] = k
-    indptr = np.concatenate([[0], np.cumsum(counts)])
-    scores = sp.csr_matrix((values.ravel(), cols.ravel(), indptr), shape=(design.n, n_domains * k))
-    return {
-        "rows": rows,
-        "d": d,
-        "total_w": total_w,
-        "total_wy": total_wy,
-        "mean": mean,
-        "scores": scores,
-    }
 
 
 def _domain_counts(
@@ -401,14 +150,6 @@ def _empty_warning(design: SurveyDesign, by: str | None, groups: list[str]) -> N
             "their rows have n = 0 and no estimate",
             EmptyDomainWarning,
             stacklevel=3,
-        )
-
-
-def _check_not_empty(design: SurveyDesign, name: str, valid: np.ndarray) -> None:
-    if not valid.any():
-        raise StatisticalError(
-            f"{design.where()}variable '{name}' has no valid value (all {design.n} rows are missing)",
-            "check the variable name and its missing codes",
         )
 
 
@@ -513,18 +254,6 @@ def proportions(
     return _frame(rows)
 
 
-def _numeric(design: SurveyDesign, variable: str) -> np.ndarray:
-    var = _variable(design, variable, categorical=False)
-    if isinstance(design.column(variable).dtype, pd.CategoricalDtype):
-        raise InputError(
-            f"{design.where()}variable '{variable}' is categorical; a mean or total needs numbers",
-            "ask for --stat proportion, or choose a numeric variable",
-        )
-    values = np.asarray(var.codes, dtype=float)
-    _check_not_empty(design, variable, ~np.isnan(values))
-    return values
-
-
 def _wald_rows(
     design: SurveyDesign,
     variable: str,
@@ -539,7 +268,7 @@ def _wald_rows(
     level: float,
 ) -> pd.DataFrame:
     se = np.sqrt(np.maximum(variance, 0))
-    t = _t_quantile(level, counts["df"])
+    t = t_quantile(level, counts["df"])
     rows = []
     empty = []
     for g, group in enumerate(groups):
@@ -614,6 +343,13 @@ def means(
     -----
     :math:`\\bar y_d = \\sum_{i\\in d} w_i y_i / \\sum_{i \\in d} w_i`, influence value
     :math:`w_i (y_i - \\bar y_d)/\\sum_{i\\in d} w_i` (a ratio estimator; Lumley 2010, sec. 2.2).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"w": [1.0, 2, 1, 2], "x": [2.0, 4, 6, 8], "g": ["a", "a", "b", "b"]})
+    >>> table = means(SurveyDesign(frame, weight="w"), "x", by="g")
+    >>> table[["group", "estimate"]].round(4).to_dict("list")
+    {'group': ['a', 'b'], 'estimate': [3.3333, 7.3333]}
     """
     prepared = _numeric_parts(design, variable, by, _domain_info)
     parts, counts = prepared["parts"], prepared["counts"]
@@ -664,6 +400,12 @@ def totals(
     :math:`\\hat Y_d = \\sum_{i \\in d} w_i y_i` (Horvitz-Thompson), influence value
     :math:`w_i y_i` inside the domain. The design effect compares with
     :math:`\\hat N_d^2 s^2 / n_d`, the with-replacement SRS variance of the same total.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"w": [1.0, 2, 1, 2], "x": [2.0, 4, 6, 8]})
+    >>> totals(SurveyDesign(frame, weight="w"), "x")[["estimate", "se"]].round(4).to_dict("list")
+    {'estimate': [32.0], 'se': [11.7757]}
     """
     prepared = _numeric_parts(design, variable, by, _domain_info)
     parts, counts = prepared["parts"], prepared["counts"]
@@ -718,6 +460,13 @@ def ratios(
     -----
     :math:`\\hat R_d = \\hat Y_d / \\hat X_d`, influence value
     :math:`w_i (y_i - \\hat R_d x_i)/\\hat X_d` (R's ``svyratio``). No design effect is given.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"w": [1.0, 2, 1, 2], "x": [2.0, 4, 6, 8], "z": [1.0, 1, 2, 2]})
+    >>> table = ratios(SurveyDesign(frame, weight="w"), "x", "z")
+    >>> table[["variable", "estimate"]].round(4).to_dict("list")
+    {'variable': ['x/z'], 'estimate': [3.5556]}
     """
     y = _numeric(design, numerator)
     x = _numeric(design, denominator)
@@ -768,6 +517,13 @@ def multiple_response(
     pandas.DataFrame
         One row per (group, item): ``level`` is the item's name, the estimate the share naming it
         among respondents who answered the question (every item valid).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"w": [1.0, 2, 1, 2], "m1": [1, 0, 1, 1], "m2": [0, 0, 1, 0]})
+    >>> table = multiple_response(SurveyDesign(frame, weight="w"), ["m1", "m2"])
+    >>> table[["level", "estimate"]].round(4).to_dict("list")
+    {'level': ['m1', 'm2'], 'estimate': [0.6667, 0.1667]}
     """
     answered = np.ones(design.n, dtype=bool)
     named = {}
@@ -822,6 +578,13 @@ def estimate(
     -------
     pandas.DataFrame
         The rows of every variable, columns :data:`COLUMNS`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"w": [1.0, 2, 1, 2], "y": ["a", "b", "a", "a"], "x": [2.0, 4, 6, 8]})
+    >>> table = estimate(SurveyDesign(frame, weight="w"), ["y", "x"])
+    >>> table[["variable", "stat", "level"]].values.tolist()
+    [['y', 'proportion', 'a'], ['y', 'proportion', 'b'], ['x', 'mean', None]]
     """
     if not 0 < level < 1:
         raise InputError(
@@ -856,140 +619,3 @@ def _default_stat(design: SurveyDesign, name: str) -> str:
     ):
         return "proportion"
     return "mean"
-
-
-def compare_domains(
-    design: SurveyDesign,
-    variable: str,
-    by: str,
-    group_a: Any,
-    group_b: Any,
-    level_value: Any = None,
-    level: float = 0.95,
-) -> dict[str, Any]:
-    """Difference between two domains of one sample, with its standard error, CI and p-value.
-
-    Parameters
-    ----------
-    design
-        The survey design.
-    variable
-        For a proportion: a categorical variable and ``level_value`` (label or code); for a mean:
-        a numeric variable.
-    by
-        Domain variable.
-    group_a, group_b
-        The two groups (labels or codes); the difference is a minus b.
-    level_value
-        The level whose proportion is compared; None compares means.
-    level
-        Confidence level.
-
-    Returns
-    -------
-    dict
-        ``estimate_a, estimate_b, difference, se, ci_low, ci_high, t, df, p_value``.
-
-    Notes
-    -----
-    :math:`\\mathrm{Var}(\\hat\\theta_a - \\hat\\theta_b) = V_{aa} + V_{bb} - 2V_{ab}`, with the
-    covariance from the same design (domains share PSUs); t on the full design's degrees of
-    freedom (R's ``svycontrast`` on ``svyby(..., covmat=TRUE)``).
-    """
-    domain, groups, by_var = _domains(design, by)
-    positions = [_find_group(design, by, by_var, groups, g) for g in (group_a, group_b)]
-    if level_value is None:
-        values = _numeric(design, variable)
-        valid = ~np.isnan(values)
-        y = np.nan_to_num(values)[:, None]
-        column = 0
-    else:
-        var = _variable(design, variable, categorical=True)
-        code = _find_code(design, variable, var, level_value)
-        index = np.asarray(var.index)
-        valid = index >= 0
-        y = (index == var.levels.index(code)).astype(float)[:, None]
-        column = 0
-    parts = _row_domain_scores(design, domain, valid, y, len(groups))
-    cols = [positions[0] * y.shape[1] + column, positions[1] * y.shape[1] + column]
-    cov = design.vcov(parts["scores"][:, cols])
-    estimates = parts["mean"][positions, column]
-    difference = estimates[0] - estimates[1]
-    se = float(np.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0)))
-    return _contrast_result(estimates[0], estimates[1], difference, se, design.df, level)
-
-
-def _find_group(
-    design: SurveyDesign, by: str, by_var: _Variable | None, groups: list[Any], wanted: Any
-) -> int:
-    for i, code in enumerate(groups):
-        if wanted == code or (by_var is not None and str(wanted) == _label(by_var, code)):
-            return i
-        if isinstance(code, float) and _as_float(wanted) == code:
-            return i
-    known = ", ".join(_label(by_var, c) if by_var else str(c) for c in groups)
-    raise InputError(f"{design.where()}'{by}' has no group {wanted!r}", f"groups are: {known}")
-
-
-def _find_code(design: SurveyDesign, variable: str, var: _Variable, wanted: Any) -> Any:
-    for code in var.levels:
-        if (
-            wanted == code
-            or str(wanted) == _label(var, code)
-            or (isinstance(code, float) and _as_float(wanted) == code)
-        ):
-            return code
-    known = ", ".join(_label(var, c) for c in var.levels)
-    raise InputError(
-        f"{design.where()}'{variable}' has no level {wanted!r}", f"levels are: {known}"
-    )
-
-
-def _as_float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _contrast_result(
-    a: float, b: float, difference: float, se: float, df: float, level: float
-) -> dict[str, Any]:
-    t_value = difference / se if se > 0 else np.nan
-    q = float(_t_quantile(level, np.array([df]))[0])
-    p_value = float(2 * stats.t.sf(abs(t_value), df)) if se > 0 and df > 0 else np.nan
-    return {
-        "estimate_a": float(a), "estimate_b": float(b), "difference": float(difference), "se": se,
-        "ci_low": difference - q * se, "ci_high": difference + q * se, "t": float(t_value),
-        "df": float(df), "p_value": p_value,
-    }  # fmt: skip
-
-
-def compare_independent(
-    a: pd.Series | dict[str, Any], b: pd.Series | dict[str, Any], level: float = 0.95
-) -> dict[str, Any]:
-    """Difference between estimates from two independent samples (e.g. WEA 2008 and 2010).
-
-    Parameters
-    ----------
-    a, b
-        Estimate rows (with ``estimate``, ``se`` and ``df``); the difference is a minus b.
-    level
-        Confidence level.
-
-    Returns
-    -------
-    dict
-        ``estimate_a, estimate_b, difference, se, ci_low, ci_high, t, df, p_value``.
-
-    Notes
-    -----
-    Independent samples have no covariance: :math:`se = \\sqrt{se_a^2 + se_b^2}`. The degrees of
-    freedom are the smaller of the two (a conservative choice; the Satterthwaite value lies between
-    that and their sum).
-    """
-    se = float(np.hypot(a["se"], b["se"]))
-    df = float(min(a["df"], b["df"]))
-    return _contrast_result(
-        a["estimate"], b["estimate"], a["estimate"] - b["estimate"], se, df, level
-    )

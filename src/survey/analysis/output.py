@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from survey.analysis.design import SurveyDesign
+from survey.format import format_ci, format_number, format_percent, format_pvalue
 
 __all__ = ["estimate_payload", "estimate_table"]
 
@@ -68,9 +69,12 @@ def estimate_payload(
 
 
 def _number(value: Any, digits: int) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    return f"{value:,.{digits}f}"
+    return format_number(value, "en", digits)
+
+
+def _p(p: Any) -> str:
+    text = format_pvalue(p, "en")
+    return text if text.startswith("<") else f"= {text}"
 
 
 def estimate_table(
@@ -106,19 +110,17 @@ def estimate_table(
         )
         suffix = "%" if scale == 100.0 else ""
 
-        def show(
-            value: Any, scale: float = scale, digits: int = digits, suffix: str = suffix
-        ) -> str:
-            if value is None or (isinstance(value, float) and not math.isfinite(value)):
-                return "-"
-            return f"{value * scale:,.{digits}f}{suffix}"
+        def show(value: Any, percent: bool = bool(suffix), digits: int = digits) -> str:
+            if percent:
+                return format_percent(value, "en", digits)
+            return format_number(value, "en", digits)
 
         rows.append({
             "variable": record["variable"],
             "group": "" if record["group"] is None else str(record["group"]),
             "level": "" if record["level"] is None else str(record["level"]),
             "estimate": show(record["estimate"]),
-            ci_header: f"{show(record['ci_low'])} - {show(record['ci_high'])}",
+            ci_header: format_ci(record["ci_low"], record["ci_high"], "en", digits, bool(suffix)),
             "se": show(record["se"]),
             "deff": _number(record["deff"], 2),
             "n": str(record["n"]),
@@ -141,6 +143,6 @@ def estimate_table(
         lines.append("")
         lines.append(
             f"Rao-Scott test {test['variable']} x {test['by']}: F = {_number(test['statistic'], 3)} "
-            f"on {_number(test['ndf'], 2)} and {_number(test['ddf'], 1)} df, p = {_number(test['p_value'], 4)}"
+            f"on {_number(test['ndf'], 2)} and {_number(test['ddf'], 1)} df, p {_p(test['p_value'])}"
         )
     return "\n".join(lines)

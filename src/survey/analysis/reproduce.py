@@ -11,7 +11,6 @@ It computes with ``estimate.py`` and ``inference.py`` and renders nothing.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,8 @@ from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import means, proportions, quietly
 from survey.analysis.inference import adjust_pvalues, rao_scott
 from survey.errors import InputError
+from survey.format import format_ci, format_count, format_number, format_percent, format_pvalue
+from survey.format import round_half_up as round_half_up  # re-exported: callers import it here
 
 __all__ = ["COLUMNS", "failed_figures", "reproduction_table", "round_half_up"]
 
@@ -46,30 +47,6 @@ COLUMNS = [
     "verdict",
     "evidence",
 ]
-
-
-def round_half_up(value: float, precision: int) -> float:
-    """Round as printed figures are rounded (half away from zero).
-
-    Parameters
-    ----------
-    value
-        The value.
-    precision
-        Decimals.
-
-    Returns
-    -------
-    float
-        The rounded value.
-
-    Examples
-    --------
-    >>> round_half_up(2.5, 0), round_half_up(3.85, 1)
-    (3.0, 3.9)
-    """
-    factor = 10**precision
-    return math.floor(value * factor + 0.5 + 1e-9) / factor
 
 
 def _domain_design(
@@ -108,7 +85,8 @@ def _estimate(
 
 
 def _fmt(value: float, precision: int) -> str:
-    return f"{value:.{precision}f}%"
+    """A percentage (0-100) as the published figures print it: decimal point, half up."""
+    return f"{format_number(value, 'en', precision)}%"
 
 
 def _numeric(
@@ -142,10 +120,18 @@ def _numeric(
         "n": first["n"],
         "verdict": verdict,
         "evidence": "; ".join(
-            f"{r['estimate']:.2f}% (CI {r['ci_low']:.1f}-{r['ci_high']:.1f}, n = {r['n']})"
+            f"{format_number(r['estimate'], 'en', 2)}% "
+            f"(CI {format_ci(r['ci_low'], r['ci_high'], 'en', 2, percent=False)}, "
+            f"n = {format_count(r['n'], 'en')})"
             for r in results
         ),
     }
+
+
+def _p(p: float) -> str:
+    """``= 0.032`` or ``< 0.001``: a p-value after "p"."""
+    text = format_pvalue(p, "en")
+    return text if text.startswith("<") else f"= {text}"
 
 
 def _shares(design: SurveyDesign, item: Mapping[str, Any]) -> pd.Series:
@@ -166,17 +152,17 @@ def _direction(
             high, low = shares[item["higher"]], shares[item["lower"]]
             holds.append(high > low)
             evidence.append(
-                f"{item['variable']} = {item['level']}: {item['higher']} {100 * high:.0f}% vs "
-                f"{item['lower']} {100 * low:.0f}%"
+                f"{item['variable']} = {item['level']}: {item['higher']} "
+                f"{format_percent(high, 'en', 0)} vs {item['lower']} {format_percent(low, 'en', 0)}"
             )
         else:
             evidence.append(
                 f"{item['variable']}: "
-                + " vs ".join(f"{g} {100 * v:.0f}%" for g, v in shares.items())
+                + " vs ".join(f"{g} {format_percent(v, 'en', 0)}" for g, v in shares.items())
             )
     adjusted = adjust_pvalues(np.asarray(p_values), "holm") if p_values else np.array([])
     evidence = [
-        f"{e} (p = {p:.3g}, Holm {a:.3g})"
+        f"{e} (p {_p(p)}, Holm {_p(a)})"
         for e, p, a in zip(evidence, p_values, adjusted, strict=True)
     ]
     if "compare" in spec:

@@ -37,7 +37,7 @@ from survey.analysis.models import cronbach_alpha, logistic_regression
 from survey.codebook import Codebook, load_codebook
 from survey.config import StudyConfig
 from survey.errors import InputError
-from survey.ingest import read_parquet
+from survey.io import read_parquet
 from survey.weighting import WeightingResult, margins_from_population, rake, read_margins, weigh
 
 __all__ = [
@@ -217,7 +217,7 @@ def load_designs(study: StudyConfig) -> tuple[dict[str, SurveyDesign], dict[str,
         result = weigh(
             frame,
             read_margins(spec.margins),
-            spec.method,
+            method=spec.method,
             base_weight=spec.base_weight,
             trim=spec.trim,
             meta=meta,
@@ -767,9 +767,10 @@ def beso_sensitivity(
             columns={"size_class": "wea_size_class", "sector_group": "wea_sector_group"}
         ),
         [["wea_sector_group"], ["wea_size_class"]],
+        count="establishments",
     )
     weights = rake(
-        data.astype({"wea_size_class": str, "wea_sector_group": str}), None, margins
+        data.astype({"wea_size_class": str, "wea_sector_group": str}), margins
     ).weights.to_numpy()
     weighted = SurveyDesign(data.assign(sensitivity_weight=weights), weight="sensitivity_weight")
     rows = []

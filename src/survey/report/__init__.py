@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from survey.ingest import atomic_output
+from survey.io import atomic_output
 from survey.report.content import (
     ColumnSpec,
     ReportContent,

@@ -1,23 +1,28 @@
-"""The glue between the study's results and the report: figures and report content.
+"""The glue between a study's results and its report: figures and report content.
 
-:func:`build_figures` draws every chart of the report (``survey.figures``) and saves it as SVG and
-PNG; :func:`build_content` turns :class:`~survey.analysis.study.StudyResults` and those figures into
-the :class:`~survey.report.content.ReportContent` the renderer takes, with the report's texts in
-the chosen language. The sections follow the publication. Nothing here computes statistics.
+:func:`build_figures` draws the chart each analysis declares (``figure:`` in the study's
+``analyses.yaml``) and saves it as SVG and PNG; :func:`build_content` turns
+:class:`~survey.study.run.StudyResults` and those figures into the
+:class:`~survey.report.content.ReportContent` the renderer takes: the study's sections in their
+declared order, each table shown with the columns its analysis declares or its kind's default
+(``report/layout.yaml``), captions and sentences from the study's texts over the package's. Nothing
+here computes statistics or names a study's variable.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
-from matplotlib.figure import Figure
 
 from survey import figures as charts
-from survey.analysis.study import GROUPS, StudyResults
+from survey.errors import InputError
 from survey.report.content import (
     ColumnSpec,
     ReportContent,
@@ -26,68 +31,142 @@ from survey.report.content import (
     ReportTable,
 )
 from survey.report.render import format_cell
-from survey.report.texts import load_text
+from survey.study import spec as s
+from survey.study.kinds import kind_name
+from survey.study.run import StudyResults
 
-__all__ = ["build_content", "build_figures"]
-
-LAYOUT = Path(__file__).with_name("layout.yaml")
+__all__ = ["build_content", "build_figures", "formatted_values"]
 
 
+@functools.cache
 def _layout() -> dict[str, Any]:
-    return yaml.safe_load(LAYOUT.read_text(encoding="utf-8"))
+    text = resources.files("survey.report").joinpath("layout.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _caption(text: Mapping[str, Any], group: str, key: str) -> str:
+    try:
+        return str(text[group][key])
+    except KeyError:
+        raise InputError(
+            f"texts ({text['lang']}): no {group}.{key}",
+            f"add `{group}: {{{key}: ...}}` under `{text['lang']}:` in the study's texts file",
+        ) from None
 
 
 def build_figures(
-    results: StudyResults, folder: str | Path, lang: str = "nl"
+    results: StudyResults, folder: str | Path, text: Mapping[str, Any]
 ) -> dict[str, ReportFigure]:
-    """Draw and save every chart of the report (the ``figures`` of ``report/layout.yaml``).
+    """Draw and save the chart of every analysis that declares one.
 
     Parameters
     ----------
     results
         The study's results.
     folder
-        Where ``<name>.svg`` and ``<name>.png`` go (``reports/figures``).
-    lang
-        ``"nl"`` or ``"en"``.
+        Where ``<id>.svg`` and ``<id>.png`` go (``reports/figures``).
+    text
+        The report texts of one language (:func:`survey.report.texts.load_text`).
 
     Returns
     -------
     dict
-        Chart name -> :class:`ReportFigure` (inline SVG, caption, alt text).
+        Analysis id -> :class:`ReportFigure` (inline SVG, caption, alt text).
     """
-    text = load_text(lang)
+    from matplotlib.figure import Figure
+
+    lang = str(text["lang"])
     made = {}
-    for name, spec in _layout()["figures"].items():
-        data = results.weights if spec["table"] == "weights" else results.tables[spec["table"]]
-        extra = [results.tables[spec["tests"]]] if "tests" in spec else []
-        size = (charts.FIGURE_WIDTH_CM / 2.54, float(spec["height_cm"]) / 2.54)
+    for analysis in results.analyses.all():
+        if analysis.figure is None:
+            continue
+        spec = analysis.figure
+        if isinstance(analysis, s.Weighting):
+            data: Any = results.weights
+            if not data:
+                continue
+        else:
+            data = results.tables[analysis.id]
+        draw = charts.CHARTS.get(spec.chart)
+        if draw is None:
+            raise InputError(
+                f"analysis '{analysis.id}': no chart '{spec.chart}'",
+                f"use one of: {', '.join(charts.CHARTS)}",
+            )
+        size = (charts.FIGURE_WIDTH_CM / 2.54, float(spec.height_cm) / 2.54)
         fig = Figure(figsize=size, layout="constrained")
-        draw = getattr(charts, spec["chart"])
-        draw(data, *extra, ax=fig.add_subplot(), lang=lang, synthetic=results.synthetic)
-        alt = charts.alt_text(spec["chart"], data, lang)
-        files = charts.save_figure(fig, Path(folder) / name, alt=alt)
-        made[name] = ReportFigure(id=name, caption=text["figures"][name], svg=files.svg, alt=alt)
+        options: dict[str, Any] = {}
+        if "tests" in inspect.signature(draw).parameters:  # significance marks where drawn
+            options["tests"] = results.tables.get(f"{analysis.id}_tests")
+        draw(data, ax=fig.add_subplot(), lang=lang, synthetic=results.synthetic, **options)
+        alt = charts.alt_text(spec.chart, data, lang)
+        files = charts.save_figure(fig, Path(folder) / analysis.id, alt=alt)
+        caption = _caption(text, "figures", analysis.id)
+        made[analysis.id] = ReportFigure(id=analysis.id, caption=caption, svg=files.svg, alt=alt)
     return made
+
+
+def _placeholders(analysis: Any) -> dict[str, str]:
+    if isinstance(analysis, s.Compare):
+        return {"a": analysis.groups[0], "b": analysis.groups[1]}
+    if isinstance(analysis, s.Trend):
+        periods = list(analysis.waves.values())
+        out = {"from": periods[0], "to": periods[-1]}
+        if analysis.contrast:
+            out |= {"a": analysis.contrast.a, "b": analysis.contrast.b}
+        return out
+    return {}
+
+
+def _conditions(analysis: Any) -> set[str]:
+    items = getattr(analysis, "items", [])
+    held = set()
+    if len(items) > 1 or any(isinstance(i, s.Item) and i.is_set for i in items):
+        held.add("several_items")
+    if getattr(analysis, "by", None) or any(
+        isinstance(i, s.Item) and i.where for i in items
+    ):
+        held.add("grouped")
+    if not items or any(isinstance(i, str) or i.level is None for i in items):
+        held.add("per_level")
+    return held
 
 
 def _columns(
     text: Mapping[str, Any],
-    spec: list[Any],
-    shortcuts: Mapping[str, Any],
-    available: Sequence[str] = (),
+    spec: Sequence[Any],
+    analysis: Any,
+    settings: Mapping[str, Any],
+    available: Sequence[str],
 ) -> list[ColumnSpec]:
     labels = text["columns"]
+    fill = {**_placeholders(analysis), "confidence_level": _level_text(settings, text)}
+    held = _conditions(analysis)
     expanded: list[Any] = []
     for item in spec:
-        expanded += shortcuts[item] if isinstance(item, str) else [item]
+        expanded += _layout()["shortcuts"][item] if isinstance(item, str) else [item]
     columns = []
-    for name, label, kind in expanded:
+    for entry in expanded:
+        name, label, kind, *when = entry
+        if when and when[0] not in held:
+            continue
         if "{lang}" in name:
             localised = name.format(lang=text["lang"])
             name = localised if localised in available else name.replace("_{lang}", "")
-        columns.append(ColumnSpec(name, labels.get(label, label), kind))
+        header = str(labels.get(label, label))
+        columns.append(ColumnSpec(name, header.format(**fill) if "{" in header else header, kind))
     return columns
+
+
+def _level_text(settings: Mapping[str, Any], text: Mapping[str, Any]) -> str:
+    return format_cell(float(settings.get("confidence_level", 0.95)), "percent", str(text["lang"]))
+
+
+def _roles(analysis: Any) -> list[tuple[str, str]]:
+    """(table id, role) of every table the analysis shows, main table first."""
+    ids = s.table_ids(analysis)
+    roles = ["main", *(i.removeprefix(f"{analysis.id}_") for i in ids[1:])]
+    return list(zip(ids, roles, strict=True))
 
 
 def _suppress_tests(tests: pd.DataFrame, estimates: pd.DataFrame, min_count: int) -> pd.DataFrame:
@@ -96,138 +175,197 @@ def _suppress_tests(tests: pd.DataFrame, estimates: pd.DataFrame, min_count: int
     return tests.assign(suppressed=tests["item"].isin(set(small)))
 
 
+def _tables(
+    analysis: Any, results: StudyResults, text: Mapping[str, Any], min_count: int
+) -> list[ReportTable]:
+    kind = kind_name(analysis)
+    defaults = _layout()["kinds"][kind]
+    unknown = sorted(set(analysis.columns) - set(defaults))
+    if unknown:
+        raise InputError(
+            f"analysis '{analysis.id}': no table role(s) {', '.join(unknown)} for kind '{kind}'",
+            f"use: {', '.join(defaults)}",
+        )
+    if isinstance(analysis, s.Codebooks):
+        spec = analysis.columns.get("main", defaults["main"])
+        shown = []
+        for table_id, frame in results.tables.items():
+            if table_id.startswith(f"{analysis.id}_"):
+                wave = table_id.removeprefix(f"{analysis.id}_")
+                caption = _caption(text, "tables", analysis.id).format(wave=wave)
+                columns = _columns(text, spec, analysis, results.settings, list(frame.columns))
+                shown.append(ReportTable(table_id, caption, frame.reset_index(drop=True), columns, []))
+        return shown
+    shown = []
+    for table_id, role in _roles(analysis):
+        frame = results.tables[table_id]
+        if isinstance(analysis, s.Weighting) and frame.empty:
+            continue
+        if role == "tests":
+            frame = _suppress_tests(frame, results.tables[analysis.id], min_count)
+        spec = analysis.columns.get(role, defaults[role])
+        columns = _columns(text, spec, analysis, results.settings, list(frame.columns))
+        caption = _caption(text, "tables", table_id)
+        shown.append(ReportTable(table_id, caption, frame.reset_index(drop=True), columns, []))
+    return shown
+
+
 def _section(
-    spec: Mapping[str, Any],
+    section: s.Section,
     results: StudyResults,
     figures: Mapping[str, ReportFigure],
     text: Mapping[str, Any],
-    shortcuts: Mapping[str, Any],
     min_count: int,
 ) -> ReportSection:
-    tables = []
-    for table in spec.get("tables", []):
-        frame = results.tables[table.get("table", table["id"])]
-        if "suppress_from" in table:
-            frame = _suppress_tests(frame, results.tables[table["suppress_from"]], min_count)
-        columns = _columns(text, table["columns"], shortcuts, list(frame.columns))
-        tables.append(
-            ReportTable(
-                table["id"], text["tables"][table["id"]], frame.reset_index(drop=True), columns, []
+    tables = [t for a in section.analyses for t in _tables(a, results, text, min_count)]
+    shown = [figures[a.id] for a in section.analyses if a.id in figures]
+    return ReportSection(section.id, _caption(text, "sections", section.id), [], tables, shown)
+
+
+def _matches(frame: pd.DataFrame, where: Mapping[str, Any]) -> pd.Series:
+    mask = pd.Series(True, index=frame.index)
+    for column, wanted in where.items():
+        if column not in frame.columns:
+            raise KeyError(column)
+        values = wanted if isinstance(wanted, list) else [wanted]
+        mask &= frame[column].astype(str).isin([str(v) for v in values])
+    return mask
+
+
+def _value(name: str, value: s.Value, results: StudyResults, text: Mapping[str, Any]) -> str:
+    lang = str(text["lang"])
+    what = f"value '{name}' (analyses file, `values`)"
+    if value.setting is not None:
+        if value.setting not in results.settings:
+            raise InputError(
+                f"{what}: no setting '{value.setting}'",
+                f"use one of: {', '.join(sorted(results.settings))}",
             )
+        return str(results.settings[value.setting])
+    if value.caption is not None:
+        return _caption(text, "tables", value.caption)
+    if value.table not in results.tables:
+        raise InputError(
+            f"{what}: no table '{value.table}'", f"use one of: {', '.join(results.tables)}"
         )
-    if "codebooks" in spec:
-        columns = _columns(text, spec["codebooks"]["columns"], shortcuts)
-        for wave, frame in results.codebooks.items():
-            caption = text["tables"]["codebook"].format(wave=wave)
-            tables.append(
-                ReportTable(f"codebook_{wave}", caption, frame.reset_index(drop=True), columns, [])
-            )
-    shown = [figures[name] for name in spec.get("figures", [])]
-    return ReportSection(spec["id"], text["sections"][spec["id"]], [], tables, shown)
+    frame = results.tables[str(value.table)]
+    try:
+        rows = frame.loc[_matches(frame, value.where)]
+        if value.exclude:
+            rows = rows.loc[~_matches(rows, value.exclude)]
+    except KeyError as exc:
+        raise InputError(
+            f"{what}: table '{value.table}' has no column {exc}",
+            f"use one of: {', '.join(frame.columns)}",
+        ) from None
+    if value.count:
+        return format_cell(len(rows), "count", lang)
+    if value.column not in frame.columns:
+        raise InputError(
+            f"{what}: table '{value.table}' has no column '{value.column}'",
+            f"use one of: {', '.join(frame.columns)}",
+        )
+    if value.format == "list":
+        return ", ".join(sorted(map(str, pd.unique(rows[value.column].dropna())))) or "–"
+    if rows.empty:
+        raise InputError(
+            f"{what}: no row of table '{value.table}' matches {dict(value.where)}",
+            "correct `where:` of the value",
+        )
+    cell = rows[value.column].iloc[0]
+    if value.format == "points1":
+        return format_cell(100 * float(cell), "number1", lang)
+    if value.format == "p_text":
+        shown = format_cell(cell, "pvalue", lang)
+        return shown if shown.startswith("<") else f"= {shown}"
+    return format_cell(cell, value.format, lang)
 
 
-def _percent(value: float, lang: str) -> str:
-    return format_cell(value, "percent", lang)
+def formatted_values(results: StudyResults, text: Mapping[str, Any]) -> dict[str, Any]:
+    """Every value the study's sentences may print, formatted in the texts' language.
 
+    The report's own values (``min_cell_count``, ``confidence_level``, ``weighting_method``,
+    ``waves``, ``n_waves``, ``wave_word``) and the study's declared ``values``.
 
-def _p_text(p: float, lang: str) -> str:
-    shown = format_cell(p, "pvalue", lang)
-    return shown if shown.startswith("<") else f"= {shown}"
+    Parameters
+    ----------
+    results
+        The study's results.
+    text
+        The report texts of one language.
 
-
-def _summary(results: StudyResults, text: Mapping[str, Any], lang: str) -> list[str]:
-    tables = results.tables
-    trend = tables["wea_trend"].set_index(["measure", "region", "year"])
-    change = tables["wea_trend_change"].set_index(["measure", "region"])
-    hired = change.loc[("hired_vulnerable", "Noord-Brabant")]
-    experience = tables["beso_experience"].set_index("level")
-    motives = tables["beso_motives"].set_index("level")
-    reproduction = tables["reproduction"]
-    reproduced = int(reproduction["verdict"].isin(["match", "supported"]).sum())
-    values = {
-        "hired_brabant_2008": _percent(
-            trend.loc[("hired_vulnerable", "Noord-Brabant", 2008), "estimate"], lang
-        ),
-        "hired_brabant_2010": _percent(
-            trend.loc[("hired_vulnerable", "Noord-Brabant", 2010), "estimate"], lang
-        ),
-        "hired_nl_2008": _percent(
-            trend.loc[("hired_vulnerable", "Nederland", 2008), "estimate"], lang
-        ),
-        "hired_nl_2010": _percent(
-            trend.loc[("hired_vulnerable", "Nederland", 2010), "estimate"], lang
-        ),
-        "hired_brabant_change": format_cell(100 * hired["difference"], "number1", lang),
-        "hired_brabant_p": _p_text(hired["p_value"], lang),
-        "beso_n": int(experience["n"].iloc[0]),
-        "experience_with": _percent(experience.loc[GROUPS[0], "estimate"], lang),
-        "experience_without": _percent(experience.loc[GROUPS[1], "estimate"], lang),
-        "motive_social": _percent(motives["estimate"].iloc[0], lang),
-        "n_figures": len(reproduction),
-        "n_reproduced": reproduced,
-        "n_other": len(reproduction) - reproduced,
-        "reproduction_title": text["tables"]["reproduction"],
-    }
-    return [paragraph.format(**values) for paragraph in text["summary"]]
-
-
-def _methods(results: StudyResults, text: Mapping[str, Any]) -> list[str]:
-    values = {
-        "source_title": "Werk geven en nemen - lessons learned",
-        "source_year": 2012,
-        "wea_waves": "2008 en 2010" if text["lang"] == "nl" else "2008 and 2010",
-        "beso_year": 2011,
-        "beso_n": int(results.tables["beso_experience"]["n"].iloc[0]),
-        "weighting_method": ", ".join(sorted(set(results.tables["weighting"]["method"]))) or "-",
+    Returns
+    -------
+    dict
+        Name -> text.
+    """
+    waves = list(results.provenance) or list(results.settings.get("waves", []))
+    methods = sorted({d["method"] for d in results.diagnostics.values()})
+    singular, plural = text["wave_word"]
+    joined = ", ".join(waves[:-1]) + (f" {'en' if text['lang'] == 'nl' else 'and'} " if len(waves) > 1 else "") + (waves[-1] if waves else "")
+    own = {
         "min_cell_count": results.settings.get("min_cell_count", 10),
+        "confidence_level": _level_text(results.settings, text),
+        "weighting_method": ", ".join(methods) or "–",
+        "waves": joined,
+        "n_waves": len(waves),
+        "wave_word": singular if len(waves) == 1 else plural,
     }
-    paragraphs = [p.format(**values) for p in text["methods"]]
-    if results.synthetic:
-        paragraphs.append(text["synthetic_methods"])
-    return paragraphs
+    declared = {n: _value(n, v, results, text) for n, v in results.analyses.values.items()}
+    return own | declared
+
+
+def _paragraphs(key: str, values: Mapping[str, Any], text: Mapping[str, Any]) -> list[str]:
+    out = []
+    for paragraph in text[key]:
+        try:
+            out.append(str(paragraph).format(**values))
+        except KeyError as exc:
+            raise InputError(
+                f"texts ({text['lang']}), {key}: no value {exc} for the sentence {paragraph!r}",
+                "declare it under `values:` in the analyses file, or remove the placeholder",
+            ) from None
+    return out
 
 
 def build_content(
-    results: StudyResults, figures: Mapping[str, ReportFigure], lang: str = "nl"
+    results: StudyResults, figures: Mapping[str, ReportFigure], text: Mapping[str, Any]
 ) -> ReportContent:
     """Turn the study's results and figures into the content of the report.
 
     Parameters
     ----------
     results
-        Output of :func:`survey.analysis.study.run_study`.
+        Output of :func:`survey.study.run.run_study`.
     figures
         Output of :func:`build_figures`.
-    lang
-        ``"nl"`` or ``"en"``.
+    text
+        The report texts of one language (package texts with the study's over them).
 
     Returns
     -------
     ReportContent
-        Sections in the order of the publication, the reproduction table, and appendices
-        (weighting, sensitivity, codebooks; provenance is added by the renderer).
+        Summary, data and methods, the declared sections in order, and the appendices
+        (provenance is added by the renderer).
     """
-    text = load_text(lang)
-    layout = _layout()
-    shortcuts = layout["shortcuts"]
     min_count = int(results.settings.get("min_cell_count", 10))
+    values = formatted_values(results, text)
+    methods = _paragraphs("methods", values, text)
+    if results.synthetic:
+        methods.append(str(text["synthetic_methods"]))
     sections = [
         ReportSection(
-            "summary", text["sections"]["summary"], _summary(results, text, lang), [], []
+            "summary", _caption(text, "sections", "summary"),
+            _paragraphs("summary", values, text), [], [],
         ),
-        ReportSection(
-            "data_methods", text["sections"]["data_methods"], _methods(results, text), [], []
-        ),
-    ]
-    sections += [
-        _section(spec, results, figures, text, shortcuts, min_count) for spec in layout["sections"]
-    ]
+        ReportSection("data_methods", _caption(text, "sections", "data_methods"), methods, [], []),
+    ]  # fmt: skip
+    sections += [_section(x, results, figures, text, min_count) for x in results.analyses.sections]
     appendices = [
-        _section(spec, results, figures, text, shortcuts, min_count)
-        for spec in layout["appendices"]
+        _section(x, results, figures, text, min_count) for x in results.analyses.appendices
     ]
     provenance = {
-        "settings": {k: v for k, v in results.settings.items()},
+        "settings": dict(results.settings),
         "inputs": {
             wave: {
                 "file": record["input"]["path"],
@@ -249,8 +387,8 @@ def build_content(
         },
     }
     return ReportContent(
-        title=text["report"]["title"],
-        lang=lang,
+        title=str(text["report"]["title"]),
+        lang=str(text["lang"]),
         synthetic=results.synthetic,
         sections=sections,
         appendices=appendices,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from survey.ingest import atomic_output
+from survey.io import atomic_output
 from survey.report.content import ReportContent, ReportTable
 from survey.report.render import suppress_small_cells
 

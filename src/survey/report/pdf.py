@@ -21,7 +21,7 @@ import os
 from typing import Any
 
 from survey.errors import InputError
-from survey.ingest import atomic_output
+from survey.io import atomic_output
 
 __all__ = ["write_pdf"]
 

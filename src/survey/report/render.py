@@ -17,7 +17,6 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from survey.errors import InputError
+from survey.format import format_ci, format_count, format_number, format_percent, format_pvalue
 from survey.report.content import (
     CI_KINDS,
     COLUMN_KINDS,
@@ -72,9 +72,6 @@ SUPPRESSED_COLUMNS = (
     "difference",
     "mdd",
 )
-
-#: Dutch separators: decimal comma, thousands point (swapped from the English format).
-_NL_SEPARATORS = str.maketrans(",.", ".,")
 
 _NUMERIC_KINDS = ("percent", "percent1", "number", "number1", "pvalue", "count", *CI_KINDS)
 
@@ -147,18 +144,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _fixed(value: Any, decimals: int, lang: str, scale: int = 1) -> str:
-    """Round half up (as people do) and format with the separators of ``lang``."""
-    number = Decimal(repr(float(value))) * scale
-    rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        rounded = abs(rounded)  # no "-0"
-    text = f"{rounded:,.{decimals}f}"
-    if lang == "nl":
-        text = text.translate(_NL_SEPARATORS)
-    return text
-
-
 def flag_kind(flag: Any) -> str | None:
     """Which reliability mark an NCHS flag text asks for.
 
@@ -182,7 +167,9 @@ def flag_kind(flag: Any) -> str | None:
 
 
 def format_cell(value: Any, kind: str, lang: str) -> str:
-    """Format one value for a report table.
+    """Format one value for a report table, with the one number formatter (:mod:`survey.format`).
+
+    Numbers are rounded half up; estimates and their intervals get the same decimals.
 
     Parameters
     ----------
@@ -221,9 +208,8 @@ def format_cell(value: Any, kind: str, lang: str) -> str:
         if _is_missing(low) or _is_missing(high):
             return missing
         if kind == "ci_number":
-            return f"{_fixed(low, 2, lang)}–{_fixed(high, 2, lang)}"
-        decimals = 1 if kind == "ci1" else 0
-        return f"{_fixed(low, decimals, lang, 100)}–{_fixed(high, decimals, lang, 100)}%"
+            return format_ci(low, high, lang, 2, percent=False)
+        return format_ci(low, high, lang, 1 if kind == "ci1" else 0)
     value = _plain(value)
     if kind == "flag":
         mark = flag_kind(value)
@@ -246,19 +232,17 @@ def format_cell(value: Any, kind: str, lang: str) -> str:
             hint="give the column the kind 'text' or put numbers in it",
         ) from exc
     if kind == "percent":
-        return _fixed(number, 0, lang, 100) + "%"
+        return format_percent(number, lang, 0)
     if kind == "percent1":
-        return _fixed(number, 1, lang, 100) + "%"
+        return format_percent(number, lang, 1)
     if kind == "number":
-        return _fixed(number, 2, lang)
+        return format_number(number, lang, 2)
     if kind == "number1":
-        return _fixed(number, 1, lang)
+        return format_number(number, lang, 1)
     if kind == "pvalue":
-        if number < 0.001:
-            return "< " + _fixed(0.001, 3, lang)
-        return _fixed(number, 3, lang)
+        return format_pvalue(number, lang)
     # count
-    return _fixed(number, 0, lang)
+    return format_count(number, lang)
 
 
 # --------------------------------------------------------------------------- view models

@@ -1,13 +1,18 @@
-"""The fixed texts of the report (headings, notes, marks, verdicts) from ``text/<lang>.yaml``.
+"""The texts of the report: the package's fixed texts, with the study's own over them.
 
-Text is kept apart from code: every word the report prints that does not come from the data or
-the glue is in ``text/nl.yaml`` (default) or ``text/en.yaml``. Both files have the same keys.
+Text is kept apart from code: every word the report prints that does not come from the data is
+in the package's ``text/nl.yaml`` (default) or ``text/en.yaml`` (headings, notes, marks, verdicts,
+column headers, generic sentences; both have the same keys), or in the study's texts file
+(``config/texts.yaml``: its title, section titles, captions, summary and methods, one mapping per
+language), which :func:`load_text` lays over the package's. The package texts are package data
+(read with :mod:`importlib.resources`), so an installed package finds them from any folder.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +20,15 @@ import yaml
 
 from survey.errors import InputError
 
-__all__ = ["LANGUAGES", "TEXT_DIR", "load_text"]
+__all__ = ["LANGUAGES", "load_text"]
 
-#: Where the text files are.
-TEXT_DIR = Path(__file__).resolve().parent / "text"
 #: The languages a report can be written in.
 LANGUAGES = ("nl", "en")
 
 
 @functools.cache
 def _read(lang: str) -> dict[str, Any]:
-    path = TEXT_DIR / f"{lang}.yaml"
+    path = resources.files("survey.report").joinpath("text", f"{lang}.yaml")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -41,18 +44,59 @@ def _read(lang: str) -> dict[str, Any]:
     return data
 
 
-def load_text(lang: str) -> dict[str, Any]:
-    """Load the fixed report texts of one language.
+@functools.cache
+def _read_study(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            f"{path}: the study's texts file is not found",
+            "set `texts:` in study.yaml to the study's texts file, or write one with `survey init`",
+        ) from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"{path}: cannot read the study's texts ({exc})", "fix the YAML") from None
+    if not isinstance(data, dict) or not all(k in LANGUAGES for k in data):
+        raise InputError(
+            f"{path}: expected one mapping per language ({', '.join(LANGUAGES)})",
+            "put the texts under `nl:` and `en:`",
+        )
+    return data
+
+
+_STUDY_KEYS = {"title", "sections", "tables", "figures", "columns", "methods", "summary",
+               "synthetic_methods"}  # fmt: skip
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = (
+            _merge(out[key], value)
+            if isinstance(value, dict) and isinstance(out.get(key), dict)
+            else value
+        )
+    return out
+
+
+def load_text(lang: str, study: str | Path | None = None) -> dict[str, Any]:
+    """Load the report texts of one language: the package's, with the study's over them.
 
     Parameters
     ----------
     lang
         ``"nl"`` or ``"en"``.
+    study
+        The study's texts file (``config/texts.yaml``), or None for the package texts alone.
 
     Returns
     -------
     dict
-        The parsed ``text/<lang>.yaml`` (a fresh copy; changing it changes nothing else).
+        The texts (a fresh copy; changing it changes nothing else).
+
+    Examples
+    --------
+    >>> load_text("en")["verdicts"]["match"]
+    'match'
 
     Raises
     ------
@@ -64,4 +108,24 @@ def load_text(lang: str) -> dict[str, Any]:
             f"no report texts for language {lang!r}",
             hint=f"set report.language in config/study.yaml to one of: {', '.join(LANGUAGES)}",
         )
-    return copy.deepcopy(_read(lang))
+    base = copy.deepcopy(_read(lang))
+    if study is None:
+        return base
+    path = Path(study).resolve()
+    data = _read_study(path)
+    if lang not in data:
+        raise InputError(
+            f"{path}: no texts in language {lang!r}",
+            f"add `{lang}:` with the study's title, sections, tables and figures, or write the "
+            "report in another language",
+        )
+    own = copy.deepcopy(data[lang]) or {}
+    unknown = sorted(set(own) - _STUDY_KEYS)
+    if unknown:
+        raise InputError(
+            f"{path}: unknown key(s) under `{lang}`: {', '.join(unknown)}",
+            f"use: {', '.join(sorted(_STUDY_KEYS))}",
+        )
+    if "title" in own:
+        base["report"]["title"] = own.pop("title")
+    return _merge(base, own)

@@ -24,7 +24,7 @@ import yaml
 
 from survey.codebook import Codebook
 from survey.errors import InputError
-from survey.ingest import atomic_output, write_sav
+from survey.io import atomic_output, write_sav
 from survey.synth.beso import generate_beso
 from survey.synth.population import CELL, population_table
 from survey.synth.raw import raw_meta, to_raw
@@ -132,7 +132,7 @@ def _labelled(table: pd.DataFrame, book: Codebook) -> pd.DataFrame:
 def _margins_csv(
     table: pd.DataFrame, book: Codebook, path: Path, wave: str, crosses: list[list[str]]
 ) -> None:
-    margins = margins_from_population(_labelled(table, book), crosses)
+    margins = margins_from_population(_labelled(table, book), crosses, count="establishments")
     rows = [
         {"variable": margin.name, "level": level, "target": int(target)}
         for margin in margins

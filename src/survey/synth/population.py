@@ -117,5 +117,5 @@ def raked_weights(
         One weight per respondent, aligned with ``units``.
     """
     codes = units[CELL].astype(int)
-    margins = margins_from_population(population, crosses)
-    return rake(codes, None, margins, tolerance=1e-12, max_iter=1000).weights
+    margins = margins_from_population(population, crosses, count="establishments")
+    return rake(codes, margins, tolerance=1e-12, max_iter=1000).weights

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from survey.codebook import SYSMIS, Codebook, Variable
-from survey.ingest import FileMeta, VariableMeta
+from survey.io import FileMeta, VariableMeta
 
 __all__ = ["DONT_KNOW", "NOT_ASKED", "NO_ANSWER", "raw_meta", "to_raw"]
 

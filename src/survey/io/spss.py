@@ -1,55 +1,41 @@
-"""Read and write SPSS (.sav, .zsav) and Parquet files with all their metadata.
+"""Read and write SPSS (.sav, .zsav) files with all their metadata.
 
 This is the only module that talks to pyreadstat. It reads a file into a data frame of raw codes
 (user-missing values are kept as codes, never turned into NaN) plus a typed :class:`FileMeta`,
 and writes frames back without losing variable labels, value labels (also on string variables),
-user-missing values and ranges, measure levels, formats or the file label. It also owns the
-small file utilities every stage needs: hashing and atomic writes.
+user-missing values and ranges, measure levels, formats or the file label. It detects files whose
+header declares no code page or the wrong one, reads large files in chunks, and fixes the
+header's creation stamp so that equal data give equal bytes.
 
 It deliberately does not interpret the data: which codes are missing, what a variable means and
-how it is recoded is the codebook's business (``codebook.py``, ``clean.py``).
+how it is recoded is the codebook's business (``survey.codebook``, ``survey.clean``).
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
-import dataclasses
-import hashlib
-import json
 import os
 import re
-import tempfile
 import unicodedata
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pyreadstat
 
 from survey.errors import InputError
+from survey.io.files import atomic_output
+from survey.io.meta import FileMeta, VariableMeta
 
 __all__ = [
     "CANDIDATE_ENCODINGS",
     "CHUNK_THRESHOLD",
-    "FileMeta",
-    "VariableMeta",
-    "atomic_output",
-    "frame_meta",
-    "read_data",
-    "read_parquet",
+    "SPSS_SUFFIXES",
     "read_spss",
     "read_spss_meta",
-    "sha256_file",
-    "write_data",
-    "write_parquet",
     "write_sav",
 ]
+
 
 #: Code pages tried when a file's declared encoding does not decode its text, or decodes it into
 #: garbage. The cleanest decoding wins; on a tie the earlier one. UTF-8 first (SPSS Unicode mode,
@@ -65,268 +51,13 @@ _FIXED_DATE = b"01 Jan 12"
 _FIXED_TIME = b"00:00:00"
 _HEADER_DATE_OFFSET = 92
 
-_PARQUET_META_KEY = b"survey.meta"
-
-_SPSS_SUFFIXES = {".sav", ".zsav"}
+#: File suffixes read and written as SPSS system files (``.zsav``: compressed).
+SPSS_SUFFIXES = frozenset({".sav", ".zsav"})
 
 #: Rows read, besides the dictionary, to judge which code page decodes a file's text.
 _PROBE_ROWS = 500
 
 _STRING_FORMAT = re.compile(r"^A(\d+)$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class VariableMeta:
-    """Metadata of one variable in an SPSS file.
-
-    Attributes
-    ----------
-    name
-        Variable name as stored in the file.
-    label
-        Variable label, or ``None``.
-    type
-        ``"numeric"`` or ``"string"``.
-    format
-        SPSS print format, e.g. ``"F8.2"`` or ``"A20"``.
-    measure
-        ``"nominal"``, ``"ordinal"``, ``"scale"`` or ``"unknown"``.
-    value_labels
-        Code -> label. Codes are floats for numeric and str for string variables.
-    missing_values
-        Discrete user-missing codes.
-    missing_ranges
-        User-missing ranges as ``(low, high)`` pairs, both ends included.
-    display_width
-        Column width shown by SPSS.
-    """
-
-    name: str
-    label: str | None = None
-    type: str = "numeric"
-    format: str | None = None
-    measure: str = "unknown"
-    value_labels: Mapping[Any, str] = field(default_factory=dict)
-    missing_values: tuple[Any, ...] = ()
-    missing_ranges: tuple[tuple[Any, Any], ...] = ()
-    display_width: int | None = None
-
-    def is_user_missing(self, values: pd.Series) -> pd.Series:
-        """Flag the values that are declared user-missing in the file.
-
-        Parameters
-        ----------
-        values
-            The variable's raw codes.
-
-        Returns
-        -------
-        pandas.Series
-            Boolean, True where the code is a declared missing value or lies in a missing range.
-
-        Examples
-        --------
-        >>> v = VariableMeta("q1", missing_values=(9.0,), missing_ranges=((97.0, 98.0),))
-        >>> v.is_user_missing(pd.Series([1.0, 9.0, 97.5])).tolist()
-        [False, True, True]
-        """
-        flags = values.isin(list(self.missing_values))
-        for low, high in self.missing_ranges:
-            flags |= (values >= low) & (values <= high)
-        return flags.fillna(False).astype(bool)
-
-
-@dataclass(frozen=True)
-class FileMeta:
-    """Metadata of a whole data file.
-
-    Attributes
-    ----------
-    variables
-        Variable name -> :class:`VariableMeta`, in file order.
-    file_label
-        The file label (SPSS: ``FILE LABEL``), or ``None``.
-    encoding
-        The character encoding the text was decoded with.
-    encoding_note
-        Why that encoding was used when it is not the one the file declares, else ``None``.
-    n_rows
-        Number of cases.
-    notes
-        Document lines stored in the file.
-    source
-        Path the metadata was read from, if any.
-    """
-
-    variables: Mapping[str, VariableMeta]
-    file_label: str | None = None
-    encoding: str | None = None
-    encoding_note: str | None = None
-    n_rows: int = 0
-    notes: tuple[str, ...] = ()
-    source: str | None = None
-
-    @property
-    def names(self) -> list[str]:
-        """Variable names in file order."""
-        return list(self.variables)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable dictionary (codes of value labels become text keys).
-
-        Returns
-        -------
-        dict
-            The metadata; :meth:`from_dict` restores it exactly.
-        """
-        out = dataclasses.asdict(self)
-        out["variables"] = [
-            {
-                **dataclasses.asdict(v),
-                "value_labels": [[_json_code(k), lab] for k, lab in v.value_labels.items()],
-                "missing_values": [_json_code(c) for c in v.missing_values],
-                "missing_ranges": [[_json_code(a), _json_code(b)] for a, b in v.missing_ranges],
-            }
-            for v in self.variables.values()
-        ]
-        out["notes"] = list(self.notes)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FileMeta:
-        """Rebuild metadata written by :meth:`to_dict`.
-
-        Parameters
-        ----------
-        data
-            The dictionary.
-
-        Returns
-        -------
-        FileMeta
-            The metadata.
-        """
-        variables = {}
-        for v in data["variables"]:
-            variables[v["name"]] = VariableMeta(
-                name=v["name"],
-                label=v.get("label"),
-                type=v.get("type", "numeric"),
-                format=v.get("format"),
-                measure=v.get("measure", "unknown"),
-                value_labels={k: lab for k, lab in v.get("value_labels", [])},
-                missing_values=tuple(v.get("missing_values", [])),
-                missing_ranges=tuple((a, b) for a, b in v.get("missing_ranges", [])),
-                display_width=v.get("display_width"),
-            )
-        return cls(
-            variables=variables,
-            file_label=data.get("file_label"),
-            encoding=data.get("encoding"),
-            encoding_note=data.get("encoding_note"),
-            n_rows=int(data.get("n_rows", 0)),
-            notes=tuple(data.get("notes", ())),
-            source=data.get("source"),
-        )
-
-    def replace(self, **changes: Any) -> FileMeta:
-        """Return a copy with some attributes changed.
-
-        Parameters
-        ----------
-        **changes
-            Attribute values to change.
-
-        Returns
-        -------
-        FileMeta
-            The changed copy; this object is left as it is.
-        """
-        return dataclasses.replace(self, **changes)
-
-
-def _json_code(code: Any) -> Any:
-    if isinstance(code, np.generic):
-        return code.item()
-    return code
-
-
-# --------------------------------------------------------------------------- hashing and writes
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Return the SHA-256 hex digest of a file's bytes.
-
-    Parameters
-    ----------
-    path
-        The file.
-
-    Returns
-    -------
-    str
-        64 hexadecimal characters.
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` and move it into place only on success.
-
-    Readers never see a half-written file: if the body raises, the temporary file is removed and
-    ``path`` keeps whatever it held before.
-
-    Parameters
-    ----------
-    path
-        The final destination.
-
-    Yields
-    ------
-    pathlib.Path
-        Where to write.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
-    >>> with atomic_output(target) as tmp:
-    ...     _ = tmp.write_text("done")
-    >>> target.read_text()
-    'done'
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        # mkstemp creates the file readable by its owner only; give it the usual permissions.
-        os.chmod(tmp, _default_file_mode())
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def _default_file_mode() -> int:
-    """Permissions a newly created file gets under the process umask (rw for all, masked)."""
-    mask = None
-    with contextlib.suppress(OSError, ValueError):
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("Umask:"):
-                    mask = int(line.split()[1], 8)
-    if mask is None:  # not Linux: read the umask by setting it (and at once restoring it)
-        mask = os.umask(0o022)
-        os.umask(mask)
-    return 0o666 & ~mask
 
 
 # --------------------------------------------------------------------------- reading SPSS
@@ -341,7 +72,7 @@ def _check_readable(path: Path) -> None:
         )
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not an SPSS file", "give the path of a .sav file")
-    if path.suffix.lower() not in _SPSS_SUFFIXES:
+    if path.suffix.lower() not in SPSS_SUFFIXES:
         raise InputError(
             f"{path}: not an SPSS file (suffix '{path.suffix}')",
             "give a .sav or .zsav file, or a .parquet file written by this package",
@@ -732,47 +463,6 @@ def _normalise_types(frame: pd.DataFrame, meta: FileMeta) -> pd.DataFrame:
 # --------------------------------------------------------------------------- writing SPSS
 
 
-def frame_meta(frame: pd.DataFrame, file_label: str | None = None) -> FileMeta:
-    """Describe a plain data frame as SPSS metadata.
-
-    Categorical columns become numeric codes 1..k with their categories as value labels; text
-    columns become string variables; everything else numeric.
-
-    Parameters
-    ----------
-    frame
-        Any data frame.
-    file_label
-        File label to record.
-
-    Returns
-    -------
-    FileMeta
-        Metadata that :func:`write_sav` can write ``frame`` with.
-    """
-    variables = {}
-    for name in frame.columns:
-        column = frame[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            labels = {float(i + 1): str(c) for i, c in enumerate(column.cat.categories)}
-            measure = "ordinal" if column.cat.ordered else "nominal"
-            variables[name] = VariableMeta(
-                name=name, type="numeric", format="F8.0", measure=measure, value_labels=labels
-            )
-        elif _is_text(column):
-            width = int(column.dropna().astype(str).str.len().max() or 1) if len(column) else 1
-            variables[name] = VariableMeta(
-                name=name, type="string", format=f"A{max(width, 1)}", measure="nominal"
-            )
-        else:
-            variables[name] = VariableMeta(name=name, type="numeric", measure="scale")
-    return FileMeta(variables=variables, file_label=file_label, n_rows=len(frame))
-
-
-def _is_text(column: pd.Series) -> bool:
-    return pd.api.types.is_string_dtype(column.dtype) or column.dtype == object
-
-
 def _codes_for_spss(frame: pd.DataFrame, meta: FileMeta) -> pd.DataFrame:
     out = {}
     for name in meta.variables:
@@ -880,134 +570,3 @@ def _fix_header_stamp(path: Path) -> None:
     with open(path, "r+b") as handle:
         handle.seek(_HEADER_DATE_OFFSET)
         handle.write(_FIXED_DATE + _FIXED_TIME)
-
-
-# --------------------------------------------------------------------------- Parquet
-
-
-def write_parquet(frame: pd.DataFrame, meta: FileMeta, path: str | os.PathLike[str]) -> Path:
-    """Write a frame as Parquet with the SPSS metadata stored in the file's schema metadata.
-
-    Parameters
-    ----------
-    frame
-        The data (categoricals are kept as Arrow dictionaries).
-    meta
-        Its metadata; :func:`read_parquet` returns it unchanged.
-    path
-        Destination ``.parquet``.
-
-    Returns
-    -------
-    pathlib.Path
-        The written file.
-    """
-    target = Path(path)
-    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
-    encoded = json.dumps(meta.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8")
-    table = table.replace_schema_metadata(
-        {**(table.schema.metadata or {}), _PARQUET_META_KEY: encoded}
-    )
-    with atomic_output(target) as tmp:
-        pq.write_table(table, tmp, compression="zstd", write_statistics=True)
-    return target
-
-
-def read_parquet(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, FileMeta]:
-    """Read a Parquet file written by :func:`write_parquet`, with its metadata.
-
-    Parameters
-    ----------
-    path
-        A ``.parquet`` file. One written elsewhere gets metadata from :func:`frame_meta`.
-
-    Returns
-    -------
-    tuple of (pandas.DataFrame, FileMeta)
-        The data and its metadata.
-
-    Raises
-    ------
-    InputError
-        The file is missing or not Parquet.
-    """
-    source = Path(path)
-    if not source.exists():
-        raise InputError(f"{source}: file not found", "check the path, or run `make ingest`")
-    if source.is_dir():
-        raise InputError(
-            f"{source}: is a folder, not a Parquet file", "give the path of a .parquet file"
-        )
-    try:
-        table = pq.read_table(source)
-    except Exception as exc:
-        raise InputError(
-            f"{source}: cannot be read as Parquet ({exc})",
-            "the file is damaged; delete it and run `make ingest` again",
-        ) from None
-    frame = table.to_pandas()
-    for name in frame.columns:
-        if pd.api.types.is_string_dtype(frame[name].dtype) and frame[name].dtype != object:
-            frame[name] = frame[name].astype(object)
-    stored = (table.schema.metadata or {}).get(_PARQUET_META_KEY)
-    if stored is None:
-        meta = frame_meta(frame)
-    else:
-        meta = FileMeta.from_dict(json.loads(stored.decode("utf-8")))
-    return frame, meta.replace(source=str(source), n_rows=len(frame))
-
-
-# --------------------------------------------------------------------------- dispatch
-
-
-def read_data(
-    path: str | os.PathLike[str], encoding: str | None = None, progress: bool = False
-) -> tuple[pd.DataFrame, FileMeta]:
-    """Read ``.sav``, ``.zsav`` or ``.parquet`` with metadata, chosen by the file's suffix.
-
-    Parameters
-    ----------
-    path
-        The file.
-    encoding
-        Code page override for SPSS files.
-    progress
-        Show a progress bar for large SPSS files.
-
-    Returns
-    -------
-    tuple of (pandas.DataFrame, FileMeta)
-        The data and its metadata.
-    """
-    source = Path(path)
-    if source.suffix.lower() == ".parquet":
-        return read_parquet(source)
-    return read_spss(source, encoding=encoding, progress=progress)
-
-
-def write_data(frame: pd.DataFrame, meta: FileMeta, path: str | os.PathLike[str]) -> Path:
-    """Write ``.sav``, ``.zsav`` or ``.parquet``, chosen by the suffix of ``path``.
-
-    Parameters
-    ----------
-    frame
-        The data.
-    meta
-        Its metadata.
-    path
-        Destination.
-
-    Returns
-    -------
-    pathlib.Path
-        The written file.
-    """
-    target = Path(path)
-    if target.suffix.lower() == ".parquet":
-        return write_parquet(frame, meta, target)
-    if target.suffix.lower() in _SPSS_SUFFIXES:
-        return write_sav(frame, meta, target)
-    raise InputError(
-        f"{target}: unknown output type '{target.suffix}'",
-        "write to a .sav, .zsav or .parquet file",
-    )

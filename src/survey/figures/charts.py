@@ -1,42 +1,32 @@
-"""Charts of the survey results, in the house style, and the one function that saves them.
+"""The chart functions: survey results drawn in the house style on a matplotlib Axes.
 
-Every chart function takes a tidy table as :mod:`survey.analysis.study` returns it (proportions
-and their confidence bounds 0-1), draws it on a :class:`matplotlib.axes.Axes` (a new 16 cm wide
-figure when ``ax`` is None) and returns the Axes. The style is the same everywhere: the UK
-Government Analysis Function colour-blind-safe categorical palette, groups told apart by marker
-or hatching as well as by colour and named in a legend with those markers, DejaVu Sans at 8 pt
-or more, and numbers in the format of the language (``lang="nl"``: "3,9%", ``"en"``: "3.9%").
+Every chart function takes a tidy table as the study's analyses return it (proportions and
+their confidence bounds 0-1), draws it on a :class:`matplotlib.axes.Axes` (a new 16 cm wide
+figure when ``ax`` is None) and returns the Axes: :func:`trend` (lines over periods),
+:func:`grouped_bars`, :func:`share_bars`, :func:`dot_plot`, :func:`forest_plot` and
+:func:`weight_distribution`, all listed by name in :data:`CHARTS`. Groups are told apart by
+marker or hatching as well as by colour and named in a legend with those markers; values are
+written beside the points and bars in the language's number format (:mod:`survey.format`).
 ``synthetic=True`` marks a figure made from synthetic data with a visible note in its top right
-corner. :func:`alt_text` writes the plain-text description of each kind of figure for its
-``alt`` attribute, and :func:`save_figure`, the only function here that writes files, saves a
-figure as SVG and 200-dpi PNG with fixed metadata and ids, so that equal figures give equal bytes.
-
-Only the Agg canvas is used (no pyplot, no global backend switch, no windows), and the global
-``matplotlib.rcParams`` are never changed: the style is applied in a context around each call.
+corner. Only the Agg canvas is used (no pyplot, no global backend switch, no windows).
 
 This module does not compute estimates, tests or weights (``survey.analysis``,
-``survey.weighting``), decide which figures a report shows or write HTML (the report), and it
-holds no survey constants: groups, items, regions, years and labels all come from the tables.
+``survey.weighting``), decide which figures a report shows, write files
+(:mod:`survey.figures.save`) or describe figures in words (:mod:`survey.figures.alt_text`), and
+it holds no survey constants: groups, items, measures, periods and labels all come from the
+tables.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import io
 import math
-import re
-import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar, cast
-from xml.sax.saxutils import escape
+from types import MappingProxyType
+from typing import Any
 
 import matplotlib
 import numpy as np
 import pandas as pd
-from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -44,227 +34,39 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
-from survey.ingest import atomic_output
+from survey.figures.style import (
+    _CM,
+    _FONT_PT,
+    _GREY,
+    _INK,
+    _LIGHT_GREY,
+    _LINESTYLES,
+    FIGURE_WIDTH_CM,
+    HATCHES,
+    MARKERS,
+    PALETTE,
+    _compact,
+    _count,
+    _plain,
+    _styled,
+    _texts,
+    _wrap,
+)
+from survey.format import MISSING, format_ci, format_number, format_percent
 from survey.weighting import kish_deff
 
 __all__ = [
-    "FIGURE_WIDTH_CM",
-    "HATCHES",
-    "MARKERS",
-    "PALETTE",
-    "PNG_DPI",
-    "FigureFiles",
-    "alt_text",
+    "CHARTS",
     "dot_plot",
     "forest_plot",
-    "format_number",
-    "format_percent",
     "grouped_bars",
-    "save_figure",
     "share_bars",
     "significance_mark",
-    "wea_trend",
+    "trend",
     "weight_distribution",
 ]
 
-#: UK Government Analysis Function categorical palette (colour-blind safe), in the order of use:
-#: dark blue, turquoise, dark pink, orange, dark grey, light purple.
-PALETTE: tuple[str, ...] = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
-#: Markers of the groups, in the same order as the colours.
-MARKERS: tuple[str, ...] = ("o", "s", "D", "^", "v", "P")
-#: Bar hatching of the groups, in the same order as the colours.
-HATCHES: tuple[str, ...] = ("", "///", "...", "xx", "\\\\\\", "++")
-#: Line styles of the groups, in the same order as the colours.
-_LINESTYLES: tuple[Any, ...] = ("-", "--", ":", "-.", (0, (5, 1)), (0, (1, 3)))
-
-#: Width of every new figure: the text width of an A4 page.
-FIGURE_WIDTH_CM = 16.0
-#: Resolution of the PNG files.
-PNG_DPI = 200
-
-_CM = 1 / 2.54
-_INK = "#0B0C0C"
-_GREY = "#3D3D3D"
-_LIGHT_GREY = "#BFC1C3"
-_FONT_PT = 8.0
-_WRAP = 38  # characters per line of a category label
 _INTERCEPT_TERMS = frozenset({"(intercept)", "intercept", "const"})
-
-#: The style every figure is drawn and saved in (never set globally).
-_RC: dict[str, Any] = {
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],
-    "font.size": 9.0,
-    "axes.titlesize": 10.0,
-    "axes.titlelocation": "left",
-    "axes.labelsize": 9.0,
-    "axes.labelcolor": _INK,
-    "axes.edgecolor": _GREY,
-    "axes.linewidth": 0.8,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.axisbelow": True,
-    "axes.prop_cycle": cycler(color=list(PALETTE)),
-    "axes.unicode_minus": True,
-    "xtick.labelsize": _FONT_PT,
-    "ytick.labelsize": _FONT_PT,
-    "xtick.color": _GREY,
-    "ytick.color": _GREY,
-    "xtick.labelcolor": _INK,
-    "ytick.labelcolor": _INK,
-    "legend.fontsize": _FONT_PT,
-    "legend.frameon": False,
-    "text.color": _INK,
-    "hatch.linewidth": 0.8,
-    "figure.facecolor": "white",
-    "savefig.facecolor": "white",
-    "svg.fonttype": "none",  # text stays text: searchable, selectable, read by screen readers
-    "svg.hashsalt": "survey.figures",  # fixed: clip-path and marker ids do not change per run
-    "path.simplify": True,
-}
-
-#: The few words the figures need, per language; everything else comes from the tables.
-_TEXT: dict[str, dict[str, str]] = {
-    "nl": {
-        "share": "Aandeel",
-        "odds_ratio": "Oddsratio (logaritmische schaal)",
-        "weight": "Gewicht (logaritmische schaal)",
-        "synthetic": "Synthetische data",
-        "deff": "Kish-design-effect",
-        "sig_holm": "Verschil tussen de groepen (Holm-correctie): * p < 0,05; ** p < 0,01; "
-        "*** p < 0,001",
-        "sig_raw": "Verschil tussen de groepen (geen correctie): * p < 0,05; ** p < 0,01; "
-        "*** p < 0,001",
-        "box_note": "Doos: eerste tot derde kwartiel, streep: mediaan, snorren: kleinste en "
-        "grootste gewicht",
-        "and": "en",
-        "in": "in",
-        "largest_diff": "grootste verschil",
-        "highest": "hoogste",
-        "lowest": "laagste",
-        "median": "mediaan",
-        "from_to": "van {lo} tot {hi}",
-        "ci": "betrouwbaarheidsinterval",
-        "trend": "Lijndiagram per maatstaf",
-        "bars": "Staafdiagram van {k} onderwerpen voor {groups}",
-        "shares": "Staafdiagram van {k} categorieën",
-        "dots": "Stippendiagram van {k} uitspraken voor {groups}",
-        "forest": "Oddsratio's van {k} kenmerken",
-        "weights": "Verdeling van de gewichten",
-        "excludes_one": "bij {k} van de {n} kenmerken bevat het interval 1 niet",
-    },
-    "en": {
-        "share": "Share",
-        "odds_ratio": "Odds ratio (log scale)",
-        "weight": "Weight (log scale)",
-        "synthetic": "Synthetic data",
-        "deff": "Kish design effect",
-        "sig_holm": "Difference between the groups (Holm-adjusted): * p < 0.05; ** p < 0.01; "
-        "*** p < 0.001",
-        "sig_raw": "Difference between the groups (unadjusted): * p < 0.05; ** p < 0.01; "
-        "*** p < 0.001",
-        "box_note": "Box: first to third quartile, bar: median, whiskers: smallest and "
-        "largest weight",
-        "and": "and",
-        "in": "in",
-        "largest_diff": "largest difference",
-        "highest": "highest",
-        "lowest": "lowest",
-        "median": "median",
-        "from_to": "from {lo} to {hi}",
-        "ci": "confidence interval",
-        "trend": "Line chart per measure",
-        "bars": "Bar chart of {k} items for {groups}",
-        "shares": "Bar chart of {k} categories",
-        "dots": "Dot plot of {k} statements for {groups}",
-        "forest": "Odds ratios of {k} characteristics",
-        "weights": "Distribution of the weights",
-        "excludes_one": "for {k} of the {n} characteristics the interval excludes 1",
-    },
-}
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-@dataclass(frozen=True)
-class FigureFiles:
-    """The files :func:`save_figure` wrote.
-
-    Parameters
-    ----------
-    svg
-        The SVG document without XML declaration, ready to inline in HTML: ids prefixed with the
-        file stem, ``role="img"`` and, when alt text was given, a ``<title>``.
-    svg_path
-        Where the SVG file is.
-    png_path
-        Where the PNG file (200 dpi) is.
-    """
-
-    svg: str
-    svg_path: Path
-    png_path: Path
-
-
-# --------------------------------------------------------------------------- number formatting
-
-
-def format_number(value: float, lang: str = "nl", decimals: int = 1) -> str:
-    """Format a number as the language writes it: decimal comma and thousands point in Dutch.
-
-    Parameters
-    ----------
-    value
-        The number.
-    lang
-        ``"nl"`` or ``"en"``.
-    decimals
-        Digits after the decimal separator.
-
-    Returns
-    -------
-    str
-        The number, with a true minus sign for negative values.
-
-    Examples
-    --------
-    >>> format_number(1234.56, "nl"), format_number(1234.56, "en")
-    ('1.234,6', '1,234.6')
-    """
-    _texts(lang)
-    text = f"{value:,.{decimals}f}"
-    if lang == "nl":
-        text = text.translate(str.maketrans(",.", ".,"))
-    return text.replace("-", "\u2212")
-
-
-def format_percent(value: float, lang: str = "nl", decimals: int | None = None) -> str:
-    """Format a proportion (0-1) as a percentage in the language's number format.
-
-    Parameters
-    ----------
-    value
-        The proportion.
-    lang
-        ``"nl"`` or ``"en"``.
-    decimals
-        Digits after the decimal separator; by default one below 10% (unless the value is a
-        whole percentage) and none from 10% up, so that every label has about two digits.
-
-    Returns
-    -------
-    str
-        For example ``"26%"`` or ``"3,9%"`` (``"3.9%"`` in English).
-
-    Examples
-    --------
-    >>> format_percent(0.039), format_percent(0.039, "en"), format_percent(0.263)
-    ('3,9%', '3.9%', '26%')
-    """
-    pct = value * 100
-    if decimals is None:
-        decimals = 1 if abs(pct) < 10 and round(pct, 1) != round(pct) else 0
-    return f"{format_number(pct, lang, decimals)}%"
 
 
 def significance_mark(p: float) -> str:
@@ -293,42 +95,7 @@ def significance_mark(p: float) -> str:
     return ""
 
 
-def _compact(value: float, lang: str) -> str:
-    """A number with as few decimals as it needs (at most two): 0,5 / 2 / 1,25."""
-    for decimals in (0, 1, 2):
-        if abs(value - round(value, decimals)) < 1e-9 * max(1.0, abs(value)):
-            return format_number(value, lang, decimals)
-    return format_number(value, lang, 2)
-
-
-def _count(n: float, lang: str) -> str:
-    return format_number(float(n), lang, 0)
-
-
 # --------------------------------------------------------------------------- shared helpers
-
-
-def _texts(lang: str) -> dict[str, str]:
-    try:
-        return _TEXT[lang]
-    except KeyError:
-        raise ValueError(f"unknown language {lang!r}; use one of {sorted(_TEXT)}") from None
-
-
-def _style() -> contextlib.AbstractContextManager[Any]:
-    """The house style as an rc context (the keys are checked by matplotlib at run time)."""
-    return matplotlib.rc_context(cast(Any, _RC))
-
-
-def _styled(func: _F) -> _F:
-    """Run a chart function inside the house style (the global rcParams stay as they are)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _style():
-            return func(*args, **kwargs)
-
-    return cast(_F, wrapper)
 
 
 def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -346,15 +113,6 @@ def _axes(ax: Axes | None, height_cm: float) -> Axes:
     fig = Figure(figsize=(FIGURE_WIDTH_CM * _CM, max(height_cm, 5.0) * _CM), layout="constrained")
     FigureCanvasAgg(fig)
     return fig.add_subplot()
-
-
-def _plain(text: object) -> str:
-    """Text from the data as matplotlib must get it to show it literally (no mathtext)."""
-    return str(text).replace("$", r"\$")
-
-
-def _wrap(text: object, width: int = _WRAP) -> str:
-    return "\n".join(textwrap.wrap(_plain(text), width)) or _plain(text)
 
 
 def _ordered(values: pd.Series) -> list[Any]:
@@ -514,26 +272,37 @@ def _numeric(table: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
 
 
+def _series(
+    table: pd.DataFrame, measure: Any, group: Any, position: dict[Any, int]
+) -> pd.DataFrame:
+    """The rows of one line of a trend, in the order of the periods."""
+    rows = table[(table["measure"] == measure) & (table["group"] == group)]
+    rows = rows[rows["period"].notna()]
+    order = np.argsort([position[p] for p in rows["period"]], kind="stable")
+    return rows.iloc[order]
+
+
 # --------------------------------------------------------------------------- chart functions
 
 
 @_styled
-def wea_trend(
+def trend(
     table: pd.DataFrame, ax: Axes | None = None, lang: str = "nl", synthetic: bool = False
 ) -> Axes:
-    """Trend of the WEA measures: one group of years per measure, a line per region.
+    """Trend of one or more measures over periods: a line per group, a block of periods per measure.
 
-    The measures stand side by side on one Axes, each with its own block of years (labelled
-    below the year ticks); every region is a line with its own colour, marker and line style,
-    named in the legend, with confidence-interval whiskers and the values written beside the
-    points.
+    The measures stand side by side on one Axes, each with its own block of periods (the
+    measure's label below the period ticks); every group (e.g. a region) is a line with its own
+    colour, marker and line style, named in the legend, with confidence-interval whiskers and
+    the values written beside the points.
 
     Parameters
     ----------
     table
-        Columns ``measure``, ``measure_label``, ``region``, ``year``, ``estimate``, ``ci_low``,
-        ``ci_high`` and optionally ``n``; proportions 0-1. Measures and regions are drawn in the
-        order of the table (or of their categories).
+        Columns ``measure``, ``measure_label``, ``group``, ``period``, ``estimate``,
+        ``ci_low``, ``ci_high`` and optionally ``n``; proportions 0-1. ``period`` is the label
+        of a wave (a year or any text). Measures, groups and periods are drawn in the order of
+        the table (of first appearance, or of their categories); periods are not sorted.
     ax
         Where to draw; a new figure 16 cm wide when None.
     lang
@@ -550,37 +319,37 @@ def wea_trend(
     --------
     >>> table = pd.DataFrame({
     ...     "measure": ["m"] * 4, "measure_label": ["Measure"] * 4,
-    ...     "region": ["A", "A", "B", "B"], "year": [2008, 2010] * 2,
+    ...     "group": ["A", "A", "B", "B"], "period": ["2008", "2010"] * 2,
     ...     "estimate": [0.2, 0.25, 0.18, 0.2], "ci_low": [0.15, 0.2, 0.16, 0.18],
     ...     "ci_high": [0.25, 0.3, 0.2, 0.22]})
-    >>> ax = wea_trend(table, lang="en")
-    >>> len(ax.get_legend().get_texts())
-    2
+    >>> ax = trend(table, lang="en")
+    >>> len(ax.get_legend().get_texts()), [t.get_text() for t in ax.get_xticklabels()]
+    (2, ['2008', '2010'])
     """
     _require(
         table,
-        ["measure", "measure_label", "region", "year", "estimate", "ci_low", "ci_high"],
-        "wea_trend",
+        ["measure", "measure_label", "group", "period", "estimate", "ci_low", "ci_high"],
+        "trend",
     )
     words = _texts(lang)
     measures = _ordered(table["measure"])
-    regions = _ordered(table["region"])
-    years = sorted(pd.unique(table["year"].dropna()))
+    groups = _ordered(table["group"])
+    periods = _ordered(table["period"])
+    position = {p: k for k, p in enumerate(periods)}
     ax = _axes(ax, 8.0)
-    block = len(years) + 1
+    block = len(periods) + 1
     dodge = 0.07
-    offsets = {r: (j - (len(regions) - 1) / 2) * dodge for j, r in enumerate(regions)}
+    offsets = {g: (j - (len(groups) - 1) / 2) * dodge for j, g in enumerate(groups)}
     upper = _upper(table["ci_high"], 1.15)
     handles: dict[Any, Line2D] = {}
     labels_at: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
     for i, measure in enumerate(measures):
-        for j, region in enumerate(regions):
-            rows = table[(table["measure"] == measure) & (table["region"] == region)]
-            rows = rows.sort_values("year")
+        for j, group in enumerate(groups):
+            rows = _series(table, measure, group, position)
             if rows.empty:
                 continue
-            year_index = np.array([years.index(y) for y in rows["year"]])
-            x = i * block + year_index + offsets[region]
+            period_index = np.array([position[p] for p in rows["period"]])
+            x = i * block + period_index + offsets[group]
             est = _numeric(rows, "estimate")
             (line,) = ax.plot(
                 x,
@@ -593,37 +362,37 @@ def wea_trend(
                 zorder=4,
             )
             _whiskers(ax, x, est, _numeric(rows, "ci_low"), _numeric(rows, "ci_high"), True)
-            handles.setdefault(region, line)
-            for xi, yi, k in zip(x, est, year_index, strict=True):
+            handles.setdefault(group, line)
+            for xi, yi, k in zip(x, est, period_index, strict=True):
                 if np.isfinite(yi):
                     labels_at.setdefault((i, int(k)), []).append(
                         (float(xi), float(yi), format_percent(yi, lang))
                     )
     gap = upper * 0.055
     for (i, k), points in labels_at.items():
-        left = k == 0 and len(years) > 1
+        left = k == 0 and len(periods) > 1
         edge = i * block + k + (-1 if left else 1) * (max(offsets.values()) + 0.09)
         for (_x, _y, text), y in zip(points, _spread([p[1] for p in points], gap), strict=True):
             ax.text(edge, y, text, ha="right" if left else "left", va="center", fontsize=_FONT_PT)
     ax.set_xticks(
-        [i * block + k for i in range(len(measures)) for k in range(len(years))],
-        labels=[str(y) for _ in measures for y in years],
+        [i * block + k for i in range(len(measures)) for k in range(len(periods))],
+        labels=[_plain(p) for _ in measures for p in periods],
     )
-    ax.set_xlim(-0.7, (len(measures) - 1) * block + len(years) - 1 + 0.7)
+    ax.set_xlim(-0.7, (len(measures) - 1) * block + len(periods) - 1 + 0.7)
     measure_labels = [
         _wrap(table.loc[table["measure"] == m, "measure_label"].iloc[0], 36) for m in measures
     ]
     secondary = ax.secondary_xaxis(location=0)
     secondary.set_xticks(
-        [i * block + (len(years) - 1) / 2 for i in range(len(measures))], labels=measure_labels
+        [i * block + (len(periods) - 1) / 2 for i in range(len(measures))], labels=measure_labels
     )
     secondary.tick_params(length=0, pad=18, labelsize=_FONT_PT)
     secondary.spines["bottom"].set_visible(False)
     _percent_axis(ax, lang, "y", upper)
     ax.set_ylabel(words["share"])
     ax.grid(axis="y", color=_LIGHT_GREY, linewidth=0.5)
-    shown = [r for r in regions if r in handles]
-    pad = _legend_top(ax, [handles[r] for r in shown], [_plain(r) for r in shown])
+    shown = [g for g in groups if g in handles]
+    pad = _legend_top(ax, [handles[g] for g in shown], [_plain(g) for g in shown])
     _titles(ax, None, synthetic, lang, pad)
     return ax
 
@@ -977,11 +746,8 @@ def forest_plot(
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _compact(v, lang)))
     for y, r, a, b in zip(positions, ratio, low, high, strict=True):
         if np.isfinite(r):
-            interval = (
-                f" ({format_number(a, lang, 2)}\u2013{format_number(b, lang, 2)})"
-                if np.isfinite(a) and np.isfinite(b)
-                else ""
-            )
+            interval = format_ci(a, b, lang, 2, percent=False)
+            interval = "" if interval == MISSING else f" ({interval})"
             _label_right(ax, y, f"{format_number(r, lang, 2)}{interval}")
     ax.set_yticks(positions, labels=[_wrap(v) for v in terms["term_label"]])
     ax.tick_params(axis="y", length=0)
@@ -1079,242 +845,15 @@ def weight_distribution(
     return ax
 
 
-# --------------------------------------------------------------------------- alt text
-
-
-def alt_text(kind: str, table: pd.DataFrame | Mapping[str, np.ndarray], lang: str = "nl") -> str:
-    """A short plain-text description of a figure for its ``alt`` attribute.
-
-    Parameters
-    ----------
-    kind
-        The chart function the figure was made with: ``"wea_trend"``, ``"grouped_bars"``,
-        ``"share_bars"``, ``"dot_plot"``, ``"forest_plot"`` or ``"weight_distribution"``.
-    table
-        The table the figure was drawn from (for ``"weight_distribution"`` the mapping of
-        weights per wave).
-    lang
-        ``"nl"`` or ``"en"``.
-
-    Returns
-    -------
-    str
-        One to a few sentences with the key numbers (the values of a trend, the largest
-        difference between groups, the highest and lowest share or odds ratio), unescaped.
-
-    Examples
-    --------
-    >>> table = pd.DataFrame({"level": ["Ja", "Nee"], "estimate": [0.039, 0.961],
-    ...                       "ci_low": [0.02, 0.94], "ci_high": [0.06, 0.98]})
-    >>> alt_text("share_bars", table)
-    'Staafdiagram van 2 categorieën: Ja 3,9%, Nee 96%.'
-    """
-    words = _texts(lang)
-    if kind == "weight_distribution":
-        if not isinstance(table, Mapping):
-            raise ValueError("alt_text('weight_distribution') needs the weights per wave")
-        return _alt_weights(table, lang, words)
-    if not isinstance(table, pd.DataFrame):
-        raise ValueError(f"alt_text({kind!r}) needs a data frame")
-    writers: dict[str, Callable[[pd.DataFrame, str, dict[str, str]], str]] = {
-        "wea_trend": _alt_trend,
-        "grouped_bars": _alt_groups,
-        "dot_plot": _alt_groups,
-        "share_bars": _alt_shares,
-        "forest_plot": _alt_forest,
+#: The chart functions by name, as a study's figure spec (``chart:``) names them; every one has
+#: an :func:`~survey.figures.alt_text` of the same name.
+CHARTS: Mapping[str, Callable[..., Axes]] = MappingProxyType(
+    {
+        "trend": trend,
+        "grouped_bars": grouped_bars,
+        "share_bars": share_bars,
+        "dot_plot": dot_plot,
+        "forest_plot": forest_plot,
+        "weight_distribution": weight_distribution,
     }
-    if kind not in writers:
-        raise ValueError(f"unknown figure kind {kind!r}; use one of {sorted(writers)}")
-    if kind == "dot_plot":
-        return _alt_groups(table, lang, words, dots=True)
-    return writers[kind](table, lang, words)
-
-
-def _join(parts: Sequence[str], lang: str) -> str:
-    if len(parts) <= 1:
-        return "".join(parts)
-    return f"{', '.join(parts[:-1])} {_texts(lang)['and']} {parts[-1]}"
-
-
-def _alt_trend(table: pd.DataFrame, lang: str, words: dict[str, str]) -> str:
-    sentences = [words["trend"] + "."]
-    for measure in _ordered(table["measure"]):
-        rows = table[table["measure"] == measure]
-        parts = []
-        for region in _ordered(rows["region"]):
-            series = rows[rows["region"] == region].sort_values("year")
-            values = [
-                f"{format_percent(e, lang)} {words['in']} {y}"
-                for y, e in zip(series["year"], _numeric(series, "estimate"), strict=True)
-                if np.isfinite(e)
-            ]
-            parts.append(f"{region} {_join(values, lang)}")
-        sentences.append(f"{rows['measure_label'].iloc[0]}: {'; '.join(parts)}.")
-    return " ".join(sentences)
-
-
-def _alt_groups(table: pd.DataFrame, lang: str, words: dict[str, str], dots: bool = False) -> str:
-    label_column = "item_label"
-    groups = _ordered(table["group"])
-    items = _ordered(table[label_column])
-    intro = words["dots" if dots else "bars"].format(k=len(items), groups=_join(groups, lang))
-    if len(groups) < 2:
-        return intro + "."
-    wide = table.pivot_table(
-        index=label_column, columns="group", values="estimate", aggfunc="first", sort=False
-    )
-    first, second = groups[0], groups[1]
-    difference = (wide[first] - wide[second]).abs().dropna()
-    if difference.empty:
-        return intro + "."
-    item = difference.idxmax()
-    return (
-        f"{intro}. {words['largest_diff'].capitalize()}: {item} ({first} "
-        f"{format_percent(wide.loc[item, first], lang)}, {second} "
-        f"{format_percent(wide.loc[item, second], lang)})."
-    )
-
-
-def _alt_shares(table: pd.DataFrame, lang: str, words: dict[str, str]) -> str:
-    values = [
-        (str(level), e)
-        for level, e in zip(table["level"], _numeric(table, "estimate"), strict=True)
-        if np.isfinite(e)
-    ]
-    intro = words["shares"].format(k=len(table))
-    if len(values) <= 8:
-        return f"{intro}: {', '.join(f'{lv} {format_percent(e, lang)}' for lv, e in values)}."
-    top = max(values, key=lambda v: v[1])
-    bottom = min(values, key=lambda v: v[1])
-    return (
-        f"{intro}; {words['highest']}: {top[0]} {format_percent(top[1], lang)}, "
-        f"{words['lowest']}: {bottom[0]} {format_percent(bottom[1], lang)}."
-    )
-
-
-def _alt_forest(table: pd.DataFrame, lang: str, words: dict[str, str]) -> str:
-    terms = _without_intercept(table)
-    ratio = _numeric(terms, "odds_ratio")
-    low = _numeric(terms, "or_ci_low")
-    high = _numeric(terms, "or_ci_high")
-    intro = words["forest"].format(k=len(terms))
-    if not np.isfinite(ratio).any():
-        return intro + "."
-
-    def describe(i: int) -> str:
-        return (
-            f"{terms['term_label'].iloc[i]} {format_number(ratio[i], lang, 2)} "
-            f"({words['ci']} {format_number(low[i], lang, 2)}\u2013"
-            f"{format_number(high[i], lang, 2)})"
-        )
-
-    top, bottom = int(np.nanargmax(ratio)), int(np.nanargmin(ratio))
-    excluding = int(np.sum((low > 1) | (high < 1)))
-    return (
-        f"{intro}; {words['highest']}: {describe(top)}; {words['lowest']}: {describe(bottom)}. "
-        f"{words['excludes_one'].format(k=excluding, n=len(terms)).capitalize()}."
-    )
-
-
-def _alt_weights(weights: Mapping[str, np.ndarray], lang: str, words: dict[str, str]) -> str:
-    parts = []
-    for name, values in weights.items():
-        w = np.asarray(values, dtype=float)
-        w = w[np.isfinite(w)]
-        if not w.size:
-            continue
-        span = words["from_to"].format(
-            lo=format_number(float(w.min()), lang, 2), hi=format_number(float(w.max()), lang, 2)
-        )
-        parts.append(
-            f"{name}: n = {_count(w.size, lang)}, {span}, {words['median']} "
-            f"{format_number(float(np.median(w)), lang, 2)}, {words['deff']} "
-            f"{format_number(kish_deff(w), lang, 2)}"
-        )
-    return f"{words['weights']}. {'; '.join(parts)}."
-
-
-# --------------------------------------------------------------------------- saving
-
-
-def _slug(name: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
-    return f"fig-{slug or 'figure'}"
-
-
-def _finish_svg(raw: str, prefix: str, alt: str | None) -> str:
-    """The SVG element only, ids prefixed, with role, title and a scoped style sheet."""
-    start = raw.index("<svg")
-    svg = raw[start:]
-    ids = set(re.findall(r'\bid="([^"]+)"', svg))
-
-    def rename(match: re.Match[str]) -> str:
-        name = match.group(2)
-        return f"{match.group(1)}{prefix}-{name}" if name in ids else match.group(0)
-
-    svg = re.sub(r'(\bid=")([^"]+)', rename, svg)
-    svg = re.sub(r"(url\(#)([^)]+)", rename, svg)
-    svg = re.sub(r'(href="#)([^"]+)', rename, svg)
-    # matplotlib's style sheet sets "*{...}"; inlined in HTML it would apply to the whole page
-    svg = svg.replace("*{stroke-linejoin", f"#{prefix} *{{stroke-linejoin", 1)
-    attributes = f'<svg id="{prefix}" role="img"'
-    if alt:
-        attributes += f' aria-labelledby="{prefix}-title"'
-    svg = svg.replace("<svg", attributes, 1)
-    if alt:
-        end = svg.index(">") + 1
-        title = f'\n <title id="{prefix}-title">{escape(alt)}</title>'
-        svg = svg[:end] + title + svg[end:]
-    return svg
-
-
-def save_figure(fig: Figure, stem: Path, *, alt: str | None = None) -> FigureFiles:
-    """Write a figure to ``<stem>.svg`` and ``<stem>.png`` (200 dpi), byte-identical between runs.
-
-    The only function of this module that writes files. Both files are written atomically (a
-    temporary file in the same folder, then renamed). The figure keeps its own size (16 cm wide
-    from the chart functions; no tight bounding box, which would change it). To make equal
-    figures give equal bytes the metadata that changes (date, software version) is left out and
-    the SVG ids are derived from a fixed hash salt; they are then prefixed with the file stem, so
-    that several SVGs inlined in one HTML page do not share ids. The SVG has ``role="img"`` and,
-    with ``alt``, a ``<title>`` holding it.
-
-    Parameters
-    ----------
-    fig
-        The figure, e.g. ``ax.figure`` of a chart function's Axes.
-    stem
-        Path of the files without suffix; the folder is created when missing.
-    alt
-        Optional text alternative (see :func:`alt_text`), put in the SVG's ``<title>``.
-
-    Returns
-    -------
-    FigureFiles
-        The SVG text (for inlining in HTML) and both paths.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> ax = share_bars(pd.DataFrame({"level": ["Ja"], "estimate": [0.5],
-    ...                               "ci_low": [0.4], "ci_high": [0.6]}))
-    >>> files = save_figure(ax.figure, Path(tempfile.mkdtemp()) / "shares", alt="Half says yes")
-    >>> files.svg.startswith("<svg"), files.png_path.name
-    (True, 'shares.png')
-    """
-    stem = Path(stem)
-    svg_path = stem.with_name(f"{stem.name}.svg")
-    png_path = stem.with_name(f"{stem.name}.png")
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)
-    with _style():
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        svg = _finish_svg(buffer.getvalue().decode("utf-8"), _slug(stem.name), alt)
-        png = io.BytesIO()
-        fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
-    with atomic_output(svg_path) as tmp:
-        tmp.write_bytes(('<?xml version="1.0" encoding="utf-8"?>\n' + svg).encode("utf-8"))
-    with atomic_output(png_path) as tmp:
-        tmp.write_bytes(png.getvalue())
-    return FigureFiles(svg=svg, svg_path=svg_path, png_path=png_path)
+)

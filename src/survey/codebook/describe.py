@@ -2,7 +2,7 @@
 
 ``survey codebook FILE`` prints, for every variable, its type, format, measure, labels, value
 labels and declared missing codes, with the number of cases per code. With ``--format yaml`` it
-writes a codebook skeleton (the schema of ``codebook.py``) that validates its own file and that a
+writes a codebook skeleton (the schema of ``schema.py``) that validates its own file and that a
 user edits into a real codebook. Nothing here checks a file against a codebook.
 """
 
@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from survey.codebook import Variable, format_code, is_blank
-from survey.ingest import FileMeta, VariableMeta
+from survey.codebook.schema import Variable
+from survey.codebook.validate import format_code, is_blank
+from survey.io.meta import FileMeta, VariableMeta
 
 __all__ = ["describe_file", "skeleton"]
 

@@ -1,0 +1,707 @@
+"""The analysis kinds a study can declare, each a function from a declaration to tidy tables.
+
+Every kind takes its declaration (:mod:`survey.study.spec`) and a :class:`Context` (the designs
+of the waves, their codebooks, the confidence level and CI method) and returns table id ->
+frame, with the columns of :data:`COLUMNS`; proportions are 0-1. Comparisons of two groups carry
+a Rao-Scott test, a Holm adjustment across the analysis's family of tests and the minimum
+detectable difference at 80% power, so that "no difference" can be told apart from "too few
+respondents to tell". The registry :data:`KINDS` maps each declaration type to its function.
+
+Nothing here names a study's variable, label or wave, reads files (but the reproduction's
+published figures) or renders anything.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import numpy as np
+import pandas as pd
+
+from survey.analysis.design import SurveyDesign
+from survey.analysis.estimate import (
+    compare_domains,
+    compare_independent,
+    means,
+    proportions,
+    quietly,
+)
+from survey.analysis.inference import adjust_pvalues, rao_scott
+from survey.analysis.models import cronbach_alpha, logistic_regression
+from survey.codebook import Codebook
+from survey.errors import InputError
+from survey.study import spec as s
+
+__all__ = [
+    "COLUMNS",
+    "ESTIMATE",
+    "KINDS",
+    "SUBSTANTIVE_DIFFERENCE",
+    "Context",
+    "minimum_detectable_difference",
+    "run_analysis",
+]
+
+ESTIMATE = ["estimate", "se", "ci_low", "ci_high", "n", "n_level", "df", "flag"]
+TEST = ["difference", "se", "ci_low", "ci_high", "p_value", "p_holm", "mdd", "verdict"]
+_CONTRAST = ["difference", "se", "ci_low", "ci_high", "p_value"]
+
+#: Columns of each kind's tables, by table role (``main``, ``tests``, ``change``, ``contrast``).
+COLUMNS: dict[str, dict[str, list[str]]] = {
+    "shares": {"main": ["item", "item_label", "group", "level", *ESTIMATE]},
+    "means": {"main": ["item", "item_label", "group", *ESTIMATE]},
+    "compare": {
+        "main": ["domain", "item", "item_label", "group", *ESTIMATE],
+        "tests": ["domain", "item", "item_label", "estimate_a", "estimate_b", *TEST],
+    },
+    "trend": {
+        "main": ["measure", "measure_label", "group", "period", *ESTIMATE],
+        "change": [
+            "measure",
+            "measure_label",
+            "group",
+            "period_from",
+            "period_to",
+            "estimate_from",
+            "estimate_to",
+            *_CONTRAST,
+        ],
+        "contrast": ["measure", "measure_label", "period", "estimate_a", "estimate_b", *_CONTRAST],
+    },
+    "model": {
+        "main": [
+            "term",
+            "term_label",
+            "estimate",
+            "se",
+            "p_value",
+            "odds_ratio",
+            "or_ci_low",
+            "or_ci_high",
+            "n",
+        ]
+    },
+    "reliability": {"main": ["battery", "label", "k", "n", "alpha", "alpha_weighted"]},
+    "reweight": {"main": ["item", "item_label", "group", "unweighted", "weighted"]},
+    "weighting": {
+        "main": [
+            "wave",
+            "method",
+            "iterations",
+            "converged",
+            "min",
+            "median",
+            "max",
+            "kish_deff",
+            "effective_n",
+        ]
+    },
+    "codebooks": {"main": ["variable", "raw", "label", "type", "valid", "missing"]},
+}
+
+#: A non-significant difference counts as "no difference" only when the minimum detectable
+#: difference is at most this (a share, 0-1); otherwise there were too few respondents to tell.
+SUBSTANTIVE_DIFFERENCE = 0.10
+
+
+@dataclass
+class Context:
+    """What every analysis may use.
+
+    Attributes
+    ----------
+    designs
+        Wave -> design (calibrated where the study weights the wave).
+    books
+        Wave -> codebook.
+    root
+        The study folder (relative paths in declarations resolve against it).
+    level
+        Confidence level of every interval.
+    ci
+        CI method for proportions (``logit``, ``wilson``, ``beta``, ``wald``).
+    populations
+        Wave -> population table (counts by frame variables), where the study has one.
+    weighting
+        Weighted wave -> its weighting diagnostics (``WeightingDiagnostics.to_dict()``).
+    weights
+        Analysis id -> weights it made (reweighting), for analyses that use them.
+    """
+
+    designs: Mapping[str, SurveyDesign]
+    books: Mapping[str, Codebook]
+    root: Path
+    level: float = 0.95
+    ci: str = "logit"
+    populations: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    weighting: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def design(self, analysis: Any) -> SurveyDesign:
+        """The design an analysis runs on: its ``wave``, or the only wave of the study."""
+        wave = self.wave(analysis)
+        return self.designs[wave]
+
+    def wave(self, analysis: Any) -> str:
+        """The wave an analysis names, checked; the only wave when it names none."""
+        wave = analysis.wave
+        if wave is None:
+            if len(self.designs) != 1:
+                raise InputError(
+                    f"analysis '{analysis.id}': no wave is named and the study has "
+                    f"{len(self.designs)}",
+                    f"add `wave:` with one of: {', '.join(self.designs)}",
+                )
+            return next(iter(self.designs))
+        if wave not in self.designs:
+            raise InputError(
+                f"analysis '{analysis.id}': no wave '{wave}' in the study",
+                f"use one of: {', '.join(self.designs)}",
+            )
+        return wave
+
+    def book(self, analysis: Any) -> Codebook:
+        """The codebook of an analysis's wave."""
+        return self.books[self.wave(analysis)]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def minimum_detectable_difference(
+    se: float, df: float, alpha: float = 0.05, power: float = 0.80
+) -> float:
+    """Smallest true difference a two-sided test would detect with the given power.
+
+    Parameters
+    ----------
+    se
+        Standard error of the estimated difference.
+    df
+        Degrees of freedom of the test.
+    alpha
+        Significance level.
+    power
+        Power.
+
+    Returns
+    -------
+    float
+        :math:`(t_{1-\\alpha/2, df} + t_{power, df})\\, se`.
+
+    References
+    ----------
+    Cohen, J. (1988). *Statistical Power Analysis for the Behavioral Sciences*, 2nd ed.
+
+    Examples
+    --------
+    >>> round(minimum_detectable_difference(0.05, 1e9), 4)
+    0.1401
+    """
+    from scipy import stats
+
+    return float((stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * se)
+
+
+def _verdict(p_holm: float, mdd: float) -> str:
+    if p_holm < 0.05:
+        return "difference"
+    if mdd <= SUBSTANTIVE_DIFFERENCE:
+        return "no_difference"
+    return "underpowered"
+
+
+def variable_label(book: Codebook, name: str, what: str) -> str:
+    """The codebook label of a processed variable (a variable or a derived one).
+
+    Raises
+    ------
+    InputError
+        The codebook has no such variable (give the item a ``label:`` in the analyses file).
+    """
+    if name in book.variables:
+        return book.variables[name].label
+    if name in book.derived:
+        return book.derived[name].label
+    raise InputError(
+        f"{what}: variable '{name}' is not in the codebook of {book.wave}",
+        "use a variable of the codebook, or give the item a `label:`",
+    )
+
+
+def _pick(table: pd.DataFrame, level: str | None, what: str, variable: str) -> pd.DataFrame:
+    if level is None:
+        return table
+    picked = table.loc[table["level"] == level]
+    if picked.empty:
+        known = ", ".join(f"'{v}'" for v in pd.unique(table["level"].dropna()))
+        raise InputError(
+            f"{what}: variable '{variable}' has no level '{level}'",
+            f"use one of its levels: {known}",
+        )
+    return picked
+
+
+def _domain(design: SurveyDesign, where: Mapping[str, str], name: str) -> SurveyDesign:
+    mask = pd.Series(True, index=design.data.index)
+    for variable, label in where.items():
+        mask &= (design.column(variable).astype(object) == label).fillna(False)
+    return design.with_domain(mask, "__base__", name)
+
+
+def _share_rows(
+    ctx: Context, design: SurveyDesign, variable: str, level: str | None, what: str, **where: Any
+) -> pd.DataFrame:
+    """Shares of one variable: by ``by``, or in the base ``where`` (named ``base``), or overall."""
+    by, base = where.get("by"), where.get("base")
+    if where.get("where"):
+        design = _domain(design, where["where"], base or "base")
+        table = quietly(proportions, design, variable, by="__base__", ci=ctx.ci, level=ctx.level)
+        table = table.assign(group=base)
+    else:
+        table = quietly(proportions, design, variable, by=by, ci=ctx.ci, level=ctx.level)
+    return _pick(table, level, what, variable)
+
+
+def _expand(ctx: Context, analysis: Any, items: Sequence[Any]) -> list[s.Item]:
+    """Items as :class:`~survey.study.spec.Item`, with item sets expanded from the codebook."""
+    book = ctx.book(analysis)
+    what = f"analysis '{analysis.id}'"
+    out: list[s.Item] = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(s.Item(variable=item, label=variable_label(book, item, what)))
+        elif item.variable is not None:
+            label = item.label or variable_label(book, item.variable, what)
+            out.append(msgspec.structs.replace(item, label=label))
+        else:
+            out += [
+                s.Item(variable=c, level=item.level, label=lab, domain=item.domain)
+                for c, lab in item_set(book, item, what)
+            ]
+    return out
+
+
+def item_set(book: Codebook, item: s.ItemSet, what: str) -> list[tuple[str, str]]:
+    """The (column, label) pairs of a battery, a multiple-response set or a name pattern."""
+    if item.battery is not None:
+        if item.battery not in book.batteries:
+            raise InputError(
+                f"{what}: the codebook of {book.wave} has no battery '{item.battery}'",
+                f"use one of: {', '.join(book.batteries) or '(none)'}",
+            )
+        names = list(book.batteries[item.battery].items)
+    elif item.mr_set is not None:
+        if item.mr_set not in book.mr_sets:
+            raise InputError(
+                f"{what}: the codebook of {book.wave} has no multiple-response set '{item.mr_set}'",
+                f"use one of: {', '.join(book.mr_sets) or '(none)'}",
+            )
+        mr = book.mr_sets[item.mr_set]
+        names = [mr.none_item, *mr.items] if mr.none_item and item.include_none else list(mr.items)
+    elif item.match is not None:
+        names = [n for n in book.variables if fnmatch.fnmatchcase(n, item.match)]
+        if not names:
+            raise InputError(
+                f"{what}: no variable of {book.wave} matches '{item.match}'",
+                "correct the pattern (shell-style, e.g. 'hr_*')",
+            )
+    else:
+        raise InputError(
+            f"{what}: an item set needs `battery`, `mr_set` or `match`", "add one of them"
+        )
+    return [(item.column.format(item=n), variable_label(book, n, what)) for n in names]
+
+
+def _row(row: pd.Series, columns: Sequence[str]) -> dict[str, Any]:
+    return {k: row[k] for k in columns}
+
+
+def _frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=list(columns)).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- the kinds
+
+
+def shares(a: s.Shares, ctx: Context) -> dict[str, pd.DataFrame]:
+    """The share of every (or every listed) level of each item; by group or in a base."""
+    design, what = ctx.design(a), f"analysis '{a.id}'"
+    rows = []
+    for item in _expand(ctx, a, a.items):
+        tables = []
+        if a.overall is not None and a.by is not None:
+            overall = _share_rows(ctx, design, item.variable, item.level, what)
+            tables.append(overall.assign(group=a.overall))
+        tables.append(
+            _share_rows(
+                ctx, design, item.variable, item.level, what,
+                by=a.by, where=item.where, base=item.base,
+            )  # fmt: skip
+        )
+        for table in tables:
+            if a.levels:
+                table = table.loc[table["level"].isin(a.levels)]
+            for _, row in table.iterrows():
+                rows.append(
+                    {
+                        "item": item.variable,
+                        "item_label": item.label,
+                        "group": row["group"],
+                        "level": row["level"],
+                        **_row(row, ESTIMATE),
+                    }
+                )
+    return {a.id: _frame(rows, COLUMNS["shares"]["main"])}
+
+
+def means_kind(a: s.Means, ctx: Context) -> dict[str, pd.DataFrame]:
+    """The mean of each numeric item, overall or by group."""
+    design = ctx.design(a)
+    rows = []
+    for item in _expand(ctx, a, a.items):
+        table = quietly(means, design, item.variable, by=a.by, level=ctx.level)
+        for _, row in table.iterrows():
+            rows.append(
+                {
+                    "item": item.variable,
+                    "item_label": item.label,
+                    "group": row["group"],
+                    **_row(row, ESTIMATE),
+                }
+            )
+    return {a.id: _frame(rows, COLUMNS["means"]["main"])}
+
+
+def compare(a: s.Compare, ctx: Context) -> dict[str, pd.DataFrame]:
+    """Shares of one level per item in two groups, with tests (Holm across the items)."""
+    design, what = ctx.design(a), f"analysis '{a.id}'"
+    if len(a.groups) != 2:
+        raise InputError(
+            f"{what}: `groups` must name two groups of '{a.by}', not {len(a.groups)}",
+            "list the two groups to compare",
+        )
+    first, second = a.groups
+    items = _expand(ctx, a, a.items)
+    rows, overall, tests = [], [], []
+    for item in items:
+        base = {"domain": item.domain, "item": item.variable, "item_label": item.label}
+        if a.overall is not None:
+            row = _share_rows(ctx, design, item.variable, item.level, what).iloc[0]
+            overall.append({**base, "group": a.overall, **_row(row, ESTIMATE)})
+        table = _share_rows(ctx, design, item.variable, item.level, what, by=a.by)
+        for group in a.groups:
+            found = table.loc[table["group"] == group]
+            if found.empty:
+                raise InputError(
+                    f"{what}: '{a.by}' has no group '{group}'",
+                    f"use two of: {', '.join(map(str, pd.unique(table['group'])))}",
+                )
+            rows.append({**base, "group": group, **_row(found.iloc[0], ESTIMATE)})
+        contrast = compare_domains(
+            design, item.variable, a.by, first, second, level_value=item.level, level=ctx.level
+        )
+        test = rao_scott(design, item.variable, a.by).iloc[0]
+        tests.append(
+            {
+                **base,
+                "estimate_a": contrast["estimate_a"],
+                "estimate_b": contrast["estimate_b"],
+                **{k: contrast[k] for k in ("difference", "se", "ci_low", "ci_high")},
+                "p_value": float(test["p_value"]),
+                "mdd": minimum_detectable_difference(contrast["se"], contrast["df"]),
+            }
+        )
+    test_frame = pd.DataFrame(tests)
+    test_frame["p_holm"] = adjust_pvalues(test_frame["p_value"].to_numpy(), "holm")
+    test_frame["verdict"] = [
+        _verdict(p, m) for p, m in zip(test_frame["p_holm"], test_frame["mdd"], strict=True)
+    ]
+    return {
+        a.id: _frame(overall + rows, COLUMNS["compare"]["main"]),
+        f"{a.id}_tests": test_frame[COLUMNS["compare"]["tests"]],
+    }
+
+
+def trend(a: s.Trend, ctx: Context) -> dict[str, pd.DataFrame]:
+    """Shares of one level across waves per group; change first -> last wave; a contrast."""
+    what = f"analysis '{a.id}'"
+    for wave in a.waves:
+        if wave not in ctx.designs:
+            raise InputError(
+                f"{what}: no wave '{wave}' in the study", f"use of: {', '.join(ctx.designs)}"
+            )
+    periods = list(a.waves.items())
+    rows, changes, contrasts = [], [], []
+    for measure in a.items:
+        label = variable_label(ctx.books[periods[-1][0]], measure, what)
+        found: dict[tuple[str, str], pd.Series] = {}
+        head = {"measure": measure, "measure_label": label}
+        for wave, period in periods:
+            design = ctx.designs[wave]
+            for group in a.groups:
+                table = _share_rows(
+                    ctx, design, measure, a.level, what, where=group.where, base=group.label
+                )
+                row = table.iloc[0]
+                found[(group.label, period)] = row
+                rows.append(
+                    {**head, "group": group.label, "period": period, **_row(row, ESTIMATE)}
+                )
+            if a.contrast is not None:
+                c = compare_domains(
+                    design, measure, a.contrast.by, a.contrast.a, a.contrast.b,
+                    level_value=a.level, level=ctx.level,
+                )  # fmt: skip
+                contrasts.append(
+                    {
+                        **head,
+                        "period": period,
+                        "estimate_a": c["estimate_a"],
+                        "estimate_b": c["estimate_b"],
+                        **{k: c[k] for k in _CONTRAST},
+                    }
+                )
+        (_, start), (_, end) = periods[0], periods[-1]
+        for group in a.groups:
+            c = compare_independent(
+                found[(group.label, end)], found[(group.label, start)], level=ctx.level
+            )
+            changes.append(
+                {
+                    **head,
+                    "group": group.label,
+                    "period_from": start,
+                    "period_to": end,
+                    "estimate_from": c["estimate_b"],
+                    "estimate_to": c["estimate_a"],
+                    **{k: c[k] for k in _CONTRAST},
+                }
+            )
+    out = {
+        a.id: _frame(rows, COLUMNS["trend"]["main"]),
+        f"{a.id}_change": _frame(changes, COLUMNS["trend"]["change"]),
+    }
+    if a.contrast is not None:
+        out[f"{a.id}_contrast"] = _frame(contrasts, COLUMNS["trend"]["contrast"])
+    return out
+
+
+def _scale(design: SurveyDesign, book: Codebook, scale: s.Scale, what: str) -> pd.Series:
+    data = design.data
+    if scale.mean_of is not None:
+        columns = [c for c, _ in item_set(book, scale.mean_of, what)]
+        return data[columns].mean(axis=1, skipna=False)
+    if scale.count_of is not None:
+        columns = [c for c, _ in item_set(book, scale.count_of, what)]
+        answered = data[columns].notna().all(axis=1)
+        return (data[columns] == scale.count_of.level).sum(axis=1).where(answered)
+    raise InputError(f"{what}: a scale needs `mean_of` or `count_of`", "add one of them")
+
+
+def model(a: s.Model, ctx: Context) -> dict[str, pd.DataFrame]:
+    """Design-based logistic regression of ``outcome == event`` (R ``svyglm``, quasibinomial)."""
+    design, book, what = ctx.design(a), ctx.book(a), f"analysis '{a.id}'"
+    scales = {name: _scale(design, book, sc, f"{what}, scale '{name}'") for name, sc in a.scales.items()}
+    data = design.data.assign(**scales)
+    table = logistic_regression(
+        design.update(data=data),
+        a.outcome,
+        numeric=a.numeric,
+        categorical=a.categorical,
+        event=a.event,
+        level=ctx.level,
+    )
+    labels = {"(Intercept)": "(Intercept)", **{n: sc.label for n, sc in a.scales.items()}}
+    for name in a.numeric:
+        if name not in labels:
+            labels[name] = variable_label(book, name, what)
+
+    def term_label(term: str) -> str:
+        if term in labels:
+            return labels[term]
+        for name in a.categorical:
+            if term.startswith(name):
+                return f"{variable_label(book, name, what)}: {term[len(name) :]}"
+        return term
+
+    table["term_label"] = [term_label(t) for t in table["term"]]
+    return {a.id: table[COLUMNS["model"]["main"]].reset_index(drop=True)}
+
+
+def reliability(a: s.Reliability, ctx: Context) -> dict[str, pd.DataFrame]:
+    """Cronbach's alpha of each battery; weighted too when ``weights_from`` names a reweighting."""
+    design, book, what = ctx.design(a), ctx.book(a), f"analysis '{a.id}'"
+    names = a.batteries or list(book.batteries)
+    weights = ctx.weights.get(a.weights_from) if a.weights_from else None
+    rows = []
+    for name in names:
+        pairs = item_set(book, s.ItemSet(battery=name, column=a.column), what)
+        items = [c for c, _ in pairs]
+        plain = cronbach_alpha(design.data, items).iloc[0]
+        weighted = np.nan
+        if weights is not None:
+            frame = design.data.assign(__w__=weights)
+            weighted = float(
+                cronbach_alpha(frame, items, weighted=True, weight="__w__").iloc[0]["alpha"]
+            )
+        rows.append(
+            {
+                "battery": name,
+                "label": book.batteries[name].label,
+                "k": len(items),
+                "n": int(plain["n"]),
+                "alpha": float(plain["alpha"]),
+                "alpha_weighted": weighted,
+            }
+        )
+    return {a.id: _frame(rows, COLUMNS["reliability"]["main"])}
+
+
+def reweight(a: s.Reweight, ctx: Context) -> dict[str, pd.DataFrame]:
+    """Rake a wave to a linked wave's population margins and show the checks both ways.
+
+    The respondents get the ``link.columns`` of the linked wave through ``link.key``; the
+    population table of ``population.wave`` (filtered by ``where``; ``recode`` derives a column
+    from another through the pairs seen in the linked wave's data) gives the margins.
+    """
+    from survey.weighting import margins_from_population, rake
+
+    design, what = ctx.design(a), f"analysis '{a.id}'"
+    if a.population.wave not in ctx.populations:
+        raise InputError(
+            f"{what}: wave '{a.population.wave}' has no population table",
+            f"set `population:` of wave {a.population.wave} in study.yaml",
+        )
+    linked = ctx.designs[a.link.wave].data
+    population = ctx.populations[a.population.wave]
+    for variable, label in a.population.where.items():
+        population = population.loc[population[variable].astype(str) == label]
+    population = population.copy()
+    for target, source in a.population.recode.items():
+        pairs = linked.drop_duplicates(source)[[source, target]].astype(str)
+        population[target] = population[source].astype(str).map(
+            dict(zip(pairs[source], pairs[target], strict=True))
+        )
+    prefix = "linked_"
+    link = linked[[a.link.key, *a.link.columns]].rename(
+        columns={c: prefix + c for c in a.link.columns}
+    )
+    data = design.data.merge(link, on=a.link.key, how="left")
+    margins = margins_from_population(
+        population.rename(columns={c: prefix + c for c in a.link.columns}),
+        [[prefix + v for v in cross] for cross in a.margins],
+        count=a.population.count,
+    )
+    frame = data.astype({prefix + c: str for c in a.link.columns})
+    weights = rake(frame, margins).weights.to_numpy()
+    ctx.weights[a.id] = weights
+    weighted = SurveyDesign(data.assign(__reweight__=weights), weight="__reweight__")
+    rows = []
+    for check in a.checks:
+        plain = _share_rows(ctx, design, check.variable, check.level, what, by=check.by)
+        heavy = _share_rows(ctx, weighted, check.variable, check.level, what, by=check.by)
+        for (_, x), (_, y) in zip(plain.iterrows(), heavy.iterrows(), strict=True):
+            rows.append(
+                {
+                    "item": check.variable,
+                    "item_label": check.label,
+                    "group": x["group"] if x["group"] is not None else a.overall,
+                    "unweighted": x["estimate"],
+                    "weighted": y["estimate"],
+                }
+            )
+    return {a.id: _frame(rows, COLUMNS["reweight"]["main"])}
+
+
+def reproduction(a: s.Reproduction, ctx: Context) -> dict[str, pd.DataFrame]:
+    """Every published figure beside its reproduced value (:mod:`survey.study.reproduce`)."""
+    from survey.analysis.reproduce import reproduction_table
+
+    def resolve(path: str) -> Path:
+        candidate = Path(path)
+        return candidate if candidate.is_absolute() else ctx.root / candidate
+
+    return {a.id: reproduction_table(ctx.designs, resolve(a.published), resolve(a.figure_map))}
+
+
+def weighting(a: s.Weighting, ctx: Context) -> dict[str, pd.DataFrame]:
+    """One row per weighted wave: method, iterations, weights' spread, Kish deff, effective n."""
+    rows = []
+    for wave, diagnostics in ctx.weighting.items():
+        summary = diagnostics["summary"]
+        rows.append(
+            {
+                "wave": wave,
+                "method": diagnostics["method"],
+                "iterations": diagnostics["iterations"],
+                "converged": diagnostics["converged"],
+                **{k: summary[k] for k in ("min", "median", "max", "kish_deff", "effective_n")},
+            }
+        )
+    return {a.id: _frame(rows, COLUMNS["weighting"]["main"])}
+
+
+def codebooks(a: s.Codebooks, ctx: Context) -> dict[str, pd.DataFrame]:
+    """One table per wave (``<id>_<wave>``): every codebook variable, valid and missing counts."""
+    out = {}
+    for wave, book in ctx.books.items():
+        frame = ctx.designs[wave].data
+        rows = []
+        for name, var in book.variables.items():
+            column = frame[name] if name in frame.columns else pd.Series(dtype=float)
+            rows.append(
+                {
+                    "variable": name,
+                    "raw": var.raw,
+                    "label": var.label,
+                    "type": var.type,
+                    "valid": int(column.notna().sum()),
+                    "missing": int(column.isna().sum()),
+                }
+            )
+        out[f"{a.id}_{wave}"] = _frame(rows, COLUMNS["codebooks"]["main"])
+    return out
+
+
+#: Declaration type -> the function that computes it.
+KINDS: dict[type, Callable[[Any, Context], dict[str, pd.DataFrame]]] = {
+    s.Shares: shares,
+    s.Means: means_kind,
+    s.Compare: compare,
+    s.Trend: trend,
+    s.Model: model,
+    s.Reliability: reliability,
+    s.Reweight: reweight,
+    s.Reproduction: reproduction,
+    s.Weighting: weighting,
+    s.Codebooks: codebooks,
+}
+
+
+def kind_name(analysis: Any) -> str:
+    """The declared ``kind`` of an analysis (its tag in the analyses file)."""
+    return str(type(analysis).__struct_config__.tag)
+
+
+def run_analysis(analysis: Any, ctx: Context) -> dict[str, pd.DataFrame]:
+    """Compute one declared analysis.
+
+    Parameters
+    ----------
+    analysis
+        A declaration from :func:`survey.study.spec.load_analyses`.
+    ctx
+        The designs and settings.
+
+    Returns
+    -------
+    dict
+        Table id -> tidy frame.
+    """
+    return KINDS[type(analysis)](analysis, ctx)
