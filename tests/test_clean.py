@@ -9,14 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from repo import REPO
 from survey.clean import clean, processed_meta
 from survey.codebook import Codebook, load_codebook, validate
-from survey.config import DEFAULT_STUDY, PROJECT_ROOT, load_study
+from survey.config import load_study
 from survey.errors import InputError
 from survey.io import read_spss
 from survey.pipeline import run_synth
 
-CODEBOOKS = PROJECT_ROOT / "config" / "codebooks"
+CODEBOOKS = REPO / "config" / "codebooks"
 
 
 @pytest.fixture(scope="module")
@@ -232,7 +233,7 @@ def test_string_variables_keep_text_and_blank_becomes_missing(
 @pytest.fixture(scope="module")
 def synthetic_wea(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
     out = tmp_path_factory.mktemp("synth")
-    run_synth(load_study(DEFAULT_STUDY), out)
+    run_synth(load_study(REPO / "config" / "study.yaml"), out)
     tidy = {}
     for wave in ("wea2008", "wea2010"):
         frame, meta = read_spss(out / f"{wave}.sav")

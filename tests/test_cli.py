@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from repo import REPO
 from study_copy import write_study
 from survey import __version__
 from survey.cli import main
 from survey.codebook import load_codebook
-from survey.config import PROJECT_ROOT
 from survey.io import read_spss, sha256_file, write_sav
 
-CONFIG = PROJECT_ROOT / "config"
+CONFIG = REPO / "config"
 WAVES = ("wea2008", "wea2010", "beso2011")
 SURVEY_EXE = Path(sys.executable).parent / "survey"
 
@@ -375,8 +375,9 @@ def test_report_in_a_real_process_runs_every_stage_and_writes_the_report(
     for stage in ("data", "ingest", "weight", "analyse, figures, report"):
         assert f"[{stage}] done in" in result.stderr
     assert "reproduction: 41 of 41 published figures match or are supported" in result.stderr
-    # 3 waves x (parquet, sav, provenance) + 2 weighted WEA waves x (parquet, sav, weighting json)
-    assert len(snapshot(tmp_path / "processed")) == 9 + 6
+    # 3 waves x (parquet, sav, provenance) + 2 weighted WEA waves x (parquet, sav, calibration
+    # record, weighting json)
+    assert len(snapshot(tmp_path / "processed")) == 9 + 8
     assert (tmp_path / "reports" / "report.html").exists()
     assert (tmp_path / "reports" / "tables" / "reproduction.csv").exists()
 

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from repo import REPO
 from survey.cli import main
-from survey.config import PROJECT_ROOT
 from survey.io import VariableMeta, frame_meta, write_sav
 
-LEGACY = PROJECT_ROOT / "tests" / "fixtures" / "legacy"
+LEGACY = REPO / "tests" / "fixtures" / "legacy"
 SURVEY = Path(sys.executable).with_name("survey")
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from repo import REPO
 from survey.codebook import (
     Codebook,
     ValidationReport,
@@ -17,11 +18,10 @@ from survey.codebook import (
     skeleton,
     validate,
 )
-from survey.config import PROJECT_ROOT
 from survey.errors import InputError
 from survey.io import FileMeta, VariableMeta, read_spss, write_sav
 
-CODEBOOKS = PROJECT_ROOT / "config" / "codebooks"
+CODEBOOKS = REPO / "config" / "codebooks"
 
 TINY_CODEBOOK = """\
 wave: tiny2020

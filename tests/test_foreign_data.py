@@ -22,15 +22,17 @@ import pandas as pd
 import pytest
 import yaml
 
+from repo import REPO
+from study_copy import copy_analyses
 from survey.cli import main
 from survey.codebook import ValidationReport, load_codebook, validate
-from survey.config import PROJECT_ROOT, load_study
+from survey.config import load_study
 from survey.errors import InputError
 from survey.io import FileMeta, VariableMeta, read_parquet, read_spss, write_sav
 from survey.pipeline import run_ingest, run_synth, run_weight
 
 PATCH_CODEPAGE = Path(__file__).parent / "fixtures" / "legacy" / "patch_codepage.py"
-CODEBOOKS = PROJECT_ROOT / "config" / "codebooks"
+CODEBOOKS = REPO / "config" / "codebooks"
 WAVES = ("wea2008", "wea2010", "beso2011")
 
 #: Raw names changed in the foreign exports, per wave.
@@ -164,7 +166,7 @@ def _edit_codebooks(source: Path, target: Path) -> None:
 
 def _study(path: Path, codebooks: Path, synthetic: Path, processed: Path, raw: Path | None) -> Path:
     """Write a study config; ``raw`` holds the foreign exports, None uses the synthetic ones."""
-    data = yaml.safe_load((PROJECT_ROOT / "config" / "study.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((REPO / "config" / "study.yaml").read_text(encoding="utf-8"))
     files = {
         "wea2008": "WEA2008_export.sav",
         "wea2010": "WEA2010_export.sav",
@@ -179,10 +181,11 @@ def _study(path: Path, codebooks: Path, synthetic: Path, processed: Path, raw: P
             wave["weighting"]["margins"] = str(synthetic / Path(wave["weighting"]["margins"]).name)
     data["data_source"] = "real" if raw else "synthetic"
     data["processed_dir"] = str(processed)
-    data["published_figures"] = str(PROJECT_ROOT / data["published_figures"])
-    data["figure_map"] = str(PROJECT_ROOT / data["figure_map"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data["analyses"] = str(copy_analyses(path.parent))
+    data["texts"] = str(REPO / data["texts"])
     data["synth"] = {
-        "config": str(PROJECT_ROOT / "config" / "synth.yaml"),
+        "config": str(REPO / "config" / "synth.yaml"),
         "output_dir": str(synthetic),
     }
     data["report"]["output_dir"] = str(processed.parent / "reports")
@@ -375,7 +378,7 @@ def test_foreign_files_clean_to_the_same_data_as_the_synthetic_originals(
 
 
 def test_real_data_template_loads_when_its_paths_exist(foreign: Foreign, tmp_path: Path) -> None:
-    text = (PROJECT_ROOT / "config" / "study.real.example.yaml").read_text(encoding="utf-8")
+    text = (REPO / "config" / "study.real.example.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     for name, wave in data["waves"].items():
         source = "wea2010" if name.startswith("wea") else "beso2011"

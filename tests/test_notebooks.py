@@ -18,10 +18,11 @@ import pytest
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
-from survey.config import PROJECT_ROOT, load_study
+from repo import REPO
+from survey.config import load_study
 from survey.pipeline import ensure_synthetic, run_ingest, run_weight
 
-NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+NOTEBOOK_DIR = REPO / "notebooks"
 NOTEBOOKS = (
     "1.0-explore-beso.ipynb",
     "2.0-wea-trend-and-weighting.ipynb",

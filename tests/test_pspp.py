@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from repo import REPO
 from spss_sample import sample_variables
 from survey.clean import clean, processed_meta
 from survey.codebook import load_codebook
-from survey.config import PROJECT_ROOT
 from survey.io import FileMeta, read_spss, write_sav
 from survey.synth import generate
 
@@ -278,12 +278,12 @@ def pipeline_files(tmp_path_factory) -> Path:
     """The synthetic raw exports and the processed BESO wave, written by the pipeline."""
 
     folder = tmp_path_factory.mktemp("pipeline_files")
-    config = PROJECT_ROOT / "config"
+    config = REPO / "config"
     books = {
         w: load_codebook(config / "codebooks" / f"{w}.yaml")
         for w in ("wea2008", "wea2010", "beso2011")
     }
-    generate(config / "synth.yaml", books, folder, PROJECT_ROOT)
+    generate(config / "synth.yaml", books, folder, REPO)
     raw, meta = read_spss(folder / "beso2011.sav")
     tidy = clean(raw, books["beso2011"])
     write_sav(

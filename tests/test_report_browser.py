@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from browser import chromium, console_lines, run_chromium
+from report_sample import sample_content
 from survey.report import write_report
-from survey.report.sample import sample_content
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,11 @@ from PIL import Image
 
 from browser import chromium, console_lines, run_chromium
 from study_copy import prepared_study
-from survey.pipeline import run_report
+from survey.pipeline import ReportResult, run_report
 from survey.report import write_report
 from survey.report.build import build_content, build_figures
 from survey.report.render import render_html
+from survey.report.texts import load_text
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def study(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="module")
-def report(study) -> dict:
+def report(study) -> ReportResult:
     return run_report(study)
 
 
@@ -43,32 +44,33 @@ def _pages(pdf: Path) -> int:
     return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
 
 
-def test_the_reproduction_table_is_all_match_or_supported(report: dict) -> None:
-    assert set(report["reproduction"]["verdict"]) <= {"match", "supported"}
+def test_the_reproduction_table_is_all_match_or_supported(report: ReportResult) -> None:
+    assert set(report.reproduction["verdict"]) <= {"match", "supported"}
 
 
-def test_the_report_writes_html_pdf_figures_and_csv_tables(report: dict, study) -> None:
-    paths = report["paths"]
+def test_the_report_writes_html_pdf_figures_and_csv_tables(report: ReportResult, study) -> None:
+    paths = report.paths
     assert paths["html"].exists() and paths["pdf"].exists()
     assert len(list((study.reports_dir / "figures").glob("*.svg"))) == 9
     assert len(list((study.reports_dir / "figures").glob("*.png"))) == 9
     assert (study.reports_dir / "tables" / "reproduction.csv").exists()
 
 
-def test_the_same_results_give_identical_html(report: dict, study, tmp_path: Path) -> None:
-    figures = build_figures(report["results"], tmp_path / "figures")
-    again = render_html(build_content(report["results"], figures))
-    assert again == report["paths"]["html"].read_text(encoding="utf-8")
+def test_the_same_results_give_identical_html(report: ReportResult, study, tmp_path: Path) -> None:
+    text = load_text("nl", study.texts)
+    figures = build_figures(report.results, tmp_path / "figures", text)
+    again = render_html(build_content(report.results, figures, text))
+    assert again == report.paths["html"].read_text(encoding="utf-8")
 
 
-def test_the_pdf_shows_the_key_published_figures(report: dict) -> None:
-    text = _pdf_text(report["paths"]["pdf"])
+def test_the_pdf_shows_the_key_published_figures(report: ReportResult) -> None:
+    text = _pdf_text(report.paths["pdf"])
     for figure in ("47%", "53%", "26%", "15%"):
         assert figure in text
 
 
-def test_every_pdf_page_is_a4_and_says_the_data_is_synthetic(report: dict) -> None:
-    pdf = report["paths"]["pdf"]
+def test_every_pdf_page_is_a4_and_says_the_data_is_synthetic(report: ReportResult) -> None:
+    pdf = report.paths["pdf"]
     sizes = subprocess.run(
         ["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True
     )
@@ -80,16 +82,16 @@ def test_every_pdf_page_is_a4_and_says_the_data_is_synthetic(report: dict) -> No
         assert "Synthetische data" in _pdf_text(pdf, page), page
 
 
-def test_the_pdf_embeds_every_font(report: dict) -> None:
+def test_the_pdf_embeds_every_font(report: ReportResult) -> None:
     fonts = subprocess.run(
-        ["pdffonts", str(report["paths"]["pdf"])], capture_output=True, text=True, check=True
+        ["pdffonts", str(report.paths["pdf"])], capture_output=True, text=True, check=True
     )
     rows = fonts.stdout.splitlines()[2:]
     assert rows and all(line.split()[-5] == "yes" for line in rows)
 
 
-def test_small_cells_are_suppressed_in_html_and_csv(report: dict, study) -> None:
-    html = report["paths"]["html"].read_text(encoding="utf-8")
+def test_small_cells_are_suppressed_in_html_and_csv(report: ReportResult, study) -> None:
+    html = report.paths["html"].read_text(encoding="utf-8")
     sectors = pd.read_csv(study.reports_dir / "tables" / "beso_sectors.csv")
     small = sectors.loc[sectors["suppressed"]]
     assert len(small) > 0
@@ -98,10 +100,10 @@ def test_small_cells_are_suppressed_in_html_and_csv(report: dict, study) -> None
 
 
 def test_the_report_in_chromium_renders_every_figure_without_console_errors(
-    report: dict, tmp_path: Path
+    report: ReportResult, tmp_path: Path
 ) -> None:
     chromium()
-    url = report["paths"]["html"].resolve().as_uri()
+    url = report.paths["html"].resolve().as_uri()
     shot = tmp_path / "report.png"
     first = run_chromium(tmp_path, url, f"--screenshot={shot}", "--window-size=1200,1600")
     dom = run_chromium(tmp_path, url, "--dump-dom")
@@ -113,16 +115,15 @@ def test_the_report_in_chromium_renders_every_figure_without_console_errors(
     assert dark > 0.01 * image.width * image.height
 
 
-def test_an_english_report_can_be_written(report: dict, tmp_path: Path) -> None:
-    figures = build_figures(report["results"], tmp_path / "figures", "en")
-    paths = write_report(
-        build_content(report["results"], figures, "en"), tmp_path / "en", pdf=False
-    )
+def test_an_english_report_can_be_written(report: ReportResult, study, tmp_path: Path) -> None:
+    text = load_text("en", study.texts)
+    figures = build_figures(report.results, tmp_path / "figures", text)
+    paths = write_report(build_content(report.results, figures, text), tmp_path / "en", pdf=False)
     html = paths["html"].read_text(encoding="utf-8")
     assert 'lang="en"' in html and "SYNTHETIC" in html.upper()
     assert "deliberately hired workers from vulnerable groups" in html
 
 
-def test_the_dutch_reproduction_table_describes_figures_in_dutch(report: dict) -> None:
-    html = report["paths"]["html"].read_text(encoding="utf-8")
+def test_the_dutch_reproduction_table_describes_figures_in_dutch(report: ReportResult) -> None:
+    html = report.paths["html"].read_text(encoding="utf-8")
     assert "onderdeel van de missie (Noord-Brabant, 2008)" in html

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from report_sample import sample_content
 from survey.errors import InputError
 from survey.report import render_html, write_pdf
-from survey.report.sample import sample_content
 
 POPPLER = ("pdftotext", "pdfinfo", "pdffonts")
 A4 = (595.276, 841.89)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import survey.report as report
+from report_sample import HOSTILE_LABEL, SAMPLE_SVG, SUPPRESSED_ESTIMATE, sample_content
 from survey.errors import InputError
 from survey.report import (
     ColumnSpec,
@@ -24,7 +25,6 @@ from survey.report import (
     write_report,
     write_tables,
 )
-from survey.report.sample import HOSTILE_LABEL, SAMPLE_SVG, SUPPRESSED_ESTIMATE, sample_content
 
 # Attributes and CSS that would make a browser fetch something (namespace URIs are not fetched).
 RESOURCE_REF = re.compile(

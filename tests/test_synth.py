@@ -17,14 +17,14 @@ import pandas as pd
 import pytest
 import yaml
 
+from repo import REPO
 from survey.clean import clean
 from survey.codebook import load_codebook, validate
-from survey.config import PROJECT_ROOT
 from survey.io import read_spss
 from survey.synth import generate, is_synthetic_label, load_published
 from survey.weighting import rake, read_margins
 
-CONFIG = PROJECT_ROOT / "config"
+CONFIG = REPO / "config"
 WAVES = ("wea2008", "wea2010", "beso2011")
 PUBLISHED = load_published(CONFIG / "published" / "beso_2012_figures.yaml")
 FIGURES = yaml.safe_load((CONFIG / "figures.yaml").read_text(encoding="utf-8"))["figures"]
@@ -35,7 +35,7 @@ CELL = ["province", "sector", "size_class"]
 def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synthetic")
     books = {w: load_codebook(CONFIG / "codebooks" / f"{w}.yaml") for w in WAVES}
-    generate(CONFIG / "synth.yaml", books, out, PROJECT_ROOT)
+    generate(CONFIG / "synth.yaml", books, out, REPO)
     return out
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from repo import REPO
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import means
 from survey.clean import clean
@@ -44,8 +45,7 @@ from survey.weighting import (
     weigh,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the repository, not the package
-CONFIG = PROJECT_ROOT / "config"
+CONFIG = REPO / "config"
 GOLDEN = Path(__file__).parent / "golden" / "weighting"
 WAVES = ("wea2008", "wea2010", "beso2011")
 PUBLISHED = load_published(CONFIG / "published" / "beso_2012_figures.yaml")
@@ -410,7 +410,7 @@ def wea(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
     """The synthetic WEA waves, cleaned, with weights raked to their margins files."""
     folder = tmp_path_factory.mktemp("synthetic")
     books = {w: load_codebook(CONFIG / "codebooks" / f"{w}.yaml") for w in WAVES}
-    generate(CONFIG / "synth.yaml", books, folder, PROJECT_ROOT)
+    generate(CONFIG / "synth.yaml", books, folder, REPO)
     frames = {}
     for wave in ("wea2008", "wea2010"):
         frame = clean(read_spss(folder / f"{wave}.sav")[0], books[wave])

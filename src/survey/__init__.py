@@ -1,18 +1,98 @@
-"""Survey-analytics pipeline for employer surveys delivered as SPSS exports.
+"""Design-based survey analysis for surveys delivered as SPSS exports, and reports from them.
 
-The package turns raw SPSS exports of the WEA and BESO employer surveys into validated,
-cleaned and weighted data, design-based estimates and a report. Each stage is a module with
-one responsibility; the ``survey`` command, the Makefile and the notebooks call the same
-functions.
+A general library: SPSS files read with their metadata, checked against a codebook and cleaned;
+weights calibrated to population margins; design-based estimates, tests and models that agree
+with R's survey package; a study's report declared as data (its study folder:
+``config/study.yaml``, ``config/analyses.yaml``, ``config/texts.yaml``). The ``survey`` command,
+the Makefile and notebooks are front doors onto the same functions, the public API below.
+
+Names are loaded when first used, so ``import survey`` stays fast.
+
+Examples
+--------
+>>> import pandas as pd
+>>> import survey
+>>> design = survey.SurveyDesign(pd.DataFrame({"q": ["Ja", "Nee", "Ja", "Ja"]}))
+>>> float(survey.proportions(design, "q").set_index("level").loc["Ja", "estimate"])
+0.75
 """
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("survey")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+#: Public name -> the module that defines it.
+_PUBLIC = {
+    "SurveyDesign": "survey.analysis.design",
+    "estimate": "survey.analysis.estimate",
+    "proportions": "survey.analysis.estimate",
+    "means": "survey.analysis.estimate",
+    "totals": "survey.analysis.estimate",
+    "ratios": "survey.analysis.estimate",
+    "multiple_response": "survey.analysis.estimate",
+    "compare_domains": "survey.analysis.contrast",
+    "compare_independent": "survey.analysis.contrast",
+    "rao_scott": "survey.analysis.inference",
+    "adjust_pvalues": "survey.analysis.inference",
+    "logistic_regression": "survey.analysis.models",
+    "cronbach_alpha": "survey.analysis.models",
+    "weigh": "survey.weighting",
+    "rake": "survey.weighting",
+    "poststratify": "survey.weighting",
+    "linear_calibration": "survey.weighting",
+    "read_margins": "survey.weighting",
+    "read_data": "survey.io",
+    "write_data": "survey.io",
+    "load_codebook": "survey.codebook",
+    "load_study": "survey.config",
+    "load_study_data": "survey.study",
+    "load_analyses": "survey.study",
+    "run_study": "survey.study",
+    "analyse": "survey.pipeline",
+    "run_all": "survey.pipeline",
+    "styled": "survey.notebook",
+    "SurveyError": "survey.errors",
+}
+
+__all__ = ["__version__", *sorted(_PUBLIC)]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from survey.analysis.contrast import compare_domains, compare_independent
+    from survey.analysis.design import SurveyDesign
+    from survey.analysis.estimate import (
+        estimate,
+        means,
+        multiple_response,
+        proportions,
+        ratios,
+        totals,
+    )
+    from survey.analysis.inference import adjust_pvalues, rao_scott
+    from survey.analysis.models import cronbach_alpha, logistic_regression
+    from survey.codebook import load_codebook
+    from survey.config import load_study
+    from survey.errors import SurveyError
+    from survey.io import read_data, write_data
+    from survey.notebook import styled
+    from survey.pipeline import analyse, run_all
+    from survey.study import load_analyses, load_study_data, run_study
+    from survey.weighting import linear_calibration, poststratify, rake, read_margins, weigh
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'survey' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

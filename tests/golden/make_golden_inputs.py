@@ -23,14 +23,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from repo import REPO
 from survey.clean import clean
 from survey.codebook import load_codebook
-from survey.config import PROJECT_ROOT
 from survey.io import read_spss
 from survey.synth import generate
 
-CONFIG = PROJECT_ROOT / "config"
-OUT = PROJECT_ROOT / "tests" / "golden" / "estimate"
+CONFIG = REPO / "config"
+OUT = REPO / "tests" / "golden" / "estimate"
 WAVES = ("wea2008", "wea2010", "beso2011")
 CELL = ["province", "sector", "size_class"]
 
@@ -54,7 +54,7 @@ def main() -> None:
     books = {w: load_codebook(CONFIG / "codebooks" / f"{w}.yaml") for w in WAVES}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        generate(CONFIG / "synth.yaml", books, folder, PROJECT_ROOT)
+        generate(CONFIG / "synth.yaml", books, folder, REPO)
         wea = clean(read_spss(folder / "wea2010.sav")[0], books["wea2010"])
         beso = clean(read_spss(folder / "beso2011.sav")[0], books["beso2011"])
         wea["weight"] = _cell_weights(wea, folder / "population2010.csv")

@@ -24,14 +24,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from repo import REPO
 from survey.clean import clean
 from survey.codebook import load_codebook
-from survey.config import PROJECT_ROOT
 from survey.io import read_spss
 from survey.synth import generate
 
-CONFIG = PROJECT_ROOT / "config"
-OUT = PROJECT_ROOT / "tests" / "golden" / "weighting"
+CONFIG = REPO / "config"
+OUT = REPO / "tests" / "golden" / "weighting"
 WAVES = ("wea2008", "wea2010", "beso2011")
 COLUMNS = ["establishment_id", "province", "sector", "size_class", "region", "hired_vulnerable"]
 
@@ -41,7 +41,7 @@ def main() -> None:
     books = {w: load_codebook(CONFIG / "codebooks" / f"{w}.yaml") for w in WAVES}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        generate(CONFIG / "synth.yaml", books, folder, PROJECT_ROOT)
+        generate(CONFIG / "synth.yaml", books, folder, REPO)
         wea = clean(read_spss(folder / "wea2010.sav")[0], books["wea2010"])
         shutil.copyfile(folder / "margins2010.csv", OUT / "margins2010.csv")
     out = pd.DataFrame({c: wea[c].astype(object) for c in COLUMNS})

@@ -9,7 +9,7 @@ the subset), by the logit, Wilson, Korn-Graubard (beta) or Wald method, and prop
 the NCHS reliability flags (Parker et al. 2017); ``intervals.py`` computes both.
 
 Every table has the same columns in the same order (:data:`COLUMNS`). Differences between
-domains or samples live in ``contrast.py`` (re-exported here for existing callers), tests and
+domains or samples live in ``contrast.py``, tests and
 models in ``inference.py`` and ``models.py``; this module prints nothing.
 
 References
@@ -43,7 +43,6 @@ from survey.analysis._domain import (
     _Variable,
     _variable,
 )
-from survey.analysis.contrast import compare_domains, compare_independent
 from survey.analysis.design import SurveyDesign
 from survey.analysis.intervals import CIMethod, proportion_ci, reliability_flag, t_quantile
 from survey.errors import InputError
@@ -51,9 +50,6 @@ from survey.errors import InputError
 __all__ = [
     "COLUMNS",
     "EmptyDomainWarning",
-    # defined in contrast.py; kept importable from here for survey.analysis.study
-    "compare_domains",
-    "compare_independent",
     "estimate",
     "means",
     "multiple_response",

@@ -82,10 +82,14 @@ def skeleton(meta: FileMeta, wave: str | None = None, frame: pd.DataFrame | None
     """Write a codebook skeleton for a file, to be edited into a real codebook.
 
     Canonical names start out equal to the raw names; missing codes are copied from the file's
-    declared missing values (check them); labelled variables list their codes. When the data are
-    given, numeric scale variables (measure ``scale`` in the file, or labels only for missing
-    codes) get a ``range`` spanning their observed valid values, so that labelled missing codes
-    such as 99999 "Weet niet" do not turn the variable into a closed code list.
+    declared missing values (check them); labelled variables list their codes and are
+    categorical (measure ``nominal``, or ``ordinal`` where the file says so), whatever measure the
+    file declares: SPSS marks every new numeric variable ``scale``, labelled or not. A numeric
+    variable whose labels name only missing codes, or (when the data are given) whose observed
+    valid values are not all labelled, is a scale variable: with the data it gets a ``range``
+    spanning its observed valid values, so that labelled missing codes such as 99999 "Weet niet"
+    do not turn it into a closed code list. The identifier is, with the data, the first variable
+    whose values are all present and different; otherwise the first unlabelled numeric variable.
 
     Parameters
     ----------
@@ -104,7 +108,7 @@ def skeleton(meta: FileMeta, wave: str | None = None, frame: pd.DataFrame | None
     stem = Path(meta.source).stem if meta.source else "wave"
     name = wave or stem
     variables: dict[str, Any] = {}
-    id_name = None
+    id_name = _unique_variable(meta, frame)
     for raw, var in meta.variables.items():
         entry: dict[str, Any] = {"raw": raw, "type": var.type, "label": var.label or ""}
         if var.value_labels:
@@ -118,12 +122,15 @@ def skeleton(meta: FileMeta, wave: str | None = None, frame: pd.DataFrame | None
             entry["missing"] = missing
             for code in missing:
                 entry.setdefault("values", {}).setdefault(code, f"(missing code {code})")
-        if var.type == "numeric" and not var.value_labels:
+        series = frame[raw] if frame is not None and raw in frame.columns else None
+        scale = var.type == "numeric" and _is_scale(var, set(missing), series)
+        if scale:
             entry["measure"] = "scale"
-        elif var.measure in ("nominal", "ordinal", "scale"):
-            entry["measure"] = var.measure
-        if frame is not None and raw in frame.columns and var.type == "numeric":
-            suggested = _suggest_range(frame[raw], var, set(missing))
+        elif var.value_labels or var.measure in ("nominal", "ordinal"):
+            # labelled means categorical, even where the file says scale (SPSS's default)
+            entry["measure"] = "ordinal" if var.measure == "ordinal" else "nominal"
+        if scale and series is not None:
+            suggested = _suggest_range(series, var, set(missing))
             if suggested is not None:
                 entry["range"] = suggested
         if var.format:
@@ -150,18 +157,44 @@ def skeleton(meta: FileMeta, wave: str | None = None, frame: pd.DataFrame | None
     return header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
 
 
-def _suggest_range(series: pd.Series, var: VariableMeta, missing: set[Any]) -> list[Any] | None:
-    """Observed ``[low, high]`` of a numeric scale variable's valid values, else None.
-
-    Labelled variables get one only when they are scale variables (or label missing codes only),
-    since otherwise their labels are the codes the codebook allows.
-    """
-    labelled = bool(var.value_labels)
-    only_missing_labelled = labelled and all(code in missing for code in var.value_labels)
-    if labelled and var.measure != "scale" and not only_missing_labelled:
-        return None
+def _valid_values(series: pd.Series, var: VariableMeta, missing: set[Any]) -> pd.Series:
+    """The observed values of a numeric variable that are not missing codes."""
     values = pd.to_numeric(series, errors="coerce").dropna()
-    values = values[~values.isin(list(missing)) & ~var.is_user_missing(values)]
+    return values[~values.isin(list(missing)) & ~var.is_user_missing(values)]
+
+
+def _is_scale(var: VariableMeta, missing: set[Any], series: pd.Series | None) -> bool:
+    """True for a numeric variable that is not a closed list of labelled codes.
+
+    Unlabelled; labelled for missing codes only; or, with the data, holding valid values that
+    have no label (labels for the end points of a 0-10 scale, say).
+    """
+    valid_labels = [code for code in var.value_labels if code not in missing]
+    if not valid_labels:
+        return True
+    if series is None:
+        return False
+    return not bool(_valid_values(series, var, missing).isin(valid_labels).all())
+
+
+def _unique_variable(meta: FileMeta, frame: pd.DataFrame | None) -> str | None:
+    """The first unlabelled variable whose values are all present and different, else None."""
+    if frame is None or frame.empty:
+        return None
+    for raw, var in meta.variables.items():
+        if var.value_labels or raw not in frame.columns:
+            continue
+        series = frame[raw]
+        if var.type == "string":
+            series = series.where(series.astype(str).str.strip() != "")
+        if series.notna().all() and series.is_unique:
+            return raw
+    return None
+
+
+def _suggest_range(series: pd.Series, var: VariableMeta, missing: set[Any]) -> list[Any] | None:
+    """Observed ``[low, high]`` of a numeric scale variable's valid values, else None."""
+    values = _valid_values(series, var, missing)
     if values.empty:
         return None
     return [_yaml_code(float(np.floor(values.min()))), _yaml_code(float(np.ceil(values.max())))]

@@ -24,15 +24,11 @@ import numpy as np
 import pandas as pd
 
 from survey.analysis.design import SurveyDesign
-from survey.analysis.estimate import (
-    compare_domains,
-    compare_independent,
-    means,
-    proportions,
-    quietly,
-)
+from survey.analysis.contrast import compare_domains, compare_independent
+from survey.analysis.estimate import means, proportions, quietly
 from survey.analysis.inference import adjust_pvalues, rao_scott
 from survey.analysis.models import cronbach_alpha, logistic_regression
+from survey.analysis.reproduce import COLUMNS as REPRODUCTION_COLUMNS
 from survey.codebook import Codebook
 from survey.errors import InputError
 from survey.study import spec as s
@@ -102,6 +98,7 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
         ]
     },
     "codebooks": {"main": ["variable", "raw", "label", "type", "valid", "missing"]},
+    "reproduction": {"main": REPRODUCTION_COLUMNS},
 }
 
 #: A non-significant difference counts as "no difference" only when the minimum detectable

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from repo import CONFIG
 from survey.report.content import (
     ColumnSpec,
     ReportContent,
@@ -59,7 +60,7 @@ def sample_content(
     ReportContent
         Two body sections (three tables, one figure) and one appendix.
     """
-    text = load_text(lang)
+    text = load_text(lang, CONFIG / "texts.yaml")
     cols = text["columns"]
     obstacles = pd.DataFrame(
         {
@@ -122,12 +123,14 @@ def sample_content(
     )
     methods = [
         p.format(
-            source_title="Werk geven en nemen - lessons learned",
-            source_year=2012,
-            wea_waves="2008 en 2010" if lang == "nl" else "2008 and 2010",
-            beso_year=2011,
+            waves="wea2008, wea2010 en beso2011"
+            if lang == "nl"
+            else "wea2008, wea2010 and beso2011",
+            n_waves=3,
             beso_n=228,
-            weighting_method="raking",
+            wave_word=text["wave_word"][1],
+            confidence_level="95%",
+            weighting_method="rake",
             min_cell_count=min_cell_count,
         )
         for p in text["methods"]

@@ -1,0 +1,10 @@
+"""Where the repository's own files are, for tests that use the example study's config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: The repository root (this file lives in tests/).
+REPO = Path(__file__).resolve().parents[1]
+#: The example study's config folder.
+CONFIG = REPO / "config"
