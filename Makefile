@@ -35,7 +35,8 @@ ingest: $(STAMP) check-raw ## validate the configured study's files and write da
 report: $(STAMP) check-raw ## run the whole pipeline (the stages that exist) and report
 	$(SURVEY) report
 
-test: $(STAMP) lint ## lint, then run the whole test suite (PSPP must be installed)
+test: $(STAMP) lint ## lint, then run the doctests of src/ and the whole test suite (PSPP must be installed)
+	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules src
 	$(BIN)/python -m pytest -n 2 -q
 
 golden: $(STAMP) ## regenerate tests/golden/ with R (needs r-base-core r-cran-survey r-cran-jsonlite)

@@ -76,7 +76,7 @@ def test_round_half_up_keeps_nan_and_infinity() -> None:
 
 
 def test_round_half_up_is_the_one_the_reproduction_table_uses() -> None:
-    from survey.analysis import reproduce
+    from survey.study import reproduce
 
     assert reproduce.round_half_up is round_half_up
 

@@ -12,10 +12,10 @@ import yaml
 
 from repo import CONFIG
 from study_copy import prepared_study
-from survey.analysis.reproduce import failed_figures, reproduction_table, round_half_up
 from survey.pipeline import analyse
 from survey.study import StudyResults, load_analyses, load_study_data
 from survey.study.kinds import COLUMNS, kind_name, minimum_detectable_difference
+from survey.study.reproduce import failed_figures, reproduction_table, round_half_up
 from survey.study.spec import table_ids
 
 PUBLISHED = CONFIG / "published" / "beso_2012_figures.yaml"

@@ -61,7 +61,38 @@ _PUBLIC = {
     "SurveyError": "survey.errors",
 }
 
-__all__ = ["__version__", *sorted(_PUBLIC)]
+__all__ = [
+    "SurveyDesign",
+    "SurveyError",
+    "__version__",
+    "adjust_pvalues",
+    "analyse",
+    "compare_domains",
+    "compare_independent",
+    "cronbach_alpha",
+    "estimate",
+    "linear_calibration",
+    "load_analyses",
+    "load_codebook",
+    "load_study",
+    "load_study_data",
+    "logistic_regression",
+    "means",
+    "multiple_response",
+    "poststratify",
+    "proportions",
+    "rake",
+    "rao_scott",
+    "ratios",
+    "read_data",
+    "read_margins",
+    "run_all",
+    "run_study",
+    "styled",
+    "totals",
+    "weigh",
+    "write_data",
+]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from survey.analysis.contrast import compare_domains, compare_independent

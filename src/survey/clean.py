@@ -141,8 +141,18 @@ def clean(frame: pd.DataFrame, book: Codebook) -> pd.DataFrame:
 
     Examples
     --------
-    >>> tidy = clean(raw, load_codebook("config/codebooks/beso2011.yaml"))  # doctest: +SKIP
-    >>> tidy["experience_group"].value_counts()  # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from survey.codebook import load_codebook
+    >>> path = Path(tempfile.mkdtemp()) / "w1.yaml"
+    >>> _ = path.write_text("wave: w1\\nsurvey: s\\nid: resp\\nvariables:\\n"
+    ...     "  resp: {raw: id, role: id}\\n  detail: {raw: q1, values: {1: Nu, 2: Ooit, 3: Nooit}}\\n"
+    ...     "derived:\\n  group: {kind: map, from: detail, map: {1: 1, 2: 1, 3: 2},"
+    ...     " values: {1: Met, 2: Zonder}}\\n")
+    >>> raw = pd.DataFrame({"id": [1.0, 2.0, 3.0], "q1": [1.0, 2.0, 3.0]})
+    >>> tidy = clean(raw, load_codebook(path))
+    >>> tidy["group"].tolist()
+    ['Met', 'Met', 'Zonder']
     """
     codes = pd.DataFrame(
         {name: canonical_codes(frame[var.raw], var) for name, var in book.variables.items()},

@@ -12,7 +12,7 @@ import json
 import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +23,7 @@ from survey.codebook import describe_file, load_codebook, skeleton, validate
 from survey.config import load_study
 from survey.errors import InputError, StatisticalError, SurveyError, UsageError
 from survey.io import atomic_output, read_data
-from survey.pipeline import ensure_synthetic, run_all, run_ingest, run_synth, run_weight
+from survey.pipeline import ensure_synthetic, run_all, run_ingest, run_synth
 
 __all__ = ["main"]
 
@@ -290,7 +290,7 @@ def _cmd_weight(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from survey.analysis.reproduce import failed_figures
+    from survey.study.reproduce import failed_figures
 
     study = load_study(args.config)
     if study.synthetic:
@@ -318,6 +318,32 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from survey.init import init_study
+
+    waves: dict[str, str] = {}
+    for item in args.wave:
+        name, sep, file = item.partition("=")
+        if not sep or not name or not file:
+            raise UsageError(
+                f"--wave expects NAME=FILE.sav (e.g. w2020=data/w2020.sav), got {item!r}"
+            )
+        if name in waves:
+            raise UsageError(f"--wave: wave '{name}' is given twice")
+        waves[name] = file
+    config = init_study(
+        args.dir,
+        waves,
+        by=args.by,
+        lang=args.lang,
+        title=args.title,
+        force=args.force,
+        progress=_say,
+    )
+    _say(f"next: survey --config {config} report   (or, in {config.parent.parent}: survey report)")
+    return 0
+
+
 def _names(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -332,12 +358,14 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(
         prog="survey",
-        description="Survey-analytics pipeline for WEA/BESO employer surveys (SPSS exports).",
+        description="Design-based survey analysis and reports for surveys delivered as SPSS exports.",
     )
     parser.add_argument("--version", action="version", version=f"survey {__version__}")
-    parser.add_argument(
-        "--config", help="study config (default: config/study.yaml or $SURVEY_STUDY)"
+    config_help = (
+        "study config or study folder (default: $SURVEY_STUDY, else the nearest config/study.yaml "
+        "from the working folder upward)"
     )
+    parser.add_argument("--config", help=config_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     synth = sub.add_parser(
@@ -449,6 +477,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--no-pdf", action="store_true", help="write only the HTML (faster)")
     report.set_defaults(func=_cmd_report)
+
+    init = sub.add_parser("init", help="write a new study folder for your own SPSS files")
+    init.add_argument("dir", help="the study folder to write")
+    init.add_argument(
+        "--wave", action="append", required=True, metavar="NAME=FILE", help="a wave (repeatable)"
+    )
+    init.add_argument("--by", help="also show every labelled variable by this one")
+    init.add_argument("--title", help="the report's title (default: the file label)")
+    init.add_argument("--lang", choices=["nl", "en"], default="nl", help="report language")
+    init.add_argument("--force", action="store_true", help="overwrite an existing study")
+    init.set_defaults(func=_cmd_init)
+    for (
+        command
+    ) in sub.choices.values():  # `survey report --config X` as well as `survey --config X report`
+        command.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
     return parser
 
 

@@ -330,7 +330,7 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
     >>> folder = Path(tempfile.mkdtemp())
     >>> (folder / "config").mkdir()
     >>> _ = (folder / "config" / "study.yaml").write_text(
-    ...     "data_source: real\nwaves: {w1: {file: data/raw/w1.sav, codebook: config/w1.yaml}}")
+    ...     "data_source: real\\nwaves: {w1: {file: data/raw/w1.sav, codebook: config/w1.yaml}}")
     >>> study = load_study(folder)
     >>> list(study.waves), study.waves["w1"].file == folder.resolve() / "data/raw/w1.sav"
     (['w1'], True)
@@ -385,7 +385,9 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
         problems.append(f"report.confidence_level must be a number from 0.5 to 1, not {level!r}")
     ci_method = report.get("ci_method", "logit")
     if ci_method not in _CI_METHODS:
-        problems.append(f"report.ci_method must be one of {', '.join(_CI_METHODS)}, not {ci_method!r}")
+        problems.append(
+            f"report.ci_method must be one of {', '.join(_CI_METHODS)}, not {ci_method!r}"
+        )
     language = report.get("language", "nl")
     if language not in _LANGUAGES:
         problems.append(f"report.language must be one of {', '.join(_LANGUAGES)}, not {language!r}")

@@ -603,9 +603,7 @@ def run_all(
         run.seconds[name] = time.perf_counter() - start
         progress(f"[{name}] done in {run.seconds[name]:.1f} s")
     assert run.ingest is not None
-    frames = {
-        n: (w.data, w.meta) for n, w in run.ingest.waves.items() if w.meta is not None
-    }
+    frames = {n: (w.data, w.meta) for n, w in run.ingest.waves.items() if w.meta is not None}
     provenance = {n: w.provenance for n, w in run.ingest.waves.items()}
     data = study_data(study, frames, run.weight, provenance)
     start = time.perf_counter()

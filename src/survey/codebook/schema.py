@@ -552,8 +552,15 @@ def load_codebook(path: str | Path) -> Codebook:
 
     Examples
     --------
-    >>> book = load_codebook("config/codebooks/beso2011.yaml")  # doctest: +SKIP
-    >>> book.variables["experience_detail"].raw  # doctest: +SKIP
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "beso2011.yaml"
+    >>> _ = path.write_text(
+    ...     "wave: beso2011\\nsurvey: beso\\nid: establishment_id\\nvariables:\\n"
+    ...     "  establishment_id: {raw: vestnr, role: id}\\n"
+    ...     "  experience_detail: {raw: q1, values: {1: Ja, 2: Nee, 9: Onbekend}, missing: [9]}\\n"
+    ... )
+    >>> book = load_codebook(path)
+    >>> book.variables["experience_detail"].raw
     'q1'
     """
     source = Path(path)

@@ -431,8 +431,16 @@ def validate(frame: pd.DataFrame, meta: FileMeta, book: Codebook) -> ValidationR
 
     Examples
     --------
-    >>> report = validate(frame, meta, load_codebook("config/codebooks/beso2011.yaml"))  # doctest: +SKIP
-    >>> report.ok  # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from survey.codebook import load_codebook
+    >>> from survey.io import frame_meta
+    >>> path = Path(tempfile.mkdtemp()) / "w1.yaml"
+    >>> _ = path.write_text("wave: w1\\nsurvey: s\\nid: resp\\nvariables:\\n"
+    ...     "  resp: {raw: id, role: id}\\n  q: {raw: q1, values: {1: Ja, 2: Nee}}\\n")
+    >>> frame = pd.DataFrame({"id": [1.0, 2.0, 3.0], "q1": [1.0, 2.0, 1.0]})
+    >>> report = validate(frame, frame_meta(frame), load_codebook(path))
+    >>> report.ok
     True
     """
     file = meta.source or "data"

@@ -394,9 +394,15 @@ def read_spss(
 
     Examples
     --------
-    >>> df, meta = read_spss("data/raw/synthetic/beso2011.sav")  # doctest: +SKIP
-    >>> meta.variables["q1"].value_labels[1.0]  # doctest: +SKIP
+    >>> import tempfile
+    >>> from survey.io import frame_meta
+    >>> frame = pd.DataFrame({"q1": pd.Categorical(["Ja, op dit moment", "Nee, nooit"])})
+    >>> path = write_sav(frame, frame_meta(frame), Path(tempfile.mkdtemp()) / "w1.sav")
+    >>> df, meta = read_spss(path)
+    >>> meta.variables["q1"].value_labels[1.0]
     'Ja, op dit moment'
+    >>> df["q1"].tolist()
+    [1.0, 2.0]
     """
     source = Path(path)
     meta, used = read_spss_meta(source, encoding)

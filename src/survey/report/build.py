@@ -123,9 +123,7 @@ def _conditions(analysis: Any) -> set[str]:
     held = set()
     if len(items) > 1 or any(isinstance(i, s.Item) and i.is_set for i in items):
         held.add("several_items")
-    if getattr(analysis, "by", None) or any(
-        isinstance(i, s.Item) and i.where for i in items
-    ):
+    if getattr(analysis, "by", None) or any(isinstance(i, s.Item) and i.where for i in items):
         held.add("grouped")
     if not items or any(isinstance(i, str) or i.level is None for i in items):
         held.add("per_level")
@@ -194,7 +192,9 @@ def _tables(
                 wave = table_id.removeprefix(f"{analysis.id}_")
                 caption = _caption(text, "tables", analysis.id).format(wave=wave)
                 columns = _columns(text, spec, analysis, results.settings, list(frame.columns))
-                shown.append(ReportTable(table_id, caption, frame.reset_index(drop=True), columns, []))
+                shown.append(
+                    ReportTable(table_id, caption, frame.reset_index(drop=True), columns, [])
+                )
         return shown
     shown = []
     for table_id, role in _roles(analysis):
@@ -302,7 +302,9 @@ def formatted_values(results: StudyResults, text: Mapping[str, Any]) -> dict[str
     waves = list(results.provenance) or list(results.settings.get("waves", []))
     methods = sorted({d["method"] for d in results.diagnostics.values()})
     singular, plural = text["wave_word"]
-    joined = ", ".join(waves[:-1]) + (f" {'en' if text['lang'] == 'nl' else 'and'} " if len(waves) > 1 else "") + (waves[-1] if waves else "")
+    joined = ", ".join(waves)
+    if len(waves) > 1:
+        joined = f"{', '.join(waves[:-1])} {text['and']} {waves[-1]}"
     own = {
         "min_cell_count": results.settings.get("min_cell_count", 10),
         "confidence_level": _level_text(results.settings, text),

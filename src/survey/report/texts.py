@@ -95,8 +95,8 @@ def load_text(lang: str, study: str | Path | None = None) -> dict[str, Any]:
 
     Examples
     --------
-    >>> load_text("en")["verdicts"]["match"]
-    'match'
+    >>> load_text("en")["verdicts"]["no_difference"]
+    'no difference'
 
     Raises
     ------

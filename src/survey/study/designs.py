@@ -69,7 +69,9 @@ class StudyData:
     populations: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def weigh_wave(wave: WaveConfig, frame: pd.DataFrame, meta: FileMeta, book: Codebook) -> WeightingResult:
+def weigh_wave(
+    wave: WaveConfig, frame: pd.DataFrame, meta: FileMeta, book: Codebook
+) -> WeightingResult:
     """Weight one wave as its study config says (method, margins, base weight, trim, collapse).
 
     Parameters
@@ -176,7 +178,9 @@ def write_calibration(calibration: Calibration | None, path: Path) -> Path:
         if calibration.model is not None:
             for j in range(calibration.model.shape[1]):
                 columns[f"model_{j}"] = pa.array(calibration.model[:, j], pa.float64())
-    table = pa.table(columns) if columns else pa.table({"weights_after": pa.array([], pa.float64())})
+    table = (
+        pa.table(columns) if columns else pa.table({"weights_after": pa.array([], pa.float64())})
+    )
     table = table.replace_schema_metadata({_CAL_KEY: json.dumps({"kind": kind}).encode()})
     with atomic_output(path) as tmp:
         pq.write_table(table, tmp)

@@ -19,19 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import numpy as np
 import pandas as pd
 
-from survey.analysis.design import SurveyDesign
 from survey.analysis.contrast import compare_domains, compare_independent
+from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import means, proportions, quietly
 from survey.analysis.inference import adjust_pvalues, rao_scott
 from survey.analysis.models import cronbach_alpha, logistic_regression
-from survey.analysis.reproduce import COLUMNS as REPRODUCTION_COLUMNS
 from survey.codebook import Codebook
 from survey.errors import InputError
 from survey.study import spec as s
+from survey.study.reproduce import COLUMNS as REPRODUCTION_COLUMNS
+from survey.study.reproduce import reproduction_table
 
 __all__ = [
     "COLUMNS",
@@ -265,20 +265,34 @@ def _share_rows(
     return _pick(table, level, what, variable)
 
 
-def _expand(ctx: Context, analysis: Any, items: Sequence[Any]) -> list[s.Item]:
-    """Items as :class:`~survey.study.spec.Item`, with item sets expanded from the codebook."""
+@dataclass(frozen=True)
+class _Resolved:
+    """One variable of an analysis, with its label looked up (item sets expanded)."""
+
+    variable: str
+    label: str
+    level: str | None = None
+    where: Mapping[str, str] = field(default_factory=dict)
+    base: str | None = None
+    domain: str | None = None
+
+
+def _expand(ctx: Context, analysis: Any, items: Sequence[Any]) -> list[_Resolved]:
+    """The analysis's items, one per variable, item sets expanded from the codebook."""
     book = ctx.book(analysis)
     what = f"analysis '{analysis.id}'"
-    out: list[s.Item] = []
+    out: list[_Resolved] = []
     for item in items:
         if isinstance(item, str):
-            out.append(s.Item(variable=item, label=variable_label(book, item, what)))
+            out.append(_Resolved(item, variable_label(book, item, what)))
         elif item.variable is not None:
             label = item.label or variable_label(book, item.variable, what)
-            out.append(msgspec.structs.replace(item, label=label))
+            out.append(
+                _Resolved(item.variable, label, item.level, item.where, item.base, item.domain)
+            )
         else:
             out += [
-                s.Item(variable=c, level=item.level, label=lab, domain=item.domain)
+                _Resolved(c, lab, item.level, domain=item.domain)
                 for c, lab in item_set(book, item, what)
             ]
     return out
@@ -335,12 +349,8 @@ def shares(a: s.Shares, ctx: Context) -> dict[str, pd.DataFrame]:
         if a.overall is not None and a.by is not None:
             overall = _share_rows(ctx, design, item.variable, item.level, what)
             tables.append(overall.assign(group=a.overall))
-        tables.append(
-            _share_rows(
-                ctx, design, item.variable, item.level, what,
-                by=a.by, where=item.where, base=item.base,
-            )  # fmt: skip
-        )
+        where = {"by": a.by, "where": item.where, "base": item.base}
+        tables.append(_share_rows(ctx, design, item.variable, item.level, what, **where))
         for table in tables:
             if a.levels:
                 table = table.loc[table["level"].isin(a.levels)]
@@ -447,9 +457,7 @@ def trend(a: s.Trend, ctx: Context) -> dict[str, pd.DataFrame]:
                 )
                 row = table.iloc[0]
                 found[(group.label, period)] = row
-                rows.append(
-                    {**head, "group": group.label, "period": period, **_row(row, ESTIMATE)}
-                )
+                rows.append({**head, "group": group.label, "period": period, **_row(row, ESTIMATE)})
             if a.contrast is not None:
                 c = compare_domains(
                     design, measure, a.contrast.by, a.contrast.a, a.contrast.b,
@@ -504,7 +512,9 @@ def _scale(design: SurveyDesign, book: Codebook, scale: s.Scale, what: str) -> p
 def model(a: s.Model, ctx: Context) -> dict[str, pd.DataFrame]:
     """Design-based logistic regression of ``outcome == event`` (R ``svyglm``, quasibinomial)."""
     design, book, what = ctx.design(a), ctx.book(a), f"analysis '{a.id}'"
-    scales = {name: _scale(design, book, sc, f"{what}, scale '{name}'") for name, sc in a.scales.items()}
+    scales = {
+        name: _scale(design, book, sc, f"{what}, scale '{name}'") for name, sc in a.scales.items()
+    }
     data = design.data.assign(**scales)
     table = logistic_regression(
         design.update(data=data),
@@ -582,8 +592,8 @@ def reweight(a: s.Reweight, ctx: Context) -> dict[str, pd.DataFrame]:
     population = population.copy()
     for target, source in a.population.recode.items():
         pairs = linked.drop_duplicates(source)[[source, target]].astype(str)
-        population[target] = population[source].astype(str).map(
-            dict(zip(pairs[source], pairs[target], strict=True))
+        population[target] = (
+            population[source].astype(str).map(dict(zip(pairs[source], pairs[target], strict=True)))
         )
     prefix = "linked_"
     link = linked[[a.link.key, *a.link.columns]].rename(
@@ -618,7 +628,6 @@ def reweight(a: s.Reweight, ctx: Context) -> dict[str, pd.DataFrame]:
 
 def reproduction(a: s.Reproduction, ctx: Context) -> dict[str, pd.DataFrame]:
     """Every published figure beside its reproduced value (:mod:`survey.study.reproduce`)."""
-    from survey.analysis.reproduce import reproduction_table
 
     def resolve(path: str) -> Path:
         candidate = Path(path)

@@ -45,14 +45,14 @@ class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=T
     """Base of every struct: unknown keys are errors."""
 
 
-class Figure(_Strict):
+class Figure(_Strict, frozen=True):
     """A chart drawn from an analysis's main table (``survey.figures`` function name)."""
 
     chart: str
     height_cm: float = 8.0
 
 
-class Item(_Strict):
+class Item(_Strict, frozen=True):
     """One variable of an analysis, or a set of them taken from the codebook.
 
     Exactly one of ``variable``, ``battery``, ``mr_set`` or ``match`` (a shell pattern over the
@@ -85,14 +85,14 @@ class Item(_Strict):
 ItemSet = Item
 
 
-class Group(_Strict):
+class Group(_Strict, frozen=True):
     """One line of a trend: a label and the base it rests on (no ``where``: every row)."""
 
     label: str
     where: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-class Contrast(_Strict):
+class Contrast(_Strict, frozen=True):
     """Two groups of one variable compared within each wave of a trend."""
 
     by: str
@@ -100,7 +100,7 @@ class Contrast(_Strict):
     b: str
 
 
-class Scale(_Strict):
+class Scale(_Strict, frozen=True):
     """A model covariate computed from items: the mean of a battery or a count of answers."""
 
     label: str
@@ -108,7 +108,7 @@ class Scale(_Strict):
     count_of: ItemSet | None = None
 
 
-class Check(_Strict):
+class Check(_Strict, frozen=True):
     """A share shown unweighted and reweighted in a reweighting analysis."""
 
     variable: str
@@ -117,7 +117,7 @@ class Check(_Strict):
     by: str | None = None
 
 
-class PopulationSpec(_Strict):
+class PopulationSpec(_Strict, frozen=True):
     """Population counts for a reweighting: a wave's population table, filtered and recoded."""
 
     wave: str
@@ -126,7 +126,7 @@ class PopulationSpec(_Strict):
     recode: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-class Link(_Strict):
+class Link(_Strict, frozen=True):
     """Columns taken from another wave by a shared key."""
 
     wave: str
@@ -134,14 +134,14 @@ class Link(_Strict):
     columns: list[str]
 
 
-class _Kind(_Strict, tag_field="kind", kw_only=True):
+class _Kind(_Strict, tag_field="kind", kw_only=True, frozen=True):
     id: str
     wave: str | None = None
     figure: Figure | None = None
     columns: dict[str, list[Any]] = msgspec.field(default_factory=dict)
 
 
-class Shares(_Kind, tag="shares", kw_only=True):
+class Shares(_Kind, tag="shares", kw_only=True, frozen=True):
     """The share of every (or every listed) level of each item, overall or by group."""
 
     items: list[Item | str]
@@ -150,14 +150,14 @@ class Shares(_Kind, tag="shares", kw_only=True):
     overall: str | None = None
 
 
-class Means(_Kind, tag="means", kw_only=True):
+class Means(_Kind, tag="means", kw_only=True, frozen=True):
     """The mean of each numeric item, overall or by group."""
 
     items: list[Item | str]
     by: str | None = None
 
 
-class Compare(_Kind, tag="compare", kw_only=True):
+class Compare(_Kind, tag="compare", kw_only=True, frozen=True):
     """Shares in two groups with a Rao-Scott test, Holm adjustment and the MDD per item."""
 
     by: str
@@ -166,7 +166,7 @@ class Compare(_Kind, tag="compare", kw_only=True):
     overall: str | None = None
 
 
-class Trend(_Kind, tag="trend", kw_only=True):
+class Trend(_Kind, tag="trend", kw_only=True, frozen=True):
     """Shares of ``level`` across waves for several groups, with the change first -> last wave."""
 
     waves: dict[str, str]
@@ -176,7 +176,7 @@ class Trend(_Kind, tag="trend", kw_only=True):
     contrast: Contrast | None = None
 
 
-class Model(_Kind, tag="model", kw_only=True):
+class Model(_Kind, tag="model", kw_only=True, frozen=True):
     """A design-based logistic regression of ``outcome == event`` on the covariates."""
 
     outcome: str
@@ -186,7 +186,7 @@ class Model(_Kind, tag="model", kw_only=True):
     scales: dict[str, Scale] = msgspec.field(default_factory=dict)
 
 
-class Reliability(_Kind, tag="reliability", kw_only=True):
+class Reliability(_Kind, tag="reliability", kw_only=True, frozen=True):
     """Cronbach's alpha of the codebook's batteries (optionally also with reweighting weights)."""
 
     batteries: list[str] = msgspec.field(default_factory=list)
@@ -194,7 +194,7 @@ class Reliability(_Kind, tag="reliability", kw_only=True):
     weights_from: str | None = None
 
 
-class Reweight(_Kind, tag="reweight", kw_only=True):
+class Reweight(_Kind, tag="reweight", kw_only=True, frozen=True):
     """A wave raked to population margins of a linked wave; checks shown both ways."""
 
     link: Link
@@ -204,35 +204,43 @@ class Reweight(_Kind, tag="reweight", kw_only=True):
     overall: str | None = None
 
 
-class Reproduction(_Kind, tag="reproduction", kw_only=True):
+class Reproduction(_Kind, tag="reproduction", kw_only=True, frozen=True):
     """Every published figure beside its reproduced value (paths relative to the study folder)."""
 
     published: str
     figure_map: str
 
 
-class Weighting(_Kind, tag="weighting", kw_only=True):
+class Weighting(_Kind, tag="weighting", kw_only=True, frozen=True):
     """The weighting diagnostics of every weighted wave, and the weights' distribution."""
 
 
-class Codebooks(_Kind, tag="codebooks", kw_only=True):
+class Codebooks(_Kind, tag="codebooks", kw_only=True, frozen=True):
     """One table per wave: every codebook variable with its valid and missing counts."""
 
 
 Analysis = (
-    Shares | Means | Compare | Trend | Model | Reliability | Reweight | Reproduction | Weighting
+    Shares
+    | Means
+    | Compare
+    | Trend
+    | Model
+    | Reliability
+    | Reweight
+    | Reproduction
+    | Weighting
     | Codebooks
 )
 
 
-class Section(_Strict):
+class Section(_Strict, frozen=True):
     """One section of the report: its analyses in order."""
 
     id: str
     analyses: list[Analysis]
 
 
-class Value(_Strict):
+class Value(_Strict, frozen=True):
     """A number printed in a sentence of the study's texts.
 
     Either one cell (``table`` + ``where`` + ``column``, the first row when ``where`` is empty), a
@@ -253,7 +261,7 @@ class Value(_Strict):
     format: str = "text"
 
 
-class Analyses(_Strict):
+class Analyses(_Strict, frozen=True):
     """The parsed ``analyses.yaml``: sections, appendices and the named values of the texts."""
 
     sections: list[Section]
@@ -292,11 +300,11 @@ def parse_analyses(data: Any, source: str = "analyses.yaml") -> Analyses:
     ...     {"id": "a", "kind": "shares", "items": ["q1"]}]}]})
     >>> spec.all()[0].items
     ['q1']
-    >>> parse_analyses({"sections": [], "colour": "red"})
-    Traceback (most recent call last):
-    ...
-    survey.errors.InputError: analyses.yaml: Object contains unknown field `colour`
-    hint: see the study folder's README or config/analyses.yaml of the example study for the keys
+    >>> try:
+    ...     parse_analyses({"sections": [], "colour": "red"})
+    ... except InputError as exc:
+    ...     print(exc.message)
+    analyses.yaml: Object contains unknown field `colour`
     """
     try:
         spec = msgspec.convert(data, Analyses)

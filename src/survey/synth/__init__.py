@@ -183,9 +183,18 @@ def generate(
 
     Examples
     --------
-    >>> result = generate("config/synth.yaml", books, "data/raw/synthetic", root)  # doctest: +SKIP
-    >>> sorted(result.files)  # doctest: +SKIP
-    ['beso2011', 'margins2008', 'margins2010', 'population2008', 'population2010', 'wea2008', 'wea2010']
+    In the project, ``generate("config/synth.yaml", books, "data/raw/synthetic", root)`` writes
+    ``wea2008``, ``wea2010``, ``population2008``, ``population2010``, ``margins2008``,
+    ``margins2010`` and ``beso2011``; that needs the full synth config, the published figures and
+    three codebooks, so the example calls the module's smaller public helpers instead:
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "figures.yaml"
+    >>> _ = path.write_text("figures:\\n  - {id: beso_with_experience, value: 47, precision: 0}\\n")
+    >>> load_published(path)["beso_with_experience"]["value"]
+    47
+    >>> is_synthetic_label(f"{SYNTHETIC_MARK}, geen echte data: BESO 2011")
+    True
     """
     config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
     published = load_published(root / config["published_figures"])
