@@ -403,6 +403,11 @@ _TEXTS_HEADER = """\
 
 
 def _readme(waves: list[_Wave], title: str) -> str:
+    labelled = [*waves[0].categorical, "q1", "region"]
+    item = labelled[0]
+    group = next(n for n in labelled[1:] if n != item)
+    example_id = re.sub(r"[^A-Za-z0-9_-]", "_", f"{waves[0].name}_{item}_by_{group}")
+    pad, pad_by = " " * max(1, 15 - len(item)), " " * max(1, 20 - len(group))
     rows = "\n".join(
         f"| `{w.name}` | `{w.file}` | `config/codebooks/{w.name}.yaml` | {w.rows} | "
         f"{len(w.categorical)} | {len(w.numeric)} | {w.by or '–'} |"
@@ -425,8 +430,8 @@ the study's configuration, its processed data and its report.
   weights to population margins (see the commented lines).
 - `config/codebooks/<wave>.yaml`: what each file holds: per variable its name in the file, type,
   label, codes and missing codes. Written from the file's own labels: labelled variables are
-  categorical, others numeric. Check the missing codes, and rename variables (the keys) if you
-  like; the analyses use those names.
+  categorical, others numeric. Check the missing codes. The keys are the names the analyses
+  use: rename a variable there and in `config/analyses.yaml` together.
 - `config/analyses.yaml`: the report, as data. Per wave a section with, for every labelled
   variable, a table of shares (with a bar chart), the same by group when `survey init` was given
   `--by`, and the means of the numeric variables; the codebooks as an appendix.
@@ -451,11 +456,11 @@ Edit `config/analyses.yaml`: remove the tables you do not need, reorder them, mo
 sections, or add analyses. An analysis has an `id` (letters, digits, `_` or `-`, starting with a
 letter), a `kind` and the kind's keys, for example:
 
-    - id: q1_by_region
+    - id: {example_id}
       kind: shares            # shares, means, compare, trend, model, reliability, codebooks, ...
       wave: {waves[0].name}
-      items: [q1]             # variables of the codebook
-      by: region              # optional: by group
+      items: [{item}]{pad}# variables of the codebook
+      by: {group}{pad_by}# optional: by group
       figure: {{chart: share_bars, height_cm: 6}}   # optional
 
 Give every new table (and figure) a caption in `config/texts.yaml`, under `tables:` (and
