@@ -435,7 +435,7 @@ def test_ci_columns_by_stem_and_rows_marked_suppressed_by_the_glue() -> None:
             "odds_ratio": [1.8, 0.7],
             "or_ci_low": [1.21, 0.4],
             "or_ci_high": [2.64, 1.1],
-            "estimate_with": [0.61, 0.2],
+            "estimate_a": [0.61, 0.2],
             "p_value": [0.004, 0.3],
             "suppressed": [False, True],
         }
@@ -448,7 +448,7 @@ def test_ci_columns_by_stem_and_rows_marked_suppressed_by_the_glue() -> None:
             ColumnSpec("term", "Term"),
             ColumnSpec("odds_ratio", "OR", "number"),
             ColumnSpec("or_ci", "CI", "ci_number"),
-            ColumnSpec("estimate_with", "With", "percent"),
+            ColumnSpec("estimate_a", "With", "percent"),
             ColumnSpec("p_value", "p", "pvalue"),
         ],
     )

@@ -51,6 +51,7 @@ _PUBLIC = {
     "read_data": "survey.io",
     "write_data": "survey.io",
     "load_codebook": "survey.codebook",
+    "init_study": "survey.init",
     "load_study": "survey.config",
     "load_study_data": "survey.study",
     "load_analyses": "survey.study",
@@ -71,6 +72,7 @@ __all__ = [
     "compare_independent",
     "cronbach_alpha",
     "estimate",
+    "init_study",
     "linear_calibration",
     "load_analyses",
     "load_codebook",
@@ -110,6 +112,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from survey.codebook import load_codebook
     from survey.config import load_study
     from survey.errors import SurveyError
+    from survey.init import init_study
     from survey.io import read_data, write_data
     from survey.notebook import styled
     from survey.pipeline import analyse, run_all

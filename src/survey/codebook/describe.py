@@ -151,8 +151,8 @@ def skeleton(meta: FileMeta, wave: str | None = None, frame: pd.DataFrame | None
     header = (
         f"# Codebook skeleton for {meta.source or name}, written by `survey codebook --format yaml`.\n"
         "# Edit it into a real codebook: give canonical names (the keys), check the missing codes,\n"
-        "# add routing (asked_if), recodes, mr_sets and derived variables. Schema: see\n"
-        "# config/codebooks/wea2010.yaml.\n"
+        "# add routing (asked_if), recodes, mr_sets and derived variables. Schema: the README,\n"
+        "# section 'Codebooks', and survey.codebook.schema.\n"
     )
     return header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
 

@@ -333,8 +333,8 @@ class _Fail:
             listing = "\n".join(f"  - {m}" for m in self.messages)
             raise InputError(
                 f"{self.source}: the codebook has {len(self.messages)} problem(s):\n{listing}",
-                "correct the codebook YAML; its schema is described at the top of "
-                "config/codebooks/wea2010.yaml",
+                "correct the codebook YAML; its schema is described in the README (section "
+                "'Codebooks') and in survey.codebook.schema",
             )
 
 

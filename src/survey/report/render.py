@@ -63,12 +63,10 @@ SUPPRESSED_COLUMNS = (
     "or_ci_low",
     "or_ci_high",
     # wide tables (tests, trends): blanked when the glue marks the row ``suppressed``
-    "estimate_with",
-    "estimate_without",
-    "estimate_2008",
-    "estimate_2010",
-    "estimate_brabant",
-    "estimate_rest",
+    "estimate_a",
+    "estimate_b",
+    "estimate_from",
+    "estimate_to",
     "difference",
     "mdd",
 )
