@@ -44,7 +44,6 @@ def _read(lang: str) -> dict[str, Any]:
     return data
 
 
-@functools.cache
 def _read_study(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

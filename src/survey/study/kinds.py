@@ -30,6 +30,7 @@ from survey.analysis.models import cronbach_alpha, logistic_regression
 from survey.codebook import Codebook
 from survey.errors import InputError
 from survey.study import spec as s
+from survey.study.designs import StudyData
 from survey.study.reproduce import COLUMNS as REPRODUCTION_COLUMNS
 from survey.study.reproduce import reproduction_table
 
@@ -112,32 +113,33 @@ class Context:
 
     Attributes
     ----------
-    designs
-        Wave -> design (calibrated where the study weights the wave).
-    books
-        Wave -> codebook.
+    data
+        The designs, codebooks, weighting diagnostics and population tables of the study.
     root
         The study folder (relative paths in declarations resolve against it).
     level
         Confidence level of every interval.
     ci
         CI method for proportions (``logit``, ``wilson``, ``beta``, ``wald``).
-    populations
-        Wave -> population table (counts by frame variables), where the study has one.
-    weighting
-        Weighted wave -> its weighting diagnostics (``WeightingDiagnostics.to_dict()``).
     weights
         Analysis id -> weights it made (reweighting), for analyses that use them.
     """
 
-    designs: Mapping[str, SurveyDesign]
-    books: Mapping[str, Codebook]
+    data: StudyData
     root: Path
     level: float = 0.95
     ci: str = "logit"
-    populations: Mapping[str, pd.DataFrame] = field(default_factory=dict)
-    weighting: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     weights: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def designs(self) -> Mapping[str, SurveyDesign]:
+        """Wave -> design (calibrated where the study weights the wave)."""
+        return self.data.designs
+
+    @property
+    def books(self) -> Mapping[str, Codebook]:
+        """Wave -> codebook."""
+        return self.data.books
 
     def design(self, analysis: Any) -> SurveyDesign:
         """The design an analysis runs on: its ``wave``, or the only wave of the study."""
@@ -252,12 +254,19 @@ def _domain(design: SurveyDesign, where: Mapping[str, str], name: str) -> Survey
 
 
 def _share_rows(
-    ctx: Context, design: SurveyDesign, variable: str, level: str | None, what: str, **where: Any
+    ctx: Context,
+    design: SurveyDesign,
+    variable: str,
+    level: str | None,
+    what: str,
+    *,
+    by: str | None = None,
+    where: Mapping[str, str] | None = None,
+    base: str | None = None,
 ) -> pd.DataFrame:
     """Shares of one variable: by ``by``, or in the base ``where`` (named ``base``), or overall."""
-    by, base = where.get("by"), where.get("base")
-    if where.get("where"):
-        design = _domain(design, where["where"], base or "base")
+    if where:
+        design = _domain(design, where, base or "base")
         table = quietly(proportions, design, variable, by="__base__", ci=ctx.ci, level=ctx.level)
         table = table.assign(group=base)
     else:
@@ -349,8 +358,10 @@ def shares(a: s.Shares, ctx: Context) -> dict[str, pd.DataFrame]:
         if a.overall is not None and a.by is not None:
             overall = _share_rows(ctx, design, item.variable, item.level, what)
             tables.append(overall.assign(group=a.overall))
-        where = {"by": a.by, "where": item.where, "base": item.base}
-        tables.append(_share_rows(ctx, design, item.variable, item.level, what, **where))
+        by_group = _share_rows(
+            ctx, design, item.variable, item.level, what, by=a.by, where=item.where, base=item.base
+        )
+        tables.append(by_group)
         for table in tables:
             if a.levels:
                 table = table.loc[table["level"].isin(a.levels)]
@@ -580,13 +591,13 @@ def reweight(a: s.Reweight, ctx: Context) -> dict[str, pd.DataFrame]:
     from survey.weighting import margins_from_population, rake
 
     design, what = ctx.design(a), f"analysis '{a.id}'"
-    if a.population.wave not in ctx.populations:
+    if a.population.wave not in ctx.data.populations:
         raise InputError(
             f"{what}: wave '{a.population.wave}' has no population table",
             f"set `population:` of wave {a.population.wave} in study.yaml",
         )
     linked = ctx.designs[a.link.wave].data
-    population = ctx.populations[a.population.wave]
+    population = ctx.data.populations[a.population.wave]
     for variable, label in a.population.where.items():
         population = population.loc[population[variable].astype(str) == label]
     population = population.copy()
@@ -639,7 +650,7 @@ def reproduction(a: s.Reproduction, ctx: Context) -> dict[str, pd.DataFrame]:
 def weighting(a: s.Weighting, ctx: Context) -> dict[str, pd.DataFrame]:
     """One row per weighted wave: method, iterations, weights' spread, Kish deff, effective n."""
     rows = []
-    for wave, diagnostics in ctx.weighting.items():
+    for wave, diagnostics in ctx.data.diagnostics.items():
         summary = diagnostics["summary"]
         rows.append(
             {

@@ -82,15 +82,7 @@ def run_study(
         The tables and what the report needs beside them.
     """
     settings = {"confidence_level": 0.95, "ci_method": "logit", **(settings or {})}
-    ctx = Context(
-        designs=data.designs,
-        books=data.books,
-        root=Path(root),
-        level=float(settings["confidence_level"]),
-        ci=str(settings["ci_method"]),
-        populations=data.populations,
-        weighting=data.diagnostics,
-    )
+    ctx = Context(data, Path(root), float(settings["confidence_level"]), str(settings["ci_method"]))
     tables: dict[str, pd.DataFrame] = {}
     declared = analyses.all()
     for analysis in sorted(declared, key=lambda a: not isinstance(a, Reweight)):
