@@ -125,10 +125,21 @@ def test_tables_are_real_tables(html: str) -> None:
     tables = re.findall(r"<table\b.*?</table>", html, re.DOTALL)
     assert len(tables) == 4
     for table in tables:
-        assert "<caption>" in table and "<thead>" in table
+        assert "<caption id=" in table and "<thead>" in table
         headers = re.findall(r"<th scope=\"col\"", table)
         assert headers
     assert "Tabel 1." in html and "Tabel 4." in html and "Figuur 1." in html
+
+
+def test_a_wide_table_can_be_scrolled_with_the_keyboard(html: str) -> None:
+    blocks = re.findall(r'<div class="table-block"[^>]*>\s*<table id="([^"]+)"', html)
+    assert blocks
+    for table_id in blocks:
+        opening = re.search(rf'<div class="table-block"([^>]*)>\s*<table id="{table_id}"', html)
+        assert opening is not None
+        assert 'tabindex="0"' in opening.group(1) and 'role="region"' in opening.group(1)
+        assert f'aria-labelledby="{table_id}-caption"' in opening.group(1)
+        assert f'<caption id="{table_id}-caption">' in html
 
 
 def test_toc_links_to_every_section(html: str) -> None:
