@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from repo import GOLDEN_ROOT
 from survey.analysis.design import SurveyDesign
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = GOLDEN_ROOT
 REL = 1e-7
 
 

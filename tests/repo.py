@@ -8,3 +8,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 #: The example study's config folder.
 CONFIG = REPO / "config"
+#: The tests' own folders: R's golden results and the SPSS fixtures.
+TESTS = REPO / "tests"
+GOLDEN_ROOT = TESTS / "golden"
+FIXTURES = TESTS / "fixtures"

@@ -24,12 +24,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from repo import REPO
 from survey.clean import clean
 from survey.codebook import load_codebook
 from survey.io import read_spss
 from survey.synth import generate
 
+REPO = Path(__file__).resolve().parents[2]  # the script runs by path, outside pytest
 CONFIG = REPO / "config"
 OUT = REPO / "tests" / "golden" / "weighting"
 WAVES = ("wea2008", "wea2010", "beso2011")

@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from repo import CONFIG
-from study_copy import prepared_study
 from survey.pipeline import analyse
 from survey.study import StudyResults, load_analyses, load_study_data
 from survey.study.kinds import COLUMNS, kind_name, minimum_detectable_difference
@@ -20,11 +19,6 @@ from survey.study.spec import table_ids
 
 PUBLISHED = CONFIG / "published" / "beso_2012_figures.yaml"
 FIGURE_MAP = CONFIG / "figures.yaml"
-
-
-@pytest.fixture(scope="module")
-def study(tmp_path_factory: pytest.TempPathFactory):
-    return prepared_study(tmp_path_factory.mktemp("study"))
 
 
 @pytest.fixture(scope="module")

@@ -17,18 +17,18 @@ from __future__ import annotations
 import json
 import math
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from repo import GOLDEN_ROOT
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import means, proportions, totals
 from survey.weighting import WeightingResult, read_margins, trim_weights, weigh
 
-GOLDEN = Path(__file__).parent / "golden" / "weighting"
+GOLDEN = GOLDEN_ROOT / "weighting"
 GOLD: dict[str, Any] = json.loads((GOLDEN / "weighting.json").read_text("utf-8"))
 CASES: dict[str, dict[str, Any]] = GOLD["cases"]
 TRIMS: dict[str, dict[str, Any]] = GOLD["trim"]

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import pyreadstat
 import pytest
 
+from repo import FIXTURES
 from survey.errors import InputError
 from survey.io import read_spss
 
-LEGACY = Path(__file__).parent / "fixtures" / "legacy"
+LEGACY = FIXTURES / "legacy"
 
 FILE_LABEL = "Werkgeversenquête: geïnteresseerd in één cursus"
 VARIABLE_LABELS = {

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from repo import REPO
+from repo import FIXTURES, REPO
 from study_copy import copy_analyses
 from survey.cli import main
 from survey.codebook import ValidationReport, load_codebook, validate
@@ -31,7 +31,7 @@ from survey.errors import InputError
 from survey.io import FileMeta, VariableMeta, read_parquet, read_spss, write_sav
 from survey.pipeline import run_ingest, run_synth, run_weight
 
-PATCH_CODEPAGE = Path(__file__).parent / "fixtures" / "legacy" / "patch_codepage.py"
+PATCH_CODEPAGE = FIXTURES / "legacy" / "patch_codepage.py"
 CODEBOOKS = REPO / "config" / "codebooks"
 WAVES = ("wea2008", "wea2010", "beso2011")
 

@@ -13,12 +13,12 @@ import json
 import math
 import warnings
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from repo import GOLDEN_ROOT
 from survey.analysis.contrast import compare_domains
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import (
@@ -29,7 +29,7 @@ from survey.analysis.estimate import (
     totals,
 )
 
-GOLDEN = Path(__file__).parent / "golden" / "estimate"
+GOLDEN = GOLDEN_ROOT / "estimate"
 CASES: dict[str, dict[str, Any]] = json.loads((GOLDEN / "estimate.json").read_text("utf-8"))[
     "cases"
 ]

@@ -14,17 +14,11 @@ import pytest
 from PIL import Image
 
 from browser import chromium, console_lines, run_chromium
-from study_copy import prepared_study
 from survey.pipeline import ReportResult, run_report
 from survey.report import write_report
 from survey.report.build import build_content, build_figures
 from survey.report.render import render_html
 from survey.report.texts import load_text
-
-
-@pytest.fixture(scope="module")
-def study(tmp_path_factory: pytest.TempPathFactory):
-    return prepared_study(tmp_path_factory.mktemp("study"))
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from repo import REPO
+from repo import GOLDEN_ROOT, REPO
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import means
 from survey.clean import clean
@@ -46,7 +46,7 @@ from survey.weighting import (
 )
 
 CONFIG = REPO / "config"
-GOLDEN = Path(__file__).parent / "golden" / "weighting"
+GOLDEN = GOLDEN_ROOT / "weighting"
 WAVES = ("wea2008", "wea2010", "beso2011")
 PUBLISHED = load_published(CONFIG / "published" / "beso_2012_figures.yaml")
 FIGURES = yaml.safe_load((CONFIG / "figures.yaml").read_text(encoding="utf-8"))["figures"]

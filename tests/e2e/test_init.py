@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from fixtures.make_apistrat_sav import LABELS, YES_NO_ITEMS, apistrat_frame, write_apistrat_sav
+from repo import GOLDEN_ROOT
 from survey.cli import main
 from survey.codebook import load_codebook, skeleton
 from survey.config import load_study
@@ -214,7 +215,7 @@ def test_report_on_the_init_study_from_another_folder(api_sav: Path, tmp_path: P
     # the by-group shares are the unweighted shares of the data; fewer than 10 respondents (or
     # an unreliable estimate) are suppressed
     table = pd.read_csv(folder / "reports" / "tables" / "api2000_sch_wide_by_stype.csv")
-    data = pd.read_csv(Path(__file__).parent / "golden" / "data" / "apistrat.csv")
+    data = pd.read_csv(GOLDEN_ROOT / "data" / "apistrat.csv")
     counts = pd.crosstab(data["stype"], data["sch_wide"])
     cells = table.set_index(["group", "level"])
     types = {"E": "Elementary", "H": "High", "M": "Middle"}
@@ -295,7 +296,7 @@ def test_refuses_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_refuses_a_file_that_is_not_spss(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    csv = Path(__file__).parent / "golden" / "data" / "apistrat.csv"
+    csv = GOLDEN_ROOT / "data" / "apistrat.csv"
     assert main(["init", str(tmp_path / "s"), "--wave", f"w1={csv}"]) == 3
     assert "not an SPSS file" in capsys.readouterr().err
     fake = tmp_path / "fake.sav"

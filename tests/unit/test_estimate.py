@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from repo import GOLDEN_ROOT
 from survey.analysis.design import LonelyPSU, SurveyDesign
 from survey.analysis.estimate import (
     EmptyDomainWarning,
@@ -24,7 +24,7 @@ from survey.analysis.estimate import (
 from survey.analysis.intervals import reliability_flag
 from survey.errors import InputError, StatisticalError
 
-GOLDEN = Path(__file__).parent / "golden" / "estimate"
+GOLDEN = GOLDEN_ROOT / "estimate"
 
 
 @pytest.fixture(scope="module")
