@@ -38,7 +38,8 @@ __all__ = [
 #: ``percent``   a proportion 0-1 as a percentage, 0 decimals ("26%"); ``percent1`` 1 decimal
 #: ``ci``        the columns ``<name>_low``/``<name>_high`` (proportions; name ``ci`` reads
 #:               ``ci_low``/``ci_high``) as "21–29%"; ``ci1`` 1 decimal; ``ci_number`` as plain
-#:               numbers with 2 decimals ("0,12–0,45"; e.g. name ``or_ci`` for odds ratios)
+#:               numbers with 2 decimals ("0,12–0,45"; e.g. name ``or_ci`` for odds ratios);
+#:               ``ci_count`` as whole numbers with thousands separators ("1.204–1.377")
 #: ``number``    a number with 2 decimals; ``number1`` with 1 decimal
 #: ``pvalue``    "< 0,001" or 3 decimals ("0,032")
 #: ``count``     a whole number with thousands separators
@@ -51,6 +52,7 @@ COLUMN_KINDS = (
     "ci",
     "ci1",
     "ci_number",
+    "ci_count",
     "number",
     "number1",
     "pvalue",
@@ -59,7 +61,7 @@ COLUMN_KINDS = (
 )
 
 #: The kinds that read the two columns ``<name>_low`` and ``<name>_high`` instead of ``name``.
-CI_KINDS = ("ci", "ci1", "ci_number")
+CI_KINDS = ("ci", "ci1", "ci_number", "ci_count")
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 

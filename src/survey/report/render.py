@@ -205,8 +205,8 @@ def format_cell(value: Any, kind: str, lang: str) -> str:
         low, high = (_plain(v) for v in value)
         if _is_missing(low) or _is_missing(high):
             return missing
-        if kind == "ci_number":
-            return format_ci(low, high, lang, 2, percent=False)
+        if kind in ("ci_number", "ci_count"):
+            return format_ci(low, high, lang, 2 if kind == "ci_number" else 0, percent=False)
         return format_ci(low, high, lang, 1 if kind == "ci1" else 0)
     value = _plain(value)
     if kind == "flag":

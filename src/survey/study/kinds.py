@@ -24,7 +24,7 @@ import pandas as pd
 
 from survey.analysis.contrast import compare_domains, compare_independent
 from survey.analysis.design import SurveyDesign
-from survey.analysis.estimate import means, proportions, quietly
+from survey.analysis.estimate import means, proportions, quietly, totals
 from survey.analysis.inference import adjust_pvalues, rao_scott
 from survey.analysis.models import cronbach_alpha, logistic_regression
 from survey.codebook import Codebook
@@ -52,6 +52,7 @@ _CONTRAST = ["difference", "se", "ci_low", "ci_high", "p_value"]
 COLUMNS: dict[str, dict[str, list[str]]] = {
     "shares": {"main": ["item", "item_label", "group", "level", *ESTIMATE]},
     "means": {"main": ["item", "item_label", "group", *ESTIMATE]},
+    "totals": {"main": ["item", "item_label", "group", *ESTIMATE]},
     "compare": {
         "main": ["domain", "item", "item_label", "group", *ESTIMATE],
         "tests": ["domain", "item", "item_label", "estimate_a", "estimate_b", *TEST],
@@ -378,12 +379,13 @@ def shares(a: s.Shares, ctx: Context) -> dict[str, pd.DataFrame]:
     return {a.id: _frame(rows, COLUMNS["shares"]["main"])}
 
 
-def means_kind(a: s.Means, ctx: Context) -> dict[str, pd.DataFrame]:
-    """The mean of each numeric item, overall or by group."""
+def means_kind(a: s.Means | s.Totals, ctx: Context) -> dict[str, pd.DataFrame]:
+    """The mean (kind ``means``) or population total (kind ``totals``) of each numeric item."""
     design = ctx.design(a)
+    estimator = totals if isinstance(a, s.Totals) else means
     rows = []
     for item in _expand(ctx, a, a.items):
-        table = quietly(means, design, item.variable, by=a.by, level=ctx.level)
+        table = quietly(estimator, design, item.variable, by=a.by, level=ctx.level)
         for _, row in table.iterrows():
             rows.append(
                 {
@@ -393,7 +395,7 @@ def means_kind(a: s.Means, ctx: Context) -> dict[str, pd.DataFrame]:
                     **_row(row, ESTIMATE),
                 }
             )
-    return {a.id: _frame(rows, COLUMNS["means"]["main"])}
+    return {a.id: _frame(rows, COLUMNS[kind_name(a)]["main"])}
 
 
 def compare(a: s.Compare, ctx: Context) -> dict[str, pd.DataFrame]:
@@ -690,6 +692,7 @@ def codebooks(a: s.Codebooks, ctx: Context) -> dict[str, pd.DataFrame]:
 KINDS: dict[type, Callable[[Any, Context], dict[str, pd.DataFrame]]] = {
     s.Shares: shares,
     s.Means: means_kind,
+    s.Totals: means_kind,
     s.Compare: compare,
     s.Trend: trend,
     s.Model: model,

@@ -34,6 +34,7 @@ __all__ = [
     "Scale",
     "Section",
     "Shares",
+    "Totals",
     "Trend",
     "Value",
     "load_analyses",
@@ -157,6 +158,13 @@ class Means(_Kind, tag="means", kw_only=True, frozen=True):
     by: str | None = None
 
 
+class Totals(_Kind, tag="totals", kw_only=True, frozen=True):
+    """The population total (weighted sum) of each numeric item, overall or by group."""
+
+    items: list[Item | str]
+    by: str | None = None
+
+
 class Compare(_Kind, tag="compare", kw_only=True, frozen=True):
     """Shares in two groups with a Rao-Scott test, Holm adjustment and the MDD per item."""
 
@@ -222,6 +230,7 @@ class Codebooks(_Kind, tag="codebooks", kw_only=True, frozen=True):
 Analysis = (
     Shares
     | Means
+    | Totals
     | Compare
     | Trend
     | Model
