@@ -3,7 +3,7 @@
 The tests are grouped by what they check: ``unit/`` (one function or module, small fixtures),
 ``golden/`` (numbers against R's survey package, from the committed golden files) and ``e2e/``
 (whole commands, the pipeline, the report in Chromium and as PDF, PSPP, notebooks, installs). The
-helper modules (``repo``, ``study_copy``, ``report_sample``, ``browser``, ``spss_sample``,
+helper modules (``repo``, ``commands``, ``study_copy``, ``report_sample``, ``browser``, ``spss_sample``,
 ``inference_golden``, ``fixtures``) live here in ``tests/`` and are importable from every group.
 """
 

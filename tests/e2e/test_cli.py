@@ -7,7 +7,6 @@ folders are never read or written.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from commands import run_survey
 from repo import REPO
 from study_copy import write_study
 from survey import __version__
@@ -45,16 +45,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 def run_exe(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "SURVEY_STUDY"}
-    return subprocess.run(
-        [str(SURVEY_EXE), *argv],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_survey(argv, cwd, command=[str(SURVEY_EXE)])
 
 
 def error_lines(stderr: str) -> list[str]:

@@ -9,11 +9,9 @@ whatever measure the file declares.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +19,7 @@ import pyreadstat
 import pytest
 import yaml
 
+from commands import run_survey
 from fixtures.make_apistrat_sav import LABELS, YES_NO_ITEMS, apistrat_frame, write_apistrat_sav
 from repo import GOLDEN_ROOT
 from survey.cli import main
@@ -43,16 +42,7 @@ def api_sav(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _report(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """``survey ARGS`` in a fresh process, as a user would run it."""
-    env = {k: v for k, v in os.environ.items() if k != "SURVEY_STUDY"}
-    return subprocess.run(
-        [sys.executable, "-m", "survey.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_survey(args, cwd)
 
 
 def _html(folder: Path) -> str:

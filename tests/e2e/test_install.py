@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from commands import run_survey
 from fixtures.make_apistrat_sav import write_apistrat_sav
 from repo import REPO
 
@@ -29,12 +30,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _survey(installed: Path, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(installed)}
-    env.pop("SURVEY_STUDY", None)
-    code = "import sys; from survey.cli import main; sys.exit(main())"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True
-    )
+    return run_survey(args, cwd, pythonpath=installed)
 
 
 def test_the_installed_package_is_the_one_used(installed: Path, tmp_path: Path) -> None:

@@ -62,34 +62,26 @@ def test_every_published_figure_is_reproduced_on_the_synthetic_data(results: Stu
     assert failed_figures(table).empty, failed_figures(table)[["id", "verdict", "evidence"]]
 
 
-def test_reproduction_says_differs_when_a_published_value_is_off(study, tmp_path: Path) -> None:
+def _reproduced_with(study, tmp_path: Path, value: float) -> pd.Series:
+    """The reproduction row of beso.experience.with when its published value is ``value``."""
     published = yaml.safe_load(PUBLISHED.read_text(encoding="utf-8"))
     for figure in published["figures"]:
         if figure["id"] == "beso.experience.with":
-            figure["value"] = 60
+            figure["value"] = value
     path = tmp_path / "published.yaml"
     path.write_text(yaml.safe_dump(published), encoding="utf-8")
-    designs = load_study_data(study).designs
-    table = reproduction_table(designs, path, FIGURE_MAP)
-    row = table.set_index("id").loc["beso.experience.with"]
+    table = reproduction_table(load_study_data(study).designs, path, FIGURE_MAP)
+    return table.set_index("id").loc["beso.experience.with"]
+
+
+def test_reproduction_says_differs_when_a_published_value_is_off(study, tmp_path: Path) -> None:
+    row = _reproduced_with(study, tmp_path, 60)
     assert row["verdict"] == "differs"
     assert row["reproduced"] == "47%"
 
 
 def test_reproduction_says_within_ci_for_a_near_miss(study, tmp_path: Path) -> None:
-    published = yaml.safe_load(PUBLISHED.read_text(encoding="utf-8"))
-    for figure in published["figures"]:
-        if figure["id"] == "beso.experience.with":
-            figure["value"] = 50
-    path = tmp_path / "published.yaml"
-    path.write_text(yaml.safe_dump(published), encoding="utf-8")
-    designs = load_study_data(study).designs
-    verdict = (
-        reproduction_table(designs, path, FIGURE_MAP)
-        .set_index("id")
-        .loc["beso.experience.with", "verdict"]
-    )
-    assert verdict == "within CI"
+    assert _reproduced_with(study, tmp_path, 50)["verdict"] == "within CI"
 
 
 def test_the_wea_trend_falls_in_brabant_and_the_netherlands(results: StudyResults) -> None:
