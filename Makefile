@@ -44,6 +44,7 @@ golden: $(STAMP) ## regenerate tests/golden/ with R (needs r-base-core r-cran-su
 	$(BIN)/python tests/golden/make_golden_inputs.py
 	Rscript tests/golden/make_golden_estimate.R
 	Rscript tests/golden/make_golden_inference.R
+	Rscript tests/golden/make_golden_quantiles.R
 	$(BIN)/python tests/golden/make_golden_weighting_inputs.py
 	Rscript tests/golden/make_golden_weighting.R
 

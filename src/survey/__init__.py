@@ -35,6 +35,7 @@ _PUBLIC = {
     "proportions": "survey.analysis.estimate",
     "means": "survey.analysis.estimate",
     "totals": "survey.analysis.estimate",
+    "quantiles": "survey.analysis.quantiles",
     "ratios": "survey.analysis.estimate",
     "multiple_response": "survey.analysis.estimate",
     "compare_domains": "survey.analysis.contrast",
@@ -83,6 +84,7 @@ __all__ = [
     "multiple_response",
     "poststratify",
     "proportions",
+    "quantiles",
     "rake",
     "rao_scott",
     "ratios",
@@ -109,6 +111,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     )
     from survey.analysis.inference import adjust_pvalues, rao_scott
     from survey.analysis.models import cronbach_alpha, logistic_regression
+    from survey.analysis.quantiles import quantiles
     from survey.codebook import load_codebook
     from survey.config import load_study
     from survey.errors import SurveyError

@@ -19,6 +19,7 @@ import pandas as pd
 
 from survey import __version__
 from survey.analysis.design import SurveyDesign
+from survey.analysis.quantiles import QRULES
 from survey.codebook import describe_file, load_codebook, skeleton, validate
 from survey.config import load_study
 from survey.errors import InputError, StatisticalError, SurveyError, UsageError
@@ -173,7 +174,10 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         raise UsageError("--test needs --by: it tests independence between --var and --by")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = estimate(design, args.var, stat=args.stat, by=args.by, ci=args.ci, level=args.level)
+        table = estimate(
+            design, args.var, stat=args.stat, by=args.by, ci=args.ci, level=args.level,
+            probs=args.quantiles, qrule=args.quantile_rule,
+        )  # fmt: skip
         tests = _tests(design, args) if args.test else []
     for warning in caught:
         _say(f"warning: {warning.message}")
@@ -344,6 +348,16 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _probabilities(value: str) -> tuple[float, ...]:
+    try:
+        probs = tuple(float(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of probabilities: {value!r}") from None
+    if not probs or not all(0 <= p <= 1 for p in probs):
+        raise argparse.ArgumentTypeError(f"probabilities must lie between 0 and 1: {value!r}")
+    return probs
+
+
 def _names(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -414,7 +428,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     est.add_argument("data", help=".sav, .zsav or .parquet file")
     est.add_argument("--var", action="append", required=True, help="variable (repeatable)")
-    est.add_argument("--stat", choices=["proportion", "mean", "total"], help="default: by type")
+    est.add_argument(
+        "--stat", choices=["proportion", "mean", "total", "quantile"], help="default: by type"
+    )
+    est.add_argument(
+        "--quantiles",
+        type=_probabilities,
+        default=(0.5,),
+        metavar="P[,P...]",
+        help="probabilities for --stat quantile (default 0.5, the median)",
+    )
+    est.add_argument(
+        "--quantile-rule",
+        choices=list(QRULES),
+        default="math",
+        help="R's qrule for --stat quantile (default math)",
+    )
     est.add_argument("--by", help="domain variable")
     est.add_argument("--weight", help="weight variable (default: every row weight 1)")
     est.add_argument("--strata", help="stratum variable")

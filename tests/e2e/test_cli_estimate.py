@@ -184,3 +184,35 @@ def test_test_flag_without_by_is_a_usage_error(capsys, design_file: Path) -> Non
     code, _, err = run(capsys, str(design_file), "--var", "q1", "--test")
     assert code == 2
     assert "--test needs --by" in err
+
+
+def test_quantile_rows_carry_their_probability_in_json(capsys, design_file: Path) -> None:
+    code, out, _ = run(capsys, str(design_file), "--var", "hours", "--stat", "quantile",
+                       "--quantiles", "0.25,0.5,0.75", "--by", "region", "--weight", "w",
+                       "--strata", "stratum", "--cluster", "psu", "--format", "json")  # fmt: skip
+    assert code == 0
+    rows = json.loads(out)["estimates"]
+    assert [(r["group"], r["quantile"]) for r in rows] == [
+        (g, p) for g in ("Noord", "Zuid") for p in (0.25, 0.5, 0.75)
+    ]
+    assert all(r["stat"] == "quantile" and r["level"] is None and r["code"] is None for r in rows)
+    assert all(r["ci_low"] <= r["estimate"] <= r["ci_high"] for r in rows)
+    assert all(r["ci_method"] == "woodruff" for r in rows)
+
+
+def test_the_quantile_rule_school_averages_at_a_jump(capsys, tmp_path: Path) -> None:
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})
+    path = tmp_path / "four.sav"
+    write_sav(frame, frame_meta(frame), path)
+    _, math_out, _ = run(capsys, str(path), "--var", "x", "--stat", "quantile", "--format", "json")
+    _, school_out, _ = run(capsys, str(path), "--var", "x", "--stat", "quantile",
+                           "--quantile-rule", "school", "--format", "json")  # fmt: skip
+    assert json.loads(math_out)["estimates"][0]["estimate"] == 2.0
+    assert json.loads(school_out)["estimates"][0]["estimate"] == 2.5
+
+
+def test_a_probability_outside_0_1_is_a_usage_error(capsys, design_file: Path) -> None:
+    code, _, err = run(capsys, str(design_file), "--var", "hours", "--stat", "quantile",
+                       "--quantiles", "0.5,1.5")  # fmt: skip
+    assert code == 2
+    assert "between 0 and 1" in err

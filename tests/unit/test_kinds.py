@@ -80,6 +80,17 @@ def test_totals_are_weighted_sums(ctx: Context) -> None:
     assert table["estimate"].iloc[0] == pytest.approx(_frame()["x"].sum())
 
 
+def test_quantiles_give_each_probability_with_a_woodruff_interval(ctx: Context) -> None:
+    analysis = _one(
+        {"id": "q", "kind": "quantiles", "wave": "w1", "items": ["x"], "probs": [0.25, 0.5]}
+    )
+    table = run_analysis(analysis, ctx)["q"]
+    assert list(table.columns) == COLUMNS["quantiles"]["main"]
+    assert list(table["quantile"]) == [0.25, 0.5]
+    assert (table["ci_low"] <= table["estimate"]).all()
+    assert (table["estimate"] <= table["ci_high"]).all()
+
+
 def test_means_by_group(ctx: Context) -> None:
     table = run_analysis(
         _one({"id": "m", "kind": "means", "wave": "w1", "items": ["x"], "by": "g"}), ctx

@@ -87,6 +87,13 @@ def _variable(design: SurveyDesign, name: str, categorical: bool) -> _Variable:
     return _Variable(name, text.to_numpy(), levels, labels, False, index)
 
 
+def _json_code(code: Any) -> Any:
+    """A code as JSON shows it: whole-number floats as integers."""
+    if isinstance(code, float | np.floating) and float(code).is_integer():
+        return int(code)
+    return code
+
+
 def _label(var: _Variable, code: Any) -> str:
     if code in var.labels:
         return var.labels[code]

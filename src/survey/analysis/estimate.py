@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from survey.analysis._domain import (
     _check_not_empty,
     _domains,
+    _json_code,
     _label,
     _labels_from_meta,
     _numeric,
@@ -70,12 +71,6 @@ COLUMNS = [
 
 class EmptyDomainWarning(UserWarning):
     """A domain (by-group) has no respondents; its row has n = 0 and missing estimates."""
-
-
-def _json_code(code: Any) -> Any:
-    if isinstance(code, float | np.floating) and float(code).is_integer():
-        return int(code)
-    return code
 
 
 def quietly(function: Callable[..., pd.DataFrame], *args: Any, **kwargs: Any) -> pd.DataFrame:
@@ -553,6 +548,8 @@ def estimate(
     by: str | None = None,
     ci: CIMethod | str = CIMethod.LOGIT,
     level: float = 0.95,
+    probs: Sequence[float] = (0.5,),
+    qrule: str = "math",
 ) -> pd.DataFrame:
     """Estimates for several variables in one tidy table (the engine of ``survey estimate``).
 
@@ -563,17 +560,21 @@ def estimate(
     variables
         Variable names.
     stat
-        ``"proportion"``, ``"mean"`` or ``"total"``; None chooses ``proportion`` for labelled or
-        categorical variables and ``mean`` for others.
+        ``"proportion"``, ``"mean"``, ``"total"`` or ``"quantile"``; None chooses
+        ``proportion`` for labelled or categorical variables and ``mean`` for others.
     by
         Domain variable, or None.
     ci, level
         Confidence-interval method for proportions, and level.
+    probs, qrule
+        For ``quantile``: the probabilities and R's quantile rule
+        (:func:`survey.analysis.quantiles.quantiles`).
 
     Returns
     -------
     pandas.DataFrame
-        The rows of every variable, columns :data:`COLUMNS`.
+        The rows of every variable, columns :data:`COLUMNS` (and ``quantile``, the probability,
+        when quantiles are asked for).
 
     Examples
     --------
@@ -596,9 +597,16 @@ def estimate(
             frames.append(means(design, name, by, level, _domain_info=domain_info))
         elif chosen == "total":
             frames.append(totals(design, name, by, level, _domain_info=domain_info))
+        elif chosen == "quantile":
+            from survey.analysis.quantiles import quantiles  # it builds on means: no cycle
+
+            frames.append(quantiles(design, name, probs, by, level, qrule))
         else:
-            raise InputError(f"unknown statistic '{chosen}'", "use proportion, mean or total")
-    table = pd.concat(frames, ignore_index=True)[COLUMNS]
+            raise InputError(
+                f"unknown statistic '{chosen}'", "use proportion, mean, total or quantile"
+            )
+    columns = COLUMNS + (["quantile"] if stat == "quantile" else [])
+    table = pd.concat(frames, ignore_index=True)[columns]
     table.attrs["level"] = level
     return table
 

@@ -68,6 +68,13 @@ def estimate_payload(
     return {"data": data, "design": design_part, "estimates": estimates, "tests": cleaned_tests}
 
 
+def _level_text(record: dict[str, Any]) -> str:
+    """The level of a proportion, or ``q0.25`` for the 25% quantile; empty for means and totals."""
+    if record["stat"] == "quantile":
+        return f"q{record['quantile']:g}"
+    return "" if record["level"] is None else str(record["level"])
+
+
 def _number(value: Any, digits: int) -> str:
     return format_number(value, "en", digits)
 
@@ -118,7 +125,7 @@ def estimate_table(
         rows.append({
             "variable": record["variable"],
             "group": "" if record["group"] is None else str(record["group"]),
-            "level": "" if record["level"] is None else str(record["level"]),
+            "level": _level_text(record),
             "estimate": show(record["estimate"]),
             ci_header: format_ci(record["ci_low"], record["ci_high"], "en", digits, bool(suffix)),
             "se": show(record["se"]),

@@ -27,6 +27,7 @@ from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import means, proportions, quietly, totals
 from survey.analysis.inference import adjust_pvalues, rao_scott
 from survey.analysis.models import cronbach_alpha, logistic_regression
+from survey.analysis.quantiles import quantiles
 from survey.codebook import Codebook
 from survey.errors import InputError
 from survey.study import spec as s
@@ -53,6 +54,7 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
     "shares": {"main": ["item", "item_label", "group", "level", *ESTIMATE]},
     "means": {"main": ["item", "item_label", "group", *ESTIMATE]},
     "totals": {"main": ["item", "item_label", "group", *ESTIMATE]},
+    "quantiles": {"main": ["item", "item_label", "group", "quantile", *ESTIMATE]},
     "compare": {
         "main": ["domain", "item", "item_label", "group", *ESTIMATE],
         "tests": ["domain", "item", "item_label", "estimate_a", "estimate_b", *TEST],
@@ -398,6 +400,25 @@ def means_kind(a: s.Means | s.Totals, ctx: Context) -> dict[str, pd.DataFrame]:
     return {a.id: _frame(rows, COLUMNS[kind_name(a)]["main"])}
 
 
+def quantiles_kind(a: s.Quantiles, ctx: Context) -> dict[str, pd.DataFrame]:
+    """Quantiles of each numeric item with Woodruff intervals (R ``svyquantile``)."""
+    design = ctx.design(a)
+    rows = []
+    for item in _expand(ctx, a, a.items):
+        table = quantiles(design, item.variable, a.probs, by=a.by, level=ctx.level, qrule=a.qrule)
+        for _, row in table.iterrows():
+            rows.append(
+                {
+                    "item": item.variable,
+                    "item_label": item.label,
+                    "group": row["group"],
+                    "quantile": row["quantile"],
+                    **_row(row, ESTIMATE),
+                }
+            )
+    return {a.id: _frame(rows, COLUMNS["quantiles"]["main"])}
+
+
 def compare(a: s.Compare, ctx: Context) -> dict[str, pd.DataFrame]:
     """Shares of one level per item in two groups, with tests (Holm across the items)."""
     design, what = ctx.design(a), f"analysis '{a.id}'"
@@ -693,6 +714,7 @@ KINDS: dict[type, Callable[[Any, Context], dict[str, pd.DataFrame]]] = {
     s.Shares: shares,
     s.Means: means_kind,
     s.Totals: means_kind,
+    s.Quantiles: quantiles_kind,
     s.Compare: compare,
     s.Trend: trend,
     s.Model: model,

@@ -28,6 +28,7 @@ __all__ = [
     "ItemSet",
     "Means",
     "Model",
+    "Quantiles",
     "Reliability",
     "Reproduction",
     "Reweight",
@@ -165,6 +166,15 @@ class Totals(_Kind, tag="totals", kw_only=True, frozen=True):
     by: str | None = None
 
 
+class Quantiles(_Kind, tag="quantiles", kw_only=True, frozen=True):
+    """Quantiles of each numeric item (Woodruff intervals), overall or by group."""
+
+    items: list[Item | str]
+    by: str | None = None
+    probs: list[float] = msgspec.field(default_factory=lambda: [0.25, 0.5, 0.75])
+    qrule: str = "math"
+
+
 class Compare(_Kind, tag="compare", kw_only=True, frozen=True):
     """Shares in two groups with a Rao-Scott test, Holm adjustment and the MDD per item."""
 
@@ -231,6 +241,7 @@ Analysis = (
     Shares
     | Means
     | Totals
+    | Quantiles
     | Compare
     | Trend
     | Model
