@@ -88,13 +88,13 @@ class WaveConfig:
     Attributes
     ----------
     name
-        Wave name, e.g. ``"wea2010"``.
+        Wave name, e.g. ``"wave2010"``.
     file
         The raw SPSS export.
     codebook
         Its codebook YAML.
     population
-        Population table (establishment counts) for weighting, if any.
+        Population table (counts by frame variables) for weighting, if any.
     encoding
         Code page override for files that declare none or the wrong one.
     weighting

@@ -153,7 +153,7 @@ def _contrast_result(
 def compare_independent(
     a: pd.Series | dict[str, Any], b: pd.Series | dict[str, Any], level: float = 0.95
 ) -> dict[str, Any]:
-    """Difference between estimates from two independent samples (e.g. WEA 2008 and 2010).
+    """Difference between estimates from two independent samples (e.g. two waves of a repeated survey).
 
     Parameters
     ----------

@@ -220,9 +220,9 @@ class Codebook:
     Attributes
     ----------
     wave
-        Wave name, e.g. ``"wea2010"``.
+        Wave name, e.g. ``"wave2010"``.
     survey
-        Survey name, e.g. ``"wea"``.
+        Survey name, e.g. ``"lfs"``.
     title
         Human-readable title.
     id
@@ -553,14 +553,14 @@ def load_codebook(path: str | Path) -> Codebook:
     Examples
     --------
     >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "beso2011.yaml"
+    >>> path = Path(tempfile.mkdtemp()) / "wave1.yaml"
     >>> _ = path.write_text(
-    ...     "wave: beso2011\\nsurvey: beso\\nid: establishment_id\\nvariables:\\n"
-    ...     "  establishment_id: {raw: vestnr, role: id}\\n"
-    ...     "  experience_detail: {raw: q1, values: {1: Ja, 2: Nee, 9: Onbekend}, missing: [9]}\\n"
+    ...     "wave: wave1\\nsurvey: demo\\nid: respondent_id\\nvariables:\\n"
+    ...     "  respondent_id: {raw: resp, role: id}\\n"
+    ...     "  smokes: {raw: q1, values: {1: Ja, 2: Nee, 9: Onbekend}, missing: [9]}\\n"
     ... )
     >>> book = load_codebook(path)
-    >>> book.variables["experience_detail"].raw
+    >>> book.variables["smokes"].raw
     'q1'
     """
     source = Path(path)

@@ -522,7 +522,7 @@ def share_bars(
     title: str | None = None,
     synthetic: bool = False,
 ) -> Axes:
-    """Horizontal bars of the shares of one group (motives, experience), values written beside.
+    """Horizontal bars of the shares of the levels of one variable, values written beside.
 
     Parameters
     ----------

@@ -191,7 +191,7 @@ def reproduction_table(
     Parameters
     ----------
     designs
-        Wave -> design (WEA weighted, BESO unweighted).
+        Wave -> design (calibrated where the study weights the wave).
     published_path
         The published figures YAML.
     figure_map_path
