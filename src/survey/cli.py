@@ -60,9 +60,7 @@ def _parse_encodings(values: Sequence[str] | None) -> dict[str, str]:
     for item in values or ():
         wave, sep, encoding = item.partition("=")
         if not sep or not wave or not encoding:
-            raise UsageError(
-                f"--encoding expects WAVE=CODEPAGE (e.g. wave1=cp1252), got {item!r}"
-            )
+            raise UsageError(f"--encoding expects WAVE=CODEPAGE (e.g. wave1=cp1252), got {item!r}")
         out[wave] = encoding
     return out
 
