@@ -264,7 +264,7 @@ def test_encoding_without_equals_sign_exits_2(
     code, _, err = run(["--config", str(good.config), "ingest", "--encoding", "cp1252"], capsys)
     assert code == 2
     assert error_lines(err) == [
-        "error: --encoding expects WAVE=CODEPAGE (e.g. beso2011=cp1252), got 'cp1252'"
+        "error: --encoding expects WAVE=CODEPAGE (e.g. wave1=cp1252), got 'cp1252'"
     ]
     assert snapshot(good.processed) == before
 
