@@ -175,6 +175,8 @@ def clean(frame: pd.DataFrame, book: Codebook) -> pd.DataFrame:
     for name, spec in book.derived.items():
         columns[name] = _categorical(codes[name], spec.values, ordered=spec.kind == "bins")
     tidy = pd.DataFrame(columns)
+    if book.id is None:  # no identifier: the file's order is the only order there is
+        return tidy
     return tidy.sort_values(book.id, kind="stable").reset_index(drop=True)
 
 

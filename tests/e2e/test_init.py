@@ -366,6 +366,26 @@ def test_skeleton_takes_the_first_variable_with_all_values_different_as_the_id(
     assert written["variables"]["cds"]["role"] == "id"
 
 
+def test_a_file_without_an_identifier_gets_id_null_and_a_report(tmp_path: Path) -> None:
+    frame = apistrat_frame()[["stype", "awards", "api00"]]  # every column repeats values
+    path = _sav(
+        tmp_path, frame,
+        variable_value_labels={"stype": {1: "Elementary", 2: "High", 3: "Middle"},
+                               "awards": {1: "No", 2: "Yes"}},
+    )  # fmt: skip
+    data, meta = read_spss(path)
+    assert yaml.safe_load(skeleton(meta, "api", data))["id"] is None
+    study = tmp_path / "study"
+    made = _report(["init", str(study), "--wave", f"api={path}", "--by", "stype"], tmp_path)
+    assert made.returncode == 0, made.stderr
+    result = _report(
+        ["--config", str(study / "config" / "study.yaml"), "report", "--no-pdf"], tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    processed = pd.read_parquet(study / "data" / "processed" / "api.parquet")
+    assert list(processed["api00"]) == list(frame["api00"])  # the file's order is kept
+
+
 def test_skeleton_treats_a_partly_labelled_numeric_variable_as_a_scale(tmp_path: Path) -> None:
     frame = pd.DataFrame({"id": [1.0, 2, 3, 4], "score": [0.0, 4, 7, 10]})
     path = _sav(tmp_path, frame, variable_value_labels={"score": {0: "Not at all", 10: "Fully"}})

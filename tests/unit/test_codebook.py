@@ -466,3 +466,23 @@ def test_fraction_in_a_whole_number_variable_is_out_of_range(
     fractional = validate(*write_and_read(tmp_path, frame, meta.replace(variables=variables)), book)
     assert [(p.kind, p.value) for p in whole.errors] == [("out_of_range", 37.5)]
     assert fractional.errors == []
+
+
+def test_id_null_declares_a_file_without_an_identifier(tmp_path: Path) -> None:
+    path = tmp_path / "plain.yaml"
+    path.write_text(
+        "wave: plain\nsurvey: plain\nid: null\nvariables:\n  q: {raw: q1, values: {1: Ja, 2: Nee}}\n",
+        encoding="utf-8",
+    )
+    assert load_codebook(path).id is None
+
+
+def test_a_link_without_key_needs_an_id(tmp_path: Path) -> None:
+    path = tmp_path / "plain.yaml"
+    path.write_text(
+        "wave: plain\nsurvey: plain\nid: null\nlink: {wave: other}\n"
+        "variables:\n  q: {raw: q1, values: {1: Ja, 2: Nee}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="needs `key:`"):
+        load_codebook(path)

@@ -135,8 +135,8 @@ def skeleton(meta: FileMeta, wave: str | None = None, frame: pd.DataFrame | None
                 entry["range"] = suggested
         if var.format:
             entry["format"] = var.format
-        if id_name is None and var.type == "numeric" and not var.value_labels:
-            id_name = raw
+        if frame is None and id_name is None and var.type == "numeric" and not var.value_labels:
+            id_name = raw  # a guess to check: without the data, uniqueness is unknown
         variables[raw] = entry
     if id_name is not None:
         variables[id_name]["role"] = "id"
@@ -144,7 +144,7 @@ def skeleton(meta: FileMeta, wave: str | None = None, frame: pd.DataFrame | None
         "wave": name,
         "survey": name.rstrip("0123456789") or name,
         "title": meta.file_label or name,
-        "id": id_name or "",
+        "id": id_name,  # null: no variable identifies the rows (they keep the file's order)
         "weighted": False,
         "variables": variables,
     }

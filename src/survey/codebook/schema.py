@@ -226,7 +226,8 @@ class Codebook:
     title
         Human-readable title.
     id
-        Canonical name of the unit identifier.
+        Canonical name of the unit identifier, or None (``id: null``) for a file with none:
+        then rows keep the file's order and the file cannot be linked to another wave.
     variables
         Canonical name -> :class:`Variable`, in codebook order.
     mr_sets
@@ -246,7 +247,7 @@ class Codebook:
     wave: str
     survey: str
     title: str
-    id: str
+    id: str | None
     variables: Mapping[str, Variable]
     mr_sets: Mapping[str, MultipleResponseSet] = field(default_factory=dict)
     batteries: Mapping[str, Battery] = field(default_factory=dict)
@@ -502,8 +503,10 @@ def _parse_derived(name: str, spec: Mapping[str, Any], fail: _Fail) -> Derived:
 
 def _check_references(book: Codebook, fail: _Fail) -> None:
     names = set(book.variables)
-    if book.id not in names:
+    if book.id is not None and book.id not in names:
         fail.add(f"id '{book.id}' is not one of the variables")
+    if book.link and not book.link.get("key") and book.id is None:
+        fail.add("the link to another wave needs `key:` (the codebook has no id)")
     raws: dict[str, str] = {}
     for var in book.variables.values():
         if var.raw in raws:
@@ -607,7 +610,7 @@ def load_codebook(path: str | Path) -> Codebook:
         wave=str(data.get("wave", source.stem)),
         survey=str(data.get("survey", "")),
         title=str(data.get("title", "")),
-        id=str(data.get("id", "")),
+        id=None if data.get("id") is None else str(data["id"]),
         variables=variables,
         mr_sets=mr_sets,
         batteries=batteries,

@@ -63,8 +63,9 @@ def to_raw(codes: pd.DataFrame, book: Codebook) -> pd.DataFrame:
                 raw = raw.where(~hit, _missing_code(var, marker))
         out[var.raw] = raw.astype(float)
     frame = pd.DataFrame(out)
-    id_raw = book.variables[book.id].raw
-    return frame.sort_values(id_raw, kind="stable").reset_index(drop=True)
+    if book.id is None:
+        return frame
+    return frame.sort_values(book.variables[book.id].raw, kind="stable").reset_index(drop=True)
 
 
 def raw_meta(book: Codebook, frame: pd.DataFrame, file_label: str) -> FileMeta:
