@@ -43,7 +43,11 @@ _CI_METHODS = ("logit", "wilson", "beta", "wald")
 _KEYS = {
     "title", "data_source", "waves", "processed_dir", "analyses", "texts", "synth", "report",
 }  # fmt: skip
-_WAVE_KEYS = {"file", "codebook", "population", "encoding", "weighting", "strata"}
+_WAVE_KEYS = {
+    "file", "codebook", "population", "encoding", "weighting", "strata", "weight", "cluster", "fpc",
+    "fpc_kind",
+}  # fmt: skip
+_FPC_KINDS = ("population", "fraction")
 _WEIGHTING_KEYS = {"method", "margins", "base_weight", "trim", "max_iter", "tolerance", "collapse"}
 _REPORT_KEYS = {"output_dir", "language", "min_cell_count", "confidence_level", "ci_method"}
 _SYNTH_KEYS = {"config", "output_dir"}
@@ -101,6 +105,15 @@ class WaveConfig:
         How the wave is weighted, or None for an unweighted survey.
     strata
         Variables whose combination forms the sampling strata of the design (empty: none).
+    weight
+        Column of design (sampling) weights, or None: every row weight 1. A wave that is also
+        calibrated (``weighting``) starts from these weights unless ``base_weight`` says otherwise.
+    cluster
+        Primary (and secondary) sampling unit columns of a one- or two-stage cluster design.
+    fpc
+        Finite population correction columns, one per stage.
+    fpc_kind
+        ``"population"`` (the ``fpc`` columns hold population sizes) or ``"fraction"``.
     """
 
     name: str
@@ -110,6 +123,10 @@ class WaveConfig:
     encoding: str | None = None
     weighting: WeightingConfig | None = None
     strata: tuple[str, ...] = ()
+    weight: str | None = None
+    cluster: tuple[str, ...] = ()
+    fpc: tuple[str, ...] = ()
+    fpc_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +247,29 @@ def _unknown(spec: Mapping[str, Any], known: set[str], where: str, problems: lis
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             prefix = f"{where}." if where else ""
             problems.append(f"unknown key '{prefix}{key}'{hint}; known: {', '.join(sorted(known))}")
+
+
+def _names(value: Any, key: str, problems: list[str]) -> tuple[str, ...]:
+    """A column name or a list of them."""
+    if value in (None, ""):
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    problems.append(f"{key} must be a column name or a list of them, not {value!r}")
+    return ()
+
+
+def _fpc_kind(spec: Mapping[str, Any], key: str, problems: list[str]) -> str | None:
+    kind = spec.get("fpc_kind")
+    if spec.get("fpc") and kind not in _FPC_KINDS:
+        problems.append(
+            f"{key}.fpc_kind must be population or fraction when fpc is given, not {kind!r}"
+        )
+    elif kind is not None and kind not in _FPC_KINDS:
+        problems.append(f"{key}.fpc_kind must be population or fraction, not {kind!r}")
+    return None if kind is None else str(kind)
 
 
 def find_study(path: str | Path | None = None, start: str | Path | None = None) -> Path:
@@ -371,7 +411,11 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
             population=resolve(spec.get("population"), f"waves.{name}.population", required=False),
             encoding=spec.get("encoding"),
             weighting=_weighting(spec.get("weighting"), str(name), resolve, problems),
-            strata=tuple(spec.get("strata") or ()),
+            strata=_names(spec.get("strata"), f"waves.{name}.strata", problems),
+            weight=spec.get("weight"),
+            cluster=_names(spec.get("cluster"), f"waves.{name}.cluster", problems),
+            fpc=_names(spec.get("fpc"), f"waves.{name}.fpc", problems),
+            fpc_kind=_fpc_kind(spec, f"waves.{name}", problems),
         )
     if not waves:
         problems.append("no waves are configured (section 'waves')")

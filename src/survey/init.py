@@ -331,7 +331,11 @@ def _study_yaml(waves: list[_Wave], folder: Path, title: str, lang: str) -> str:
             f"  {wave.name}:",
             f"    file: {_q(_file_ref(wave.file, folder))}   # read only: never copied or changed",
             f"    codebook: config/codebooks/{wave.name}.yaml",
+            "    # weight: VAR            # design (sampling) weights, if the file has them",
             "    # strata: [VAR]          # the sampling strata of the design, if any",
+            "    # cluster: [PSU]         # sampling units of a one- or two-stage cluster design",
+            "    # fpc: [VAR]             # finite population corrections, one per stage, and",
+            "    # fpc_kind: population   #   whether they hold population sizes or fractions",
             "    # weighting:             # weight to population margins (variable,level,target)",
             "    #   method: rake         # rake, poststratify or linear",
             "    #   margins: config/margins.csv",
@@ -426,8 +430,8 @@ the study's configuration, its processed data and its report.
 
 - `config/study.yaml`: the waves (file and codebook of each), where the processed data and the
   report go, and the report settings (language, minimum cell count, confidence level, CI method).
-  An unknown key is an error. Add `strata:` or `weighting:` to a wave for a sampling design or
-  weights to population margins (see the commented lines).
+  An unknown key is an error. Add `weight:`, `strata:`, `cluster:` and `fpc:` to a wave for its
+  sampling design, or `weighting:` for weights to population margins (see the commented lines).
 - `config/codebooks/<wave>.yaml`: what each file holds: per variable its name in the file, type,
   label, codes and missing codes. Written from the file's own labels: labelled variables are
   categorical, others numeric. Check the missing codes. The keys are the names the analyses

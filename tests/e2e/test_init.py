@@ -393,3 +393,32 @@ def test_skeleton_treats_a_partly_labelled_numeric_variable_as_a_scale(tmp_path:
     written = yaml.safe_load(skeleton(meta, "w", data))["variables"]["score"]
     assert (written["measure"], written["range"]) == ("scale", [0, 10])
     assert written["values"] == {0: "Not at all", 10: "Fully"}
+
+
+def test_a_design_declared_in_the_study_gives_rs_standard_errors(
+    api_sav: Path, tmp_path: Path
+) -> None:
+    study = tmp_path / "study"
+    init_study(study, {"api": api_sav})
+    config = study / "config" / "study.yaml"
+    text = config.read_text(encoding="utf-8").replace(
+        "    # weight: VAR", "    weight: pw\n    strata: [stype]\n    fpc: [fpc]\n"
+        "    fpc_kind: population\n    # weight: VAR",
+    )  # fmt: skip
+    config.write_text(text, encoding="utf-8")
+    (study / "config" / "analyses.yaml").write_text(
+        "sections:\n  - id: api\n    analyses:\n"
+        "      - {id: api_means, kind: means, items: [api00]}\n",
+        encoding="utf-8",
+    )
+    (study / "config" / "texts.yaml").write_text(
+        "nl: {sections: {api: API}, tables: {api_means: Gemiddelde}}\n"
+        "en: {sections: {api: API}, tables: {api_means: Mean}}\n",
+        encoding="utf-8",
+    )
+    result = _report(["--config", str(config), "report", "--no-pdf"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(study / "reports" / "tables" / "api_means.csv")
+    # R: svymean(~api00, svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat))
+    assert table["estimate"].iloc[0] == pytest.approx(662.287363159321, rel=1e-9)
+    assert table["se"].iloc[0] == pytest.approx(9.408940802785, rel=1e-9)

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from survey.analysis.design import SurveyDesign
+from survey.analysis.design import FpcKind, SurveyDesign
 from survey.codebook import Codebook, load_codebook
 from survey.config import StudyConfig, WaveConfig
 from survey.errors import InputError
@@ -95,7 +95,7 @@ def weigh_wave(
         frame,
         read_margins(spec.margins),
         method=spec.method,
-        base_weight=spec.base_weight,
+        base_weight=spec.base_weight or wave.weight,
         trim=spec.trim,
         meta=meta,
         tolerance=spec.tolerance,
@@ -118,7 +118,8 @@ def build_design(
     Parameters
     ----------
     wave
-        The wave's config (``strata``: variables whose combination forms the strata).
+        The wave's config: ``strata`` (variables whose combination forms the strata),
+        ``weight``, ``cluster``, ``fpc`` and ``fpc_kind``.
     frame, meta
         Its processed data.
     source
@@ -132,10 +133,21 @@ def build_design(
         The design; standard errors account for the calibration, as R's survey package does.
     """
     strata = None
-    if wave.strata:
+    if len(wave.strata) > 1:
         frame = frame.assign(stratum=frame[list(wave.strata)].astype(str).agg(" | ".join, axis=1))
         strata = "stratum"
-    design = SurveyDesign(frame, strata=strata, source=source, meta=meta)
+    elif wave.strata:
+        strata = wave.strata[0]
+    design = SurveyDesign(
+        frame,
+        weight=wave.weight,
+        strata=strata,
+        cluster=wave.cluster,
+        fpc=wave.fpc,
+        fpc_kind=FpcKind(wave.fpc_kind) if wave.fpc_kind else None,
+        source=source,
+        meta=meta,
+    )
     if weights is None:
         return design
     return design.calibrate(_Calibrated(weights, calibration))

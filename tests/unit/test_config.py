@@ -1,0 +1,89 @@
+"""Where the study is found, and the strict study config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from survey.config import STUDY_ENV, find_study, load_study
+from survey.errors import InputError
+
+MINIMAL = "data_source: real\nwaves:\n  w1: {file: data/w1.sav, codebook: config/w1.yaml}\n"
+
+
+def _study(folder: Path, text: str = MINIMAL) -> Path:
+    (folder / "config").mkdir(parents=True, exist_ok=True)
+    path = folder / "config" / "study.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_nearest_study_folder_upward_is_found(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv(STUDY_ENV, raising=False)
+    path = _study(tmp_path)
+    deep = tmp_path / "reports" / "figures"
+    deep.mkdir(parents=True)
+    assert find_study(start=deep) == path.resolve()
+
+
+def test_the_environment_variable_comes_before_the_working_folder(
+    tmp_path: Path, monkeypatch
+) -> None:
+    here, there = _study(tmp_path / "here"), _study(tmp_path / "there")
+    monkeypatch.setenv(STUDY_ENV, str(there))
+    assert find_study(start=here.parent) == there
+
+
+def test_an_explicit_study_folder_names_its_config(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(STUDY_ENV, str(_study(tmp_path / "other")))
+    path = _study(tmp_path / "mine")
+    assert find_study(tmp_path / "mine") == path
+
+
+def test_no_study_anywhere_is_an_error_saying_how_to_make_one(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv(STUDY_ENV, raising=False)
+    with pytest.raises(InputError, match="survey init"):
+        find_study(start=tmp_path)
+
+
+def test_paths_are_relative_to_the_study_folder(tmp_path: Path) -> None:
+    study = load_study(_study(tmp_path))
+    assert study.waves["w1"].file == tmp_path.resolve() / "data" / "w1.sav"
+    assert study.analyses == tmp_path.resolve() / "config" / "analyses.yaml"
+
+
+def test_a_mistyped_key_is_an_error_with_a_suggestion(tmp_path: Path) -> None:
+    path = _study(tmp_path, MINIMAL + "report: {min_cel_count: 300}\n")
+    with pytest.raises(InputError, match=r"unknown key 'report\.min_cel_count'.*min_cell_count"):
+        load_study(path)
+
+
+def test_an_fpc_needs_its_kind(tmp_path: Path) -> None:
+    text = MINIMAL.replace("codebook: config/w1.yaml}", "codebook: config/w1.yaml, fpc: [n]}")
+    with pytest.raises(InputError, match="fpc_kind must be population or fraction"):
+        load_study(_study(tmp_path, text))
+
+
+def test_a_declared_design_is_read_per_wave(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        "codebook: config/w1.yaml}",
+        "codebook: config/w1.yaml, weight: pw, strata: [s], cluster: [a, b], fpc: [n1, n2], "
+        "fpc_kind: population}",
+    )
+    wave = load_study(_study(tmp_path, text)).waves["w1"]
+    assert (wave.weight, wave.strata, wave.cluster, wave.fpc, wave.fpc_kind) == (
+        "pw", ("s",), ("a", "b"), ("n1", "n2"), "population"
+    )  # fmt: skip
+
+
+def test_a_confidence_level_outside_0_5_to_1_is_an_error(tmp_path: Path) -> None:
+    path = _study(tmp_path, MINIMAL + "report: {confidence_level: 95}\n")
+    with pytest.raises(InputError, match="confidence_level"):
+        load_study(path)
+
+
+def test_a_synthetic_study_needs_its_synth_config(tmp_path: Path) -> None:
+    path = _study(tmp_path, MINIMAL.replace("real", "synthetic"))
+    with pytest.raises(InputError, match=r"synth\.config"):
+        load_study(path)
