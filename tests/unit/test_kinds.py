@@ -11,8 +11,9 @@ import pytest
 from survey.analysis.design import SurveyDesign
 from survey.codebook import load_codebook
 from survey.errors import InputError
+from survey.study.context import Context
 from survey.study.designs import StudyData
-from survey.study.kinds import COLUMNS, Context, run_analysis
+from survey.study.kinds import COLUMNS, run_analysis
 from survey.study.spec import parse_analyses
 
 CODEBOOK = """wave: {wave}

@@ -2,6 +2,7 @@
 
 - :mod:`survey.study.spec`: the typed, strict schema of ``analyses.yaml``;
 - :mod:`survey.study.designs`: the waves' designs, calibrated once by the weight stage;
+- :mod:`survey.study.context`: what the kinds share (context, items and labels, shares);
 - :mod:`survey.study.kinds`: the analysis kinds (shares, means, compare, trend, model, ...);
 - :mod:`survey.study.reproduce`: published figures beside reproduced ones;
 - :mod:`survey.study.run`: :func:`run_study`, every declared analysis in one call.

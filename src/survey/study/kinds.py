@@ -13,9 +13,7 @@ published figures) or renders anything.
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +22,22 @@ import pandas as pd
 
 from survey.analysis.contrast import compare_domains, compare_independent
 from survey.analysis.design import SurveyDesign
-from survey.analysis.estimate import means, proportions, quietly, totals
+from survey.analysis.estimate import means, quietly, totals
 from survey.analysis.inference import adjust_pvalues, rao_scott
 from survey.analysis.models import cronbach_alpha, logistic_regression
 from survey.analysis.quantiles import quantiles
 from survey.codebook import Codebook
 from survey.errors import InputError
 from survey.study import spec as s
-from survey.study.designs import StudyData
+from survey.study.context import (
+    Context,
+    expand_items,
+    item_set,
+    row_values,
+    share_rows,
+    table_frame,
+    variable_label,
+)
 from survey.study.reproduce import COLUMNS as REPRODUCTION_COLUMNS
 from survey.study.reproduce import reproduction_table
 
@@ -40,7 +46,6 @@ __all__ = [
     "ESTIMATE",
     "KINDS",
     "SUBSTANTIVE_DIFFERENCE",
-    "Context",
     "minimum_detectable_difference",
     "run_analysis",
 ]
@@ -110,68 +115,6 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
 SUBSTANTIVE_DIFFERENCE = 0.10
 
 
-@dataclass
-class Context:
-    """What every analysis may use.
-
-    Attributes
-    ----------
-    data
-        The designs, codebooks, weighting diagnostics and population tables of the study.
-    root
-        The study folder (relative paths in declarations resolve against it).
-    level
-        Confidence level of every interval.
-    ci
-        CI method for proportions (``logit``, ``wilson``, ``beta``, ``wald``).
-    weights
-        Analysis id -> weights it made (reweighting), for analyses that use them.
-    """
-
-    data: StudyData
-    root: Path
-    level: float = 0.95
-    ci: str = "logit"
-    weights: dict[str, np.ndarray] = field(default_factory=dict)
-
-    @property
-    def designs(self) -> Mapping[str, SurveyDesign]:
-        """Wave -> design (calibrated where the study weights the wave)."""
-        return self.data.designs
-
-    @property
-    def books(self) -> Mapping[str, Codebook]:
-        """Wave -> codebook."""
-        return self.data.books
-
-    def design(self, analysis: Any) -> SurveyDesign:
-        """The design an analysis runs on: its ``wave``, or the only wave of the study."""
-        wave = self.wave(analysis)
-        return self.designs[wave]
-
-    def wave(self, analysis: Any) -> str:
-        """The wave an analysis names, checked; the only wave when it names none."""
-        wave = analysis.wave
-        if wave is None:
-            if len(self.designs) != 1:
-                raise InputError(
-                    f"analysis '{analysis.id}': no wave is named and the study has "
-                    f"{len(self.designs)}",
-                    f"add `wave:` with one of: {', '.join(self.designs)}",
-                )
-            return next(iter(self.designs))
-        if wave not in self.designs:
-            raise InputError(
-                f"analysis '{analysis.id}': no wave '{wave}' in the study",
-                f"use one of: {', '.join(self.designs)}",
-            )
-        return wave
-
-    def book(self, analysis: Any) -> Codebook:
-        """The codebook of an analysis's wave."""
-        return self.books[self.wave(analysis)]
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -218,137 +161,6 @@ def _verdict(p_holm: float, mdd: float) -> str:
     return "underpowered"
 
 
-def variable_label(book: Codebook, name: str, what: str) -> str:
-    """The codebook label of a processed variable (a variable or a derived one).
-
-    Raises
-    ------
-    InputError
-        The codebook has no such variable (give the item a ``label:`` in the analyses file).
-    """
-    if name in book.variables:
-        return book.variables[name].label
-    if name in book.derived:
-        return book.derived[name].label
-    raise InputError(
-        f"{what}: variable '{name}' is not in the codebook of {book.wave}",
-        "use a variable of the codebook, or give the item a `label:`",
-    )
-
-
-def _pick(table: pd.DataFrame, level: str | None, what: str, variable: str) -> pd.DataFrame:
-    if level is None:
-        return table
-    picked = table.loc[table["level"] == level]
-    if picked.empty:
-        known = ", ".join(f"'{v}'" for v in pd.unique(table["level"].dropna()))
-        raise InputError(
-            f"{what}: variable '{variable}' has no level '{level}'",
-            f"use one of its levels: {known}",
-        )
-    return picked
-
-
-def _domain(design: SurveyDesign, where: Mapping[str, str], name: str) -> SurveyDesign:
-    mask = pd.Series(True, index=design.data.index)
-    for variable, label in where.items():
-        mask &= (design.column(variable).astype(object) == label).fillna(False)
-    return design.with_domain(mask, "__base__", name)
-
-
-def _share_rows(
-    ctx: Context,
-    design: SurveyDesign,
-    variable: str,
-    level: str | None,
-    what: str,
-    *,
-    by: str | None = None,
-    where: Mapping[str, str] | None = None,
-    base: str | None = None,
-) -> pd.DataFrame:
-    """Shares of one variable: by ``by``, or in the base ``where`` (named ``base``), or overall."""
-    if where:
-        design = _domain(design, where, base or "base")
-        table = quietly(proportions, design, variable, by="__base__", ci=ctx.ci, level=ctx.level)
-        table = table.assign(group=base)
-    else:
-        table = quietly(proportions, design, variable, by=by, ci=ctx.ci, level=ctx.level)
-    return _pick(table, level, what, variable)
-
-
-@dataclass(frozen=True)
-class _Resolved:
-    """One variable of an analysis, with its label looked up (item sets expanded)."""
-
-    variable: str
-    label: str
-    level: str | None = None
-    where: Mapping[str, str] = field(default_factory=dict)
-    base: str | None = None
-    domain: str | None = None
-
-
-def _expand(ctx: Context, analysis: Any, items: Sequence[Any]) -> list[_Resolved]:
-    """The analysis's items, one per variable, item sets expanded from the codebook."""
-    book = ctx.book(analysis)
-    what = f"analysis '{analysis.id}'"
-    out: list[_Resolved] = []
-    for item in items:
-        if isinstance(item, str):
-            out.append(_Resolved(item, variable_label(book, item, what)))
-        elif item.variable is not None:
-            label = item.label or variable_label(book, item.variable, what)
-            out.append(
-                _Resolved(item.variable, label, item.level, item.where, item.base, item.domain)
-            )
-        else:
-            out += [
-                _Resolved(c, lab, item.level, domain=item.domain)
-                for c, lab in item_set(book, item, what)
-            ]
-    return out
-
-
-def item_set(book: Codebook, item: s.ItemSet, what: str) -> list[tuple[str, str]]:
-    """The (column, label) pairs of a battery, a multiple-response set or a name pattern."""
-    if item.battery is not None:
-        if item.battery not in book.batteries:
-            raise InputError(
-                f"{what}: the codebook of {book.wave} has no battery '{item.battery}'",
-                f"use one of: {', '.join(book.batteries) or '(none)'}",
-            )
-        names = list(book.batteries[item.battery].items)
-    elif item.mr_set is not None:
-        if item.mr_set not in book.mr_sets:
-            raise InputError(
-                f"{what}: the codebook of {book.wave} has no multiple-response set '{item.mr_set}'",
-                f"use one of: {', '.join(book.mr_sets) or '(none)'}",
-            )
-        mr = book.mr_sets[item.mr_set]
-        names = [mr.none_item, *mr.items] if mr.none_item and item.include_none else list(mr.items)
-    elif item.match is not None:
-        names = [n for n in book.variables if fnmatch.fnmatchcase(n, item.match)]
-        if not names:
-            raise InputError(
-                f"{what}: no variable of {book.wave} matches '{item.match}'",
-                "correct the pattern (shell-style, e.g. 'hr_*')",
-            )
-    else:
-        raise InputError(
-            f"{what}: an item set needs `battery`, `mr_set` or `match`", "add one of them"
-        )
-    return [(item.column.format(item=n), variable_label(book, n, what)) for n in names]
-
-
-def _row(row: pd.Series, columns: Sequence[str]) -> dict[str, Any]:
-    return {k: row[k] for k in columns}
-
-
-def _frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(columns)).reset_index(drop=True)
-
-
 # --------------------------------------------------------------------------- the kinds
 
 
@@ -356,12 +168,12 @@ def shares(a: s.Shares, ctx: Context) -> dict[str, pd.DataFrame]:
     """The share of every (or every listed) level of each item; by group or in a base."""
     design, what = ctx.design(a), f"analysis '{a.id}'"
     rows = []
-    for item in _expand(ctx, a, a.items):
+    for item in expand_items(ctx, a, a.items):
         tables = []
         if a.overall is not None and a.by is not None:
-            overall = _share_rows(ctx, design, item.variable, item.level, what)
+            overall = share_rows(ctx, design, item.variable, item.level, what)
             tables.append(overall.assign(group=a.overall))
-        by_group = _share_rows(
+        by_group = share_rows(
             ctx, design, item.variable, item.level, what, by=a.by, where=item.where, base=item.base
         )
         tables.append(by_group)
@@ -375,10 +187,10 @@ def shares(a: s.Shares, ctx: Context) -> dict[str, pd.DataFrame]:
                         "item_label": item.label,
                         "group": row["group"],
                         "level": row["level"],
-                        **_row(row, ESTIMATE),
+                        **row_values(row, ESTIMATE),
                     }
                 )
-    return {a.id: _frame(rows, COLUMNS["shares"]["main"])}
+    return {a.id: table_frame(rows, COLUMNS["shares"]["main"])}
 
 
 def means_kind(a: s.Means | s.Totals, ctx: Context) -> dict[str, pd.DataFrame]:
@@ -386,7 +198,7 @@ def means_kind(a: s.Means | s.Totals, ctx: Context) -> dict[str, pd.DataFrame]:
     design = ctx.design(a)
     estimator = totals if isinstance(a, s.Totals) else means
     rows = []
-    for item in _expand(ctx, a, a.items):
+    for item in expand_items(ctx, a, a.items):
         table = quietly(estimator, design, item.variable, by=a.by, level=ctx.level)
         for _, row in table.iterrows():
             rows.append(
@@ -394,17 +206,17 @@ def means_kind(a: s.Means | s.Totals, ctx: Context) -> dict[str, pd.DataFrame]:
                     "item": item.variable,
                     "item_label": item.label,
                     "group": row["group"],
-                    **_row(row, ESTIMATE),
+                    **row_values(row, ESTIMATE),
                 }
             )
-    return {a.id: _frame(rows, COLUMNS[kind_name(a)]["main"])}
+    return {a.id: table_frame(rows, COLUMNS[kind_name(a)]["main"])}
 
 
 def quantiles_kind(a: s.Quantiles, ctx: Context) -> dict[str, pd.DataFrame]:
     """Quantiles of each numeric item with Woodruff intervals (R ``svyquantile``)."""
     design = ctx.design(a)
     rows = []
-    for item in _expand(ctx, a, a.items):
+    for item in expand_items(ctx, a, a.items):
         table = quantiles(design, item.variable, a.probs, by=a.by, level=ctx.level, qrule=a.qrule)
         for _, row in table.iterrows():
             rows.append(
@@ -413,10 +225,10 @@ def quantiles_kind(a: s.Quantiles, ctx: Context) -> dict[str, pd.DataFrame]:
                     "item_label": item.label,
                     "group": row["group"],
                     "quantile": row["quantile"],
-                    **_row(row, ESTIMATE),
+                    **row_values(row, ESTIMATE),
                 }
             )
-    return {a.id: _frame(rows, COLUMNS["quantiles"]["main"])}
+    return {a.id: table_frame(rows, COLUMNS["quantiles"]["main"])}
 
 
 def compare(a: s.Compare, ctx: Context) -> dict[str, pd.DataFrame]:
@@ -428,14 +240,14 @@ def compare(a: s.Compare, ctx: Context) -> dict[str, pd.DataFrame]:
             "list the two groups to compare",
         )
     first, second = a.groups
-    items = _expand(ctx, a, a.items)
+    items = expand_items(ctx, a, a.items)
     rows, overall, tests = [], [], []
     for item in items:
         base = {"domain": item.domain, "item": item.variable, "item_label": item.label}
         if a.overall is not None:
-            row = _share_rows(ctx, design, item.variable, item.level, what).iloc[0]
-            overall.append({**base, "group": a.overall, **_row(row, ESTIMATE)})
-        table = _share_rows(ctx, design, item.variable, item.level, what, by=a.by)
+            row = share_rows(ctx, design, item.variable, item.level, what).iloc[0]
+            overall.append({**base, "group": a.overall, **row_values(row, ESTIMATE)})
+        table = share_rows(ctx, design, item.variable, item.level, what, by=a.by)
         for group in a.groups:
             found = table.loc[table["group"] == group]
             if found.empty:
@@ -443,7 +255,7 @@ def compare(a: s.Compare, ctx: Context) -> dict[str, pd.DataFrame]:
                     f"{what}: '{a.by}' has no group '{group}'",
                     f"use two of: {', '.join(map(str, pd.unique(table['group'])))}",
                 )
-            rows.append({**base, "group": group, **_row(found.iloc[0], ESTIMATE)})
+            rows.append({**base, "group": group, **row_values(found.iloc[0], ESTIMATE)})
         contrast = compare_domains(
             design, item.variable, a.by, first, second, level_value=item.level, level=ctx.level
         )
@@ -464,7 +276,7 @@ def compare(a: s.Compare, ctx: Context) -> dict[str, pd.DataFrame]:
         _verdict(p, m) for p, m in zip(test_frame["p_holm"], test_frame["mdd"], strict=True)
     ]
     return {
-        a.id: _frame(overall + rows, COLUMNS["compare"]["main"]),
+        a.id: table_frame(overall + rows, COLUMNS["compare"]["main"]),
         f"{a.id}_tests": test_frame[COLUMNS["compare"]["tests"]],
     }
 
@@ -486,12 +298,14 @@ def trend(a: s.Trend, ctx: Context) -> dict[str, pd.DataFrame]:
         for wave, period in periods:
             design = ctx.designs[wave]
             for group in a.groups:
-                table = _share_rows(
+                table = share_rows(
                     ctx, design, measure, a.level, what, where=group.where, base=group.label
                 )
                 row = table.iloc[0]
                 found[(group.label, period)] = row
-                rows.append({**head, "group": group.label, "period": period, **_row(row, ESTIMATE)})
+                rows.append(
+                    {**head, "group": group.label, "period": period, **row_values(row, ESTIMATE)}
+                )
             if a.contrast is not None:
                 c = compare_domains(
                     design, measure, a.contrast.by, a.contrast.a, a.contrast.b,
@@ -523,11 +337,11 @@ def trend(a: s.Trend, ctx: Context) -> dict[str, pd.DataFrame]:
                 }
             )
     out = {
-        a.id: _frame(rows, COLUMNS["trend"]["main"]),
-        f"{a.id}_change": _frame(changes, COLUMNS["trend"]["change"]),
+        a.id: table_frame(rows, COLUMNS["trend"]["main"]),
+        f"{a.id}_change": table_frame(changes, COLUMNS["trend"]["change"]),
     }
     if a.contrast is not None:
-        out[f"{a.id}_contrast"] = _frame(contrasts, COLUMNS["trend"]["contrast"])
+        out[f"{a.id}_contrast"] = table_frame(contrasts, COLUMNS["trend"]["contrast"])
     return out
 
 
@@ -601,7 +415,7 @@ def reliability(a: s.Reliability, ctx: Context) -> dict[str, pd.DataFrame]:
                 "alpha_weighted": weighted,
             }
         )
-    return {a.id: _frame(rows, COLUMNS["reliability"]["main"])}
+    return {a.id: table_frame(rows, COLUMNS["reliability"]["main"])}
 
 
 def reweight(a: s.Reweight, ctx: Context) -> dict[str, pd.DataFrame]:
@@ -645,8 +459,8 @@ def reweight(a: s.Reweight, ctx: Context) -> dict[str, pd.DataFrame]:
     weighted = SurveyDesign(data.assign(__reweight__=weights), weight="__reweight__")
     rows = []
     for check in a.checks:
-        plain = _share_rows(ctx, design, check.variable, check.level, what, by=check.by)
-        heavy = _share_rows(ctx, weighted, check.variable, check.level, what, by=check.by)
+        plain = share_rows(ctx, design, check.variable, check.level, what, by=check.by)
+        heavy = share_rows(ctx, weighted, check.variable, check.level, what, by=check.by)
         for (_, x), (_, y) in zip(plain.iterrows(), heavy.iterrows(), strict=True):
             rows.append(
                 {
@@ -657,7 +471,7 @@ def reweight(a: s.Reweight, ctx: Context) -> dict[str, pd.DataFrame]:
                     "weighted": y["estimate"],
                 }
             )
-    return {a.id: _frame(rows, COLUMNS["reweight"]["main"])}
+    return {a.id: table_frame(rows, COLUMNS["reweight"]["main"])}
 
 
 def reproduction(a: s.Reproduction, ctx: Context) -> dict[str, pd.DataFrame]:
@@ -684,7 +498,7 @@ def weighting(a: s.Weighting, ctx: Context) -> dict[str, pd.DataFrame]:
                 **{k: summary[k] for k in ("min", "median", "max", "kish_deff", "effective_n")},
             }
         )
-    return {a.id: _frame(rows, COLUMNS["weighting"]["main"])}
+    return {a.id: table_frame(rows, COLUMNS["weighting"]["main"])}
 
 
 def codebooks(a: s.Codebooks, ctx: Context) -> dict[str, pd.DataFrame]:
@@ -705,7 +519,7 @@ def codebooks(a: s.Codebooks, ctx: Context) -> dict[str, pd.DataFrame]:
                     "missing": int(column.isna().sum()),
                 }
             )
-        out[f"{a.id}_{wave}"] = _frame(rows, COLUMNS["codebooks"]["main"])
+        out[f"{a.id}_{wave}"] = table_frame(rows, COLUMNS["codebooks"]["main"])
     return out
 
 

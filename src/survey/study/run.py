@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from survey.study.context import Context
 from survey.study.designs import StudyData
-from survey.study.kinds import SUBSTANTIVE_DIFFERENCE, Context, run_analysis
+from survey.study.kinds import SUBSTANTIVE_DIFFERENCE, run_analysis
 from survey.study.spec import Analyses, Reweight
 
 __all__ = ["StudyResults", "run_study"]
