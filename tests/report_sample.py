@@ -3,7 +3,7 @@
 It has what the renderer must handle: a proportion table with a suppressed small cell, NCHS
 reliability flags, a mean, a value label that looks like HTML, a table of tests with p-values,
 an inline SVG figure, an appendix with reproduction verdicts and a nested provenance. The
-numbers are invented.
+numbers are invented; the tables pass through disclosure control as the report's do.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from repo import CONFIG
+from survey.disclosure import SUM, Cell, DisclosurePolicy, Use, disclose
 from survey.report.content import (
     ColumnSpec,
     ReportContent,
@@ -94,6 +95,16 @@ def sample_content(
         ColumnSpec("ci", cols["ci"], "ci"),
         ColumnSpec("n", cols["n"], "count"),
     ]
+    obstacles["cells"] = [
+        (Use(Cell.of("beso2011", m, "Genoemd", {"experience_group": g}), k, n),)
+        for m, g, k, n in zip(
+            obstacles["measure"],
+            obstacles["group"],
+            obstacles["n_level"],
+            obstacles["n"],
+            strict=True,
+        )
+    ]
     means = pd.DataFrame(
         {
             "group": ["Met ervaring", "Zonder ervaring"],
@@ -104,6 +115,10 @@ def sample_content(
             "n": [1234, 8],
         }
     )
+    means["cells"] = [
+        (Use(Cell.of("beso2011", "low_educated_pct", None, {"experience_group": g}, SUM), n, n),)
+        for g, n in zip(means["group"], means["n"], strict=True)
+    ]
     tests = pd.DataFrame(
         {
             "measure": ["Werk niet geschikt", "Geen sollicitanten"],
@@ -121,6 +136,11 @@ def sample_content(
             "verdict": ["within CI", "supported"],
         }
     )
+    published = disclose(
+        {"o": obstacles, "m": means, "t": tests, "r": reproduction},
+        DisclosurePolicy(min_cell_count=max(min_cell_count, 1)),
+    ).tables
+    obstacles, means, tests, reproduction = (published[k] for k in "omtr")
     methods = [
         p.format(
             waves="wea2008, wea2010 en beso2011"

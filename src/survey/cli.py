@@ -303,8 +303,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     table = run.report.reproduction
     if table is not None:
         failed = failed_figures(table)
-        reproduced = len(table) - len(failed)
-        _say(f"reproduction: {reproduced} of {len(table)} published figures match or are supported")
+        hidden = int((table["verdict"] == "not_assessable").sum())
+        reproduced = len(table) - len(failed) - hidden
+        _say(
+            f"reproduction: {reproduced} of {len(table)} published figures match or are supported"
+            + (f"; {hidden} not assessable (suppressed by disclosure control)" if hidden else "")
+        )
     _say(
         f"report written in {time.perf_counter() - total:.1f} s: {study.relative(study.reports_dir)}/"
     )

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from survey.disclosure.policy import DisclosurePolicy, policy_from_config
 from survey.errors import InputError
 
 __all__ = [
@@ -49,7 +50,7 @@ _WAVE_KEYS = {
 }  # fmt: skip
 _FPC_KINDS = ("population", "fraction")
 _WEIGHTING_KEYS = {"method", "margins", "base_weight", "trim", "max_iter", "tolerance", "collapse"}
-_REPORT_KEYS = {"output_dir", "language", "min_cell_count", "confidence_level", "ci_method"}
+_REPORT_KEYS = {"output_dir", "language", "disclosure", "confidence_level", "ci_method"}
 _SYNTH_KEYS = {"config", "output_dir"}
 
 
@@ -159,8 +160,8 @@ class StudyConfig:
         Where reports go.
     language
         Report language, ``"nl"`` or ``"en"``.
-    min_cell_count
-        Cells with fewer respondents are suppressed in reports.
+    disclosure
+        The disclosure policy of every published output (``report.disclosure``).
     confidence_level
         Confidence level of every interval in the report.
     ci_method
@@ -179,9 +180,14 @@ class StudyConfig:
     synth_dir: Path
     reports_dir: Path
     language: str = "nl"
-    min_cell_count: int = 10
+    disclosure: DisclosurePolicy = field(default_factory=DisclosurePolicy)
     confidence_level: float = 0.95
     ci_method: str = "logit"
+
+    @property
+    def min_cell_count(self) -> int:
+        """The smallest number of respondents a published cell rests on."""
+        return self.disclosure.min_cell_count
 
     @property
     def synthetic(self) -> bool:
@@ -423,6 +429,12 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
     if source not in _DATA_SOURCES:
         problems.append(f"data_source must be one of {', '.join(_DATA_SOURCES)}, not {source!r}")
     report = data.get("report") or {}
+    if "min_cell_count" in report:
+        problems.append(
+            "report.min_cell_count has moved: write it under report.disclosure "
+            f"(disclosure: {{min_cell_count: {report['min_cell_count']!r}}})"
+        )
+        report = {k: v for k, v in report.items() if k != "min_cell_count"}
     _unknown(report, _REPORT_KEYS, "report", problems)
     level = report.get("confidence_level", 0.95)
     if not isinstance(level, float) or not 0.5 <= level < 1:
@@ -435,11 +447,11 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
     language = report.get("language", "nl")
     if language not in _LANGUAGES:
         problems.append(f"report.language must be one of {', '.join(_LANGUAGES)}, not {language!r}")
-    min_count = report.get("min_cell_count", 10)
-    if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
-        problems.append(
-            f"report.min_cell_count must be a whole number of at least 1, not {min_count!r}"
-        )
+    disclosure = DisclosurePolicy()
+    try:
+        disclosure = policy_from_config(report.get("disclosure"))
+    except InputError as exc:
+        problems.append(str(exc).replace("\n  what to do: ", "; "))
     synth = data.get("synth") or {}
     _unknown(synth, _SYNTH_KEYS, "synth", problems)
     if source == "synthetic" and not synth.get("config"):
@@ -468,7 +480,7 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
         synth_dir=setting(synth.get("output_dir"), "data/raw/synthetic"),
         reports_dir=setting(report.get("output_dir"), "reports"),
         language=language,
-        min_cell_count=int(min_count),
+        disclosure=disclosure,
         confidence_level=float(level),
         ci_method=str(ci_method),
     )

@@ -19,14 +19,14 @@ The rules:
 * **Negative numbers** carry the ASCII hyphen-minus (``-2,3``), as the report tables, the CSV
   files and the terminal always have; a value that rounds to zero is written without a sign
   (``0,0``, never ``-0,0``).
-* **Missing values** (``None``, NaN, ``pd.NA``, infinities) are written as :data:`MISSING`, the
-  en dash the report tables show.
+* **Missing values** (``None``, NaN, ``pd.NA``, infinities) are written as :data:`MISSING`,
+  ``[x]`` ("not available", the flag of government statistics tables) as the report shows it.
 * **An estimate and its interval** are written with the same decimals (:func:`format_ci`,
   :func:`format_with_ci`); an interval with a missing bound is missing as a whole.
 
 This module does not decide which decimals a table column or a figure uses (the report layout
 and the chart functions do), does not translate words (``survey.report.texts`` and the figures'
-own few words) and does not suppress or flag cells (``survey.report.render``).
+own few words) and does not suppress or flag cells (``survey.disclosure``, ``survey.report.render``).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ __all__ = [
 LANGUAGES: tuple[str, ...] = ("nl", "en")
 
 #: What a missing value is written as: an en dash.
-MISSING = "\u2013"
+MISSING = "[x]"
 
 #: The dash between the bounds of an interval.
 _RANGE_DASH = "\u2013"
@@ -185,7 +185,7 @@ def format_number(value: float | Decimal | None, lang: str = "nl", decimals: int
     >>> format_number(1234.56, "nl"), format_number(1234.56, "en")
     ('1.234,6', '1,234.6')
     >>> format_number(2.675, "en", 2), format_number(-2.25, "nl"), format_number(None, "en")
-    ('2.68', '-2,3', '–')
+    ('2.68', '-2,3', '[x]')
     """
     _language(lang)
     number = _decimal(value)
@@ -291,7 +291,7 @@ def format_ci(
     >>> format_ci(0.2134, 0.2917, "nl", 1), format_ci(27.3, 35.6, "nl", 2, percent=False)
     ('21,3–29,2%', '27,30–35,60')
     >>> format_ci(float("nan"), 0.2)
-    '–'
+    '[x]'
     """
     _language(lang)
     lower, upper = _decimal(low), _decimal(high)

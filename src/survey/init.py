@@ -350,7 +350,10 @@ def _study_yaml(waves: list[_Wave], folder: Path, title: str, lang: str) -> str:
         "report:",
         "  output_dir: reports",
         f"  language: {lang}            # nl or en",
-        "  min_cell_count: 10      # cells with fewer respondents are suppressed",
+        "  disclosure:             # disclosure control of every output (agree it with the data owner)",
+        "    min_cell_count: 10    # no shown cell, or its base, rests on fewer respondents",
+        "    protect_zeros: false  # true: a count of 0 is a small cell too",
+        "    # dominance: {rule: nk, n: 2, k: 85}   # or {rule: p, p: 10}: for means and totals",
         "  confidence_level: 0.95  # of every interval in the report",
         "  ci_method: logit        # for proportions: logit, wilson, beta or wald",
     ]

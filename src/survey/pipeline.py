@@ -436,20 +436,23 @@ class ReportResult:
     Attributes
     ----------
     results
-        The study's tables and what came with them.
+        The study's tables and what came with them, as computed (for analysts).
+    published
+        The same after disclosure control: what the report, CSV files and figures show.
     paths
         Kind (``html``, ``pdf``, ``tables``, ...) -> written path.
     """
 
     results: StudyResults
+    published: StudyResults
     paths: dict[str, Path]
 
     @property
     def reproduction(self) -> pd.DataFrame | None:
-        """The reproduction table, where the study declares one."""
-        for analysis in self.results.analyses.all():
+        """The published reproduction table, where the study declares one."""
+        for analysis in self.published.analyses.all():
             if kind_name(analysis) == "reproduction":
-                return self.results.tables[analysis.id]
+                return self.published.tables[analysis.id]
         return None
 
 
@@ -485,6 +488,7 @@ def analyse(study: StudyConfig, data: StudyData | None = None) -> StudyResults:
             "config": study.relative(study.path),
             "synthetic": study.synthetic,
         },
+        policy=study.disclosure,
     )
 
 
@@ -521,22 +525,25 @@ def run_report(
     from survey.report import write_report
     from survey.report.build import build_content, build_figures
     from survey.report.texts import load_text
+    from survey.study.run import publish
 
     text = load_text(lang or study.language, study.texts)
     start = time.perf_counter()
     results = analyse(study, data)
-    progress(f"analyses done in {time.perf_counter() - start:.1f} s")
+    published = publish(results, study.disclosure)
+    hidden = len(published.decision.reasons) if published.decision else 0
+    progress(f"analyses done in {time.perf_counter() - start:.1f} s; {hidden} cells suppressed")
     start = time.perf_counter()
-    figures = build_figures(results, study.reports_dir / "figures", text)
+    figures = build_figures(published, study.reports_dir / "figures", text)
     progress(f"{len(figures)} figures drawn in {time.perf_counter() - start:.1f} s")
     start = time.perf_counter()
-    paths = write_report(build_content(results, figures, text), study.reports_dir, pdf=pdf)
+    paths = write_report(build_content(published, figures, text), study.reports_dir, pdf=pdf)
     progress(
         f"wrote {study.relative(paths['html'])}"
         + (f" and {study.relative(paths['pdf'])}" if "pdf" in paths else "")
         + f" in {time.perf_counter() - start:.1f} s"
     )
-    return ReportResult(results, paths)
+    return ReportResult(results, published, paths)
 
 
 @dataclass

@@ -54,9 +54,23 @@ def test_paths_are_relative_to_the_study_folder(tmp_path: Path) -> None:
 
 
 def test_a_mistyped_key_is_an_error_with_a_suggestion(tmp_path: Path) -> None:
-    path = _study(tmp_path, MINIMAL + "report: {min_cel_count: 300}\n")
-    with pytest.raises(InputError, match=r"unknown key 'report\.min_cel_count'.*min_cell_count"):
+    path = _study(tmp_path, MINIMAL + "report: {disclosure: {min_cel_count: 300}}\n")
+    pattern = r"unknown key 'report\.disclosure\.min_cel_count'.*did you mean 'min_cell_count'"
+    with pytest.raises(InputError, match=pattern):
         load_study(path)
+
+
+def test_the_old_place_of_min_cell_count_says_where_it_moved(tmp_path: Path) -> None:
+    path = _study(tmp_path, MINIMAL + "report: {min_cell_count: 300}\n")
+    with pytest.raises(InputError, match=r"report\.min_cell_count has moved.*report\.disclosure"):
+        load_study(path)
+
+
+def test_the_disclosure_policy_is_read_from_the_report_section(tmp_path: Path) -> None:
+    extra = "report: {disclosure: {min_cell_count: 25, dominance: {rule: nk, n: 2, k: 85}}}\n"
+    study = load_study(_study(tmp_path, MINIMAL + extra))
+    assert study.min_cell_count == 25
+    assert study.disclosure.dominance is not None and study.disclosure.dominance.n == 2
 
 
 def test_an_fpc_needs_its_kind(tmp_path: Path) -> None:

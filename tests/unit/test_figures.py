@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.axes import Axes
-from matplotlib.container import BarContainer
+from matplotlib.container import BarContainer, ErrorbarContainer
 from PIL import Image
 
 from survey import figures
@@ -342,3 +342,241 @@ def test_synthetic_note_appears_only_when_asked(tmp_path: Path) -> None:
 def test_every_chart_can_be_marked_synthetic_in_english(kind: str) -> None:
     ax = CHARTS[kind](lang="en", synthetic=True)
     assert ax.get_title(loc="right") == "Synthetic data"
+
+
+# --------------------------------------------------------------------------- disclosure control
+
+SUPPRESSED_NOTE = {
+    "nl": "[c] = niet getoond: te weinig respondenten (onthullingscontrole)",
+    "en": "[c] = not shown: too few respondents (disclosure control)",
+}
+UNRELIABLE_NOTE = {"nl": "[u] = onbetrouwbare schatting", "en": "[u] = low reliability"}
+
+#: The tables of the charts that take disclosed tables.
+ESTIMATE_TABLES: dict[str, Callable[[], pd.DataFrame]] = {
+    "trend": trend_table,
+    "grouped_bars": bars_table,
+    "share_bars": shares_table,
+    "dot_plot": dots_table,
+}
+
+#: Per chart: a row whose value appears once in the chart or its alt text, and that value.
+UNIQUE_CELL: dict[str, tuple[int, str]] = {
+    "trend": (4, "3,9%"),  # Missie, Noord-Brabant, 2008
+    "grouped_bars": (0, "10%"),  # Kosten, Met ervaring: the largest difference
+    "share_bars": (1, "3,9%"),  # Subsidie
+    "dot_plot": (4, "55%"),  # Iedereen hoort erbij, Zonder ervaring: the largest difference
+}
+
+
+def disclosed(
+    table: pd.DataFrame, status: str, rows: list[int], blank: bool = True
+) -> pd.DataFrame:
+    """The table with a status column: ``status`` in ``rows``, "" elsewhere.
+
+    The values of "[c]" rows are blanked as disclosure control leaves them, unless ``blank`` is
+    False (an upstream slip the charts must survive).
+    """
+    out = table.assign(status="")
+    out.loc[rows, "status"] = status
+    if status == "[c]" and blank:
+        out.loc[rows, ["estimate", "ci_low", "ci_high"]] = np.nan
+    return out
+
+
+def all_suppressed(table: pd.DataFrame) -> pd.DataFrame:
+    out = disclosed(table, "[c]", list(table.index))
+    return out.assign(n=np.nan) if "n" in out.columns else out
+
+
+def not_assessable_tests() -> pd.DataFrame:
+    """The tests of bars_table with the test of item i0 suppressed."""
+    return p_values_table().assign(
+        p_holm=[np.nan, 0.3, 0.02],
+        status=["[c]", "", ""],
+        verdict=["not_assessable", "no_difference", "difference"],
+    )
+
+
+def contrast_on_white(colour: str) -> float:
+    """The WCAG contrast ratio of a colour on white."""
+
+    def luminance(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+    r, g, b = matplotlib.colors.to_rgb(colour)
+    return 1.05 / (0.2126 * luminance(r) + 0.7152 * luminance(g) + 0.0722 * luminance(b) + 0.05)
+
+
+def text_artist(ax: Axes, text: str) -> matplotlib.text.Text:
+    return next(t for t in ax.texts if t.get_text() == text)
+
+
+def whiskers(ax: Axes) -> int:
+    """Confidence-interval whiskers drawn (the segments of the error bars)."""
+    return sum(
+        len(c.lines[2][0].get_segments()) for c in ax.containers if isinstance(c, ErrorbarContainer)
+    )
+
+
+@pytest.mark.parametrize("kind", sorted(ESTIMATE_TABLES))
+def test_a_suppressed_cell_shows_c_and_never_its_value(kind: str, tmp_path: Path) -> None:
+    row, value = UNIQUE_CELL[kind]
+    assert value in figures.alt_text(kind, ESTIMATE_TABLES[kind]())  # shown when not suppressed
+    # the value left in the table: the charts must hide it all the same
+    table = disclosed(ESTIMATE_TABLES[kind](), "[c]", [row], blank=False)
+    alt = figures.alt_text(kind, table)
+    files = figures.save_figure(figures.CHARTS[kind](table).figure, tmp_path / kind, alt=alt)
+    assert value not in alt and value not in files.svg
+    assert "[c]" in alt and "[c]" in svg_text(files.svg_path)
+
+
+def test_a_suppressed_bar_is_not_drawn() -> None:
+    ax = figures.share_bars(disclosed(shares_table(), "[c]", [1]))
+    assert len(bars(ax)) == 2
+
+
+def test_a_suppressed_dot_and_its_whisker_are_not_drawn() -> None:
+    ax = figures.dot_plot(disclosed(dots_table(), "[c]", [1], blank=False))
+    assert points(ax) == 5
+    assert whiskers(ax) == 5
+
+
+def test_trend_leaves_a_gap_for_a_suppressed_point() -> None:
+    ax = figures.trend(disclosed(trend_table(), "[c]", [1], blank=False))
+    first = next(line for line in ax.lines if line.get_marker() == figures.MARKERS[0])
+    assert first.get_ydata()[0] == 0.26 and np.isnan(first.get_ydata()[1])
+
+
+def test_the_c_mark_stands_at_the_start_of_the_bar() -> None:
+    ax = figures.grouped_bars(disclosed(bars_table(), "[c]", [0]))
+    assert text_artist(ax, "[c]").xy[0] == 0.0
+
+
+def test_the_c_mark_is_legible_text_like_the_value_labels() -> None:
+    ax = figures.share_bars(disclosed(shares_table(), "[c]", [1]))
+    mark, value = text_artist(ax, "[c]"), text_artist(ax, "62%")
+    assert contrast_on_white(mark.get_color()) >= 4.5
+    assert mark.get_fontsize() == value.get_fontsize()
+
+
+def test_suppressed_cells_do_not_set_the_axis_limits() -> None:
+    leaked = figures.share_bars(disclosed(shares_table(), "[c]", [0], blank=False))
+    blank = figures.share_bars(disclosed(shares_table(), "[c]", [0]))
+    assert leaked.get_xlim() == blank.get_xlim()
+    assert leaked.get_xlim()[1] < 0.69  # the suppressed upper bound
+
+
+@pytest.mark.parametrize(
+    ("kind", "row", "label"),
+    [("trend", 4, "3,9% [u]"), ("grouped_bars", 0, "10% [u]"), ("share_bars", 1, "3,9% [u]")],
+)
+def test_an_unreliable_value_is_labelled_with_u(kind: str, row: int, label: str) -> None:
+    ax = figures.CHARTS[kind](disclosed(ESTIMATE_TABLES[kind](), "[u]", [row]))
+    assert label in texts(ax)
+
+
+def test_an_unreliable_dot_is_marked_with_u_beside_it() -> None:
+    ax = figures.dot_plot(disclosed(dots_table(), "[u]", [1]))
+    assert texts(ax).count("[u]") == 1
+    assert points(ax) == 6
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("kind", sorted(ESTIMATE_TABLES))
+def test_status_marks_are_explained_in_a_note(kind: str, lang: str) -> None:
+    table = disclosed(ESTIMATE_TABLES[kind](), "[c]", [0])
+    table.loc[1, "status"] = "[u]"
+    notes = "\n".join(texts(figures.CHARTS[kind](table, lang=lang)))
+    assert SUPPRESSED_NOTE[lang] in notes and UNRELIABLE_NOTE[lang] in notes
+
+
+@pytest.mark.parametrize("kind", sorted(ESTIMATE_TABLES))
+def test_no_note_without_status_marks(kind: str) -> None:
+    table = ESTIMATE_TABLES[kind]().assign(status="")
+    assert not any("[c]" in t or "[u]" in t for t in texts(figures.CHARTS[kind](table)))
+
+
+def test_grouped_bars_keep_the_significance_note_beside_the_status_note() -> None:
+    ax = figures.grouped_bars(disclosed(bars_table(), "[c]", [0]), p_values_table())
+    notes = "\n".join(texts(ax))
+    assert "Holm" in notes and SUPPRESSED_NOTE["nl"] in notes
+
+
+@pytest.mark.parametrize("kind", sorted(ESTIMATE_TABLES))
+def test_an_all_suppressed_chart_draws_the_c_marks_and_the_note(kind: str, tmp_path: Path) -> None:
+    table = all_suppressed(ESTIMATE_TABLES[kind]())
+    ax = figures.CHARTS[kind](table)
+    figures.save_figure(ax.figure, tmp_path / kind, alt=figures.alt_text(kind, table))
+    assert texts(ax).count("[c]") == len(table)
+    assert SUPPRESSED_NOTE["nl"] in texts(ax)
+    assert not any("%" in t for t in texts(ax))
+
+
+@pytest.mark.parametrize("kind", sorted(ESTIMATE_TABLES))
+def test_alt_text_of_an_all_suppressed_chart_has_no_value(kind: str) -> None:
+    text = figures.alt_text(kind, all_suppressed(ESTIMATE_TABLES[kind]()), lang="en")
+    assert "%" not in text.removesuffix(SUPPRESSED_NOTE["en"] + ".")
+    assert "[c]" in text
+
+
+def test_alt_text_of_grouped_bars_says_when_all_values_are_suppressed() -> None:
+    text = figures.alt_text("grouped_bars", all_suppressed(bars_table()), lang="en")
+    assert "All values [c]." in text
+
+
+@pytest.mark.parametrize("kind", sorted(ESTIMATE_TABLES))
+def test_alt_text_ends_with_the_explanation_of_c(kind: str) -> None:
+    table = disclosed(ESTIMATE_TABLES[kind](), "[c]", [UNIQUE_CELL[kind][0]])
+    assert figures.alt_text(kind, table, lang="en").endswith(SUPPRESSED_NOTE["en"] + ".")
+
+
+def test_alt_text_names_a_suppressed_share_with_c() -> None:
+    text = figures.alt_text("share_bars", disclosed(shares_table(), "[c]", [1]), lang="en")
+    assert text.startswith("Bar chart of 3 categories: Maatschappelijk 62%, Subsidie [c], ")
+
+
+def test_alt_text_names_the_largest_difference_among_the_shown_cells() -> None:
+    text = figures.alt_text("grouped_bars", disclosed(bars_table(), "[c]", [0]), lang="en")
+    assert "Largest difference: Productiviteit (Met ervaring 45%, Zonder ervaring 30%)" in text
+    assert "Kosten (Met ervaring) [c]" in text
+
+
+def test_alt_text_names_the_highest_and_lowest_share_among_the_shown_cells() -> None:
+    many = pd.DataFrame(
+        {
+            "level": [f"L{i}" for i in range(10)],
+            "estimate": [0.01 * (i + 1) for i in range(10)],
+            "ci_low": 0.0,
+            "ci_high": 0.2,
+        }
+    )
+    text = figures.alt_text("share_bars", disclosed(many, "[c]", [0, 9], blank=False), lang="en")
+    assert "highest: L8 9%, lowest: L1 2%" in text
+    assert "L0 [c] and L9 [c]" in text
+
+
+def test_alt_text_writes_u_after_an_unreliable_value() -> None:
+    text = figures.alt_text("share_bars", disclosed(shares_table(), "[u]", [1]), lang="en")
+    assert "Subsidie 3.9% [u]" in text
+    assert UNRELIABLE_NOTE["en"] in text
+
+
+def test_the_n_range_of_a_group_ignores_a_suppressed_base() -> None:
+    table = bars_table()
+    table.loc[0, "n"] = np.nan
+    table.loc[2, "n"] = 110
+    legend = figures.grouped_bars(table).get_legend()
+    assert "Met ervaring (n = 110\u2013120)" in [t.get_text() for t in legend.get_texts()]
+
+
+def test_grouped_bars_mark_no_test_that_is_not_assessable() -> None:
+    ax = figures.grouped_bars(disclosed(bars_table(), "[c]", [0]), not_assessable_tests())
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["Kosten", "Begeleiding", "Productiviteit *"]
+
+
+def test_a_not_assessable_verdict_outweighs_a_left_over_p_value() -> None:
+    tests = not_assessable_tests().assign(p_holm=[0.0004, 0.3, 0.02])
+    ax = figures.grouped_bars(bars_table(), tests)
+    assert ax.get_yticklabels()[0].get_text() == "Kosten"

@@ -113,8 +113,8 @@ def test_numpy_scalars_integers_and_decimals_are_numbers() -> None:
 
 
 @pytest.mark.parametrize("missing", [None, float("nan"), np.nan, pd.NA, pd.NaT, float("inf")])
-def test_a_missing_value_is_an_en_dash(missing: object) -> None:
-    assert MISSING == "\u2013"
+def test_a_missing_value_is_x_not_available(missing: object) -> None:
+    assert MISSING == "[x]"
     texts = {
         format_number(missing, "nl"),
         format_percent(missing, "en"),
@@ -124,10 +124,10 @@ def test_a_missing_value_is_an_en_dash(missing: object) -> None:
         format_pvalue(missing, "nl"),
         format_count(missing, "en"),
     }
-    assert texts == {"\u2013"}
+    assert texts == {"[x]"}
 
 
-def test_the_dash_is_the_one_the_report_shows() -> None:
+def test_the_not_available_flag_is_the_one_the_report_shows() -> None:
     assert format_cell(None, "percent", "nl") == MISSING
     assert format_cell((float("nan"), 0.2), "ci", "en") == MISSING
 

@@ -1,8 +1,7 @@
-"""The HTML renderer, number formatting, suppression and the CSV export of survey.report."""
+"""The HTML renderer, number formatting, the flags of published tables and the CSV export."""
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from survey.report import (
     format_cell,
     load_text,
     render_html,
-    suppress_small_cells,
     write_report,
     write_tables,
 )
@@ -194,51 +192,37 @@ def test_no_synthetic_marking_for_real_data() -> None:
 # --------------------------------------------------------------------------- suppression
 
 
-def test_small_cell_is_suppressed_in_html(html: str) -> None:
+def test_small_cell_is_shown_as_c_in_html(html: str) -> None:
     row = _row(html, "beso_obstacles", "Geen sollicitanten")
-    assert row.count("‡") == 2  # estimate and CI
+    assert row.count("[c]") == 2  # estimate and CI
     assert "8%" not in row and "3–15%" not in html
     assert ">74<" in row  # the base n stays visible
-    # the mean with n = 8 < 10 is suppressed as well
+
+
+def test_a_mean_on_a_small_base_hides_its_n_too(html: str) -> None:
     row = _row(html, "beso_low_educated", "Zonder ervaring")
-    assert row.count("‡") == 2 and "12,5" not in row
-    # the footnote explains the mark, with the threshold
-    assert "‡ Minder dan 10 respondenten" in html
+    assert row.count("[c]") == 3 and "12,5" not in row and ">8<" not in row
 
 
-def test_suppression_threshold_comes_from_content() -> None:
+def test_the_c_flag_is_explained_under_the_table_with_the_threshold(html: str) -> None:
+    notes = re.search(r'id="tab-beso_obstacles-notes">(.*?)</div>', html, re.DOTALL)
+    assert notes and "[c] Vertrouwelijk" in notes.group(1) and "minder dan 10" in notes.group(1)
+
+
+def test_suppression_threshold_comes_from_the_policy() -> None:
     out = render_html(sample_content(min_cell_count=5))
     assert "8%" in _row(out, "beso_obstacles", "Geen sollicitanten")
     out = render_html(sample_content(min_cell_count=16))
-    assert "‡" in _row(out, "beso_obstacles", "alert(1)")  # n_level 15
+    assert "[c]" in _row(out, "beso_obstacles", "alert(1)")  # n_level 15
 
 
-def test_suppress_small_cells_rule() -> None:
-    frame = pd.DataFrame(
-        {
-            "estimate": [0.5, 0.1, 30.0, 0.2],
-            "ci_low": [0.4, 0.0, 25.0, 0.1],
-            "ci_high": [0.6, 0.2, 35.0, 0.3],
-            "n": [100, 100, 8, 100],
-            "n_level": [50, 9, None, 40],
-            "suppressed": [False, False, False, True],
-            "label": ["a", "b", "c", "d"],
-        }
-    )
-    out = suppress_small_cells(frame, 10)
-    assert out["suppressed"].tolist() == [False, True, True, True]
-    assert out["suppressed"].dtype == bool
-    assert out["estimate"].isna().tolist() == [False, True, True, True]
-    assert out["ci_high"].isna().tolist() == [False, True, True, True]
-    assert out["n"].tolist() == [100, 100, 8, 100]  # the base is never hidden
-    assert out["label"].tolist() == ["a", "b", "c", "d"]
-    assert frame["estimate"].notna().all()  # the input is not changed
-    ints = suppress_small_cells(pd.DataFrame({"estimate": [0.2], "n": [5], "n_level": [1]}), 10)
-    assert str(ints["n_level"].dtype) == "Int64" and ints["n_level"].isna().all()
-    assert not suppress_small_cells(frame.drop(columns="suppressed"), 0)["suppressed"].any()
+def test_a_table_that_did_not_pass_disclosure_control_is_refused() -> None:
+    raw = pd.DataFrame({"estimate": [0.5], "n": [3]})
+    with pytest.raises(InputError, match="disclosure control"):
+        ReportTable("t", "c", raw, [ColumnSpec("estimate", "E", "percent")])
 
 
-def test_csv_export_applies_the_same_suppression(tmp_path: Path) -> None:
+def test_csv_export_shows_what_the_report_shows(tmp_path: Path) -> None:
     content = sample_content()
     paths = write_tables(content, tmp_path / "tables")
     assert [p.name for p in paths] == [
@@ -249,29 +233,44 @@ def test_csv_export_applies_the_same_suppression(tmp_path: Path) -> None:
     ]
     raw = (tmp_path / "tables" / "beso_obstacles.csv").read_text(encoding="utf-8")
     assert str(SUPPRESSED_ESTIMATE) not in raw and "0.149" not in raw and "0.0312" not in raw
-    rows = list(csv.DictReader(raw.splitlines()))
-    assert list(rows[0])[:6] == ["measure", "group", "estimate", "ci_low", "ci_high", "n"]
-    assert {"se", "n_level", "flag", "suppressed"} <= set(rows[0])
-    hidden = next(r for r in rows if r["measure"] == "Geen sollicitanten")
-    assert hidden["suppressed"] == "True" and hidden["estimate"] == "" and hidden["n_level"] == ""
-    assert hidden["n"] == "74"
-    shown = next(r for r in rows if r["measure"] == "Werk niet geschikt")
-    assert shown["estimate"] == "0.4651" and shown["suppressed"] == "False"  # raw, unrounded
+    frame = pd.read_csv(tmp_path / "tables" / "beso_obstacles.csv", comment="#")
+    assert list(frame.columns)[:6] == ["measure", "group", "estimate", "ci_low", "ci_high", "n"]
+    assert list(frame.columns)[-2:] == ["status", "reason"]
+    assert {"se", "n_level", "flag"} <= set(frame.columns)
+    hidden = frame.loc[frame["measure"] == "Geen sollicitanten"].iloc[0]
+    assert hidden["status"] == "[c]" and hidden["reason"] == "count"
+    assert pd.isna(hidden["estimate"]) and pd.isna(hidden["n_level"]) and hidden["n"] == 74
+    shown = frame.loc[frame["measure"] == "Werk niet geschikt"].iloc[0]
+    assert shown["estimate"] == 0.4651 and pd.isna(shown["status"])  # raw, unrounded
     means = (tmp_path / "tables" / "beso_low_educated.csv").read_text(encoding="utf-8")
     assert "12.5" not in means
+
+
+def test_csv_header_notes_explain_the_flags_used(tmp_path: Path) -> None:
+    write_tables(sample_content(), tmp_path)
+    head = (tmp_path / "beso_obstacles.csv").read_text(encoding="utf-8").splitlines()[:4]
+    assert head[0].startswith("# ") and head[1].startswith("# [c] Vertrouwelijk")
+    assert head[2].startswith("# [u] ") and not head[3].startswith("#")
+    tests = (tmp_path / "beso_obstacles_tests.csv").read_text(encoding="utf-8").splitlines()
+    assert [line for line in tests if line.startswith("# [")] == []  # no flag, no legend
 
 
 # --------------------------------------------------------------------------- flags and numbers
 
 
-def test_reliability_flags_are_marked_not_hidden(html: str) -> None:
-    assert "33% *" in _row(html, "beso_obstacles", "alert(1)")
-    assert "25% †" in _row(html, "beso_obstacles", "Productiviteitsrisico")
-    assert "† Onbetrouwbaar cijfer" in html and "* Cijfer met beperkte betrouwbaarheid" in html
+def test_reliability_flags_are_marked_u_not_hidden(html: str) -> None:
+    assert "33% [u]" in _row(html, "beso_obstacles", "alert(1)")
+    assert "25% [u]" in _row(html, "beso_obstacles", "Productiviteitsrisico")
+    assert "[u] Onbetrouwbaar of beperkt betrouwbaar cijfer" in html
     # unflagged rows carry no mark; tables without flags carry no flag notes
     assert "47%<" in _row(html, "beso_obstacles", "Werk niet geschikt")
     notes = re.search(r'id="tab-beso_low_educated-notes">(.*?)</div>', html, re.DOTALL)
-    assert notes and "†" not in notes.group(1)
+    assert notes and "[u]" not in notes.group(1)
+
+
+def test_no_dagger_or_asterisk_marks_anywhere(html: str) -> None:
+    body = html.split("</style>", 1)[1]
+    assert "‡" not in body and "†" not in body and "% *" not in body
 
 
 def test_each_estimate_shows_its_unweighted_n(html: str) -> None:
@@ -298,7 +297,7 @@ def test_dutch_decimal_comma(html: str) -> None:
         (0.4651, "percent1", "en", "46.5%"),
         ((0.213, 0.291), "ci", "nl", "21–29%"),
         ((0.2134, 0.2917), "ci1", "nl", "21,3–29,2%"),
-        ((float("nan"), 0.2), "ci", "nl", "–"),
+        ((float("nan"), 0.2), "ci", "nl", "[x]"),
         (0.0004, "pvalue", "nl", "< 0,001"),
         (0.0321, "pvalue", "nl", "0,032"),
         (0.0321, "pvalue", "en", "0.032"),
@@ -307,12 +306,13 @@ def test_dutch_decimal_comma(html: str) -> None:
         (1234.5678, "number", "nl", "1.234,57"),
         (-0.0001, "number1", "nl", "0,0"),
         (-2.25, "number1", "en", "-2.3"),
-        (None, "percent", "nl", "–"),
-        (float("nan"), "count", "en", "–"),
+        (None, "percent", "nl", "[x]"),
+        (float("nan"), "count", "en", "[x]"),
+        (None, "text", "en", ""),
         ("within CI", "verdict", "nl", "binnen het betrouwbaarheidsinterval"),
         ("differs", "verdict", "en", "differs"),
         (True, "text", "nl", "ja"),
-        ("review: wide CI", "flag", "en", "* review: wide CI"),
+        ("review: wide CI", "flag", "en", "[u] review: wide CI"),
         ("", "flag", "en", ""),
     ],
 )
@@ -356,7 +356,7 @@ def test_languages_have_the_same_texts() -> None:
 
 
 def test_content_contract_errors() -> None:
-    frame = pd.DataFrame({"a": [1]})
+    frame = pd.DataFrame({"a": [1], "status": [""]})
     with pytest.raises(InputError, match="unknown kind"):
         ColumnSpec("a", "A", "pct")
     with pytest.raises(InputError, match="missing from its frame: ci_high, ci_low"):
@@ -439,16 +439,17 @@ def test_rendered_ids_are_unique(html: str) -> None:
     assert len(ids) == len(set(ids))
 
 
-def test_ci_columns_by_stem_and_rows_marked_suppressed_by_the_glue() -> None:
+def test_ci_columns_by_stem_and_blanked_values_of_a_c_row_read_c() -> None:
+    nan = float("nan")
     frame = pd.DataFrame(
         {
             "term": ["size", "sector"],
-            "odds_ratio": [1.8, 0.7],
-            "or_ci_low": [1.21, 0.4],
-            "or_ci_high": [2.64, 1.1],
-            "estimate_a": [0.61, 0.2],
-            "p_value": [0.004, 0.3],
-            "suppressed": [False, True],
+            "odds_ratio": [1.8, nan],
+            "or_ci_low": [1.21, nan],
+            "or_ci_high": [2.64, nan],
+            "estimate_a": [0.61, nan],
+            "p_value": [0.004, nan],
+            "status": ["", "[c]"],
         }
     )
     table = ReportTable(
@@ -465,6 +466,4 @@ def test_ci_columns_by_stem_and_rows_marked_suppressed_by_the_glue() -> None:
     )
     out = render_html(ReportContent("t", "nl", False, [ReportSection("s", "S", tables=[table])]))
     assert "1,21–2,64" in _row(out, "model", "size")
-    hidden = _row(out, "model", "sector")
-    assert hidden.count("‡") == 3 and "0,70" not in hidden and "20%" not in hidden
-    assert "0,300" in hidden  # p-values are not suppressed
+    assert _row(out, "model", "sector").count("[c]") == 4

@@ -5,6 +5,9 @@ sentences for the figure's ``alt`` attribute (and the SVG's ``<title>``): the va
 the largest difference between groups, the highest and lowest share or odds ratio, the spread
 of the weights. Numbers are written exactly as in the figure and the report tables
 (:mod:`survey.format`), so that a screen-reader user hears the numbers a sighted reader sees.
+A disclosed table's suppressed cells (``status`` "[c]") are named with "[c]" and never with
+their values, and only the cells shown count for the highest, lowest or largest difference;
+unreliable values get " [u]"; the marks are explained in closing sentences, as in the figure.
 
 This module does not draw or save figures and does not escape the text (the SVG writer and the
 HTML templates do).
@@ -12,14 +15,26 @@ HTML templates do).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from survey.figures.charts import _numeric, _ordered, _series, _without_intercept
+from survey.figures.charts import (
+    _SUPPRESSED,
+    _disclosed,
+    _numeric,
+    _ordered,
+    _series,
+    _status_notes,
+    _statuses,
+    _value_text,
+    _without_intercept,
+)
 from survey.figures.style import _count, _texts
-from survey.format import format_ci, format_number, format_percent
+from survey.format import format_ci, format_number
 from survey.weighting import kish_deff
 
 __all__ = ["alt_text"]
@@ -44,6 +59,8 @@ def alt_text(kind: str, table: pd.DataFrame | Mapping[str, np.ndarray], lang: st
     str
         One to a few sentences with the key numbers (the values of a trend, the largest
         difference between groups, the highest and lowest share or odds ratio), unescaped.
+        Suppressed cells of a disclosed table appear as "<label> [c]", unreliable values with
+        " [u]", and the marks that occur are explained at the end ("[c]" last).
 
     Examples
     --------
@@ -51,6 +68,8 @@ def alt_text(kind: str, table: pd.DataFrame | Mapping[str, np.ndarray], lang: st
     ...                       "ci_low": [0.02, 0.94], "ci_high": [0.06, 0.98]})
     >>> alt_text("share_bars", table)
     'Staafdiagram van 2 categorieën: Ja 3,9%, Nee 96%.'
+    >>> alt_text("share_bars", table.assign(status=["[c]", ""]), lang="en")
+    'Bar chart of 2 categories: Ja [c], Nee 96%. [c] = not shown: too few respondents (disclosure control).'
     """
     words = _texts(lang)
     if kind == "weight_distribution":
@@ -68,15 +87,42 @@ def alt_text(kind: str, table: pd.DataFrame | Mapping[str, np.ndarray], lang: st
     }
     if kind not in writers:
         raise ValueError(f"unknown figure kind {kind!r}; use one of {sorted(writers)}")
-    if kind == "dot_plot":
-        return _alt_groups(table, lang, words, dots=True)
-    return writers[kind](table, lang, words)
+    table = _disclosed(table)
+    text = (
+        _alt_groups(table, lang, words, dots=True)
+        if kind == "dot_plot"
+        else writers[kind](table, lang, words)
+    )
+    return " ".join([text, *(f"{note}." for note in _status_notes(table, words))])
+
+
+#: At most this many values are listed one by one; beyond, only the key ones are named.
+_LISTED = 8
 
 
 def _join(parts: Sequence[str], lang: str) -> str:
     if len(parts) <= 1:
         return "".join(parts)
     return f"{', '.join(parts[:-1])} {_texts(lang)['and']} {parts[-1]}"
+
+
+def _sentence(text: str) -> str:
+    """The text with a capital first letter (the rest as it is) and a full stop."""
+    return f"{text[:1].upper()}{text[1:]}."
+
+
+def _described(estimate: float, status: str) -> bool:
+    """Whether the alt text names a cell: a value, or the "[c]" of a suppressed one."""
+    return status == _SUPPRESSED or bool(np.isfinite(estimate))
+
+
+def _suppressed_cells(labels: Sequence[str], total: int, lang: str, words: dict[str, str]) -> str:
+    """The suppressed cells of ``total`` named: all of them, a list of a few, or a count."""
+    if len(labels) == total:
+        return words["suppressed_all"]
+    if len(labels) <= _LISTED:
+        return _join([f"{label} {_SUPPRESSED}" for label in labels], lang)
+    return words["suppressed_some"].format(k=len(labels), n=total)
 
 
 def _alt_trend(table: pd.DataFrame, lang: str, words: dict[str, str]) -> str:
@@ -88,53 +134,85 @@ def _alt_trend(table: pd.DataFrame, lang: str, words: dict[str, str]) -> str:
         parts = []
         for group in _ordered(rows["group"]):
             series = _series(rows, measure, group, position)
+            cells = zip(
+                series["period"], _numeric(series, "estimate"), _statuses(series), strict=True
+            )
             values = [
-                f"{format_percent(e, lang)} {words['in']} {p}"
-                for p, e in zip(series["period"], _numeric(series, "estimate"), strict=True)
-                if np.isfinite(e)
+                f"{_value_text(e, status, lang)} {words['in']} {p}"
+                for p, e, status in cells
+                if _described(e, status)
             ]
             parts.append(f"{group} {_join(values, lang)}")
         sentences.append(f"{rows['measure_label'].iloc[0]}: {'; '.join(parts)}.")
     return " ".join(sentences)
 
 
-def _alt_groups(table: pd.DataFrame, lang: str, words: dict[str, str], dots: bool = False) -> str:
-    label_column = "item_label"
-    groups = _ordered(table["group"])
-    items = _ordered(table[label_column])
-    intro = words["dots" if dots else "bars"].format(k=len(items), groups=_join(groups, lang))
-    if len(groups) < 2:
-        return intro + "."
-    wide = table.pivot_table(
-        index=label_column, columns="group", values="estimate", aggfunc="first", sort=False
-    )
+_Cells = dict[tuple[Any, Any], tuple[float, str]]
+
+
+def _cells(table: pd.DataFrame) -> _Cells:
+    """Estimate and status per (item label, group) that the alt text names, the first row each."""
+    cells: _Cells = {}
+    keys = zip(table["item_label"], table["group"], strict=True)
+    for key, e, status in zip(keys, _numeric(table, "estimate"), _statuses(table), strict=True):
+        if _described(e, status):
+            cells.setdefault(key, (float(e), status))
+    return cells
+
+
+def _largest_difference(
+    cells: _Cells, items: Sequence[Any], groups: Sequence[Any], lang: str, words: dict[str, str]
+) -> str:
+    """The item whose first two groups differ most, among the cells shown; "" when none."""
     first, second = groups[0], groups[1]
-    difference = (wide[first] - wide[second]).abs().dropna()
-    if difference.empty:
-        return intro + "."
-    item = difference.idxmax()
+    missing = (math.nan, "")
+    differences = {
+        item: abs(cells.get((item, first), missing)[0] - cells.get((item, second), missing)[0])
+        for item in items
+    }
+    shown = {item: d for item, d in differences.items() if np.isfinite(d)}
+    if not shown:
+        return ""
+    item = max(shown, key=lambda i: shown[i])
     return (
-        f"{intro}. {words['largest_diff'].capitalize()}: {item} ({first} "
-        f"{format_percent(wide.loc[item, first], lang)}, {second} "
-        f"{format_percent(wide.loc[item, second], lang)})."
+        f"{words['largest_diff']}: {item} ({first} {_value_text(*cells[item, first], lang)}, "
+        f"{second} {_value_text(*cells[item, second], lang)})"
     )
+
+
+def _alt_groups(table: pd.DataFrame, lang: str, words: dict[str, str], dots: bool = False) -> str:
+    groups = _ordered(table["group"])
+    items = _ordered(table["item_label"])
+    intro = words["dots" if dots else "bars"].format(k=len(items), groups=_join(groups, lang))
+    cells = _cells(table)
+    parts = [intro]
+    if len(groups) >= 2:
+        parts.append(_largest_difference(cells, items, groups, lang, words))
+    hidden = [f"{item} ({group})" for (item, group), (_, s) in cells.items() if s == _SUPPRESSED]
+    if hidden:
+        parts.append(_suppressed_cells(hidden, len(cells), lang, words))
+    return " ".join(_sentence(part) for part in parts if part)
 
 
 def _alt_shares(table: pd.DataFrame, lang: str, words: dict[str, str]) -> str:
-    values = [
-        (str(level), e)
-        for level, e in zip(table["level"], _numeric(table, "estimate"), strict=True)
-        if np.isfinite(e)
-    ]
+    rows = zip(table["level"], _numeric(table, "estimate"), _statuses(table), strict=True)
+    cells = [(str(level), e, status) for level, e, status in rows if _described(e, status)]
     intro = words["shares"].format(k=len(table))
-    if len(values) <= 8:
-        return f"{intro}: {', '.join(f'{lv} {format_percent(e, lang)}' for lv, e in values)}."
-    top = max(values, key=lambda v: v[1])
-    bottom = min(values, key=lambda v: v[1])
-    return (
-        f"{intro}; {words['highest']}: {top[0]} {format_percent(top[1], lang)}, "
-        f"{words['lowest']}: {bottom[0]} {format_percent(bottom[1], lang)}."
-    )
+    if len(cells) <= _LISTED:
+        return f"{intro}: {', '.join(f'{lv} {_value_text(e, s, lang)}' for lv, e, s in cells)}."
+    shown = [cell for cell in cells if cell[2] != _SUPPRESSED]
+    hidden = [cell[0] for cell in cells if cell[2] == _SUPPRESSED]
+    parts = []
+    if shown:
+        top = max(shown, key=lambda v: v[1])
+        bottom = min(shown, key=lambda v: v[1])
+        parts.append(
+            f"{words['highest']}: {top[0]} {_value_text(top[1], top[2], lang)}, "
+            f"{words['lowest']}: {bottom[0]} {_value_text(bottom[1], bottom[2], lang)}"
+        )
+    if hidden:
+        parts.append(_suppressed_cells(hidden, len(cells), lang, words))
+    return f"{intro}; {'; '.join(parts)}."
 
 
 def _alt_forest(table: pd.DataFrame, lang: str, words: dict[str, str]) -> str:

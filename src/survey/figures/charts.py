@@ -10,6 +10,13 @@ written beside the points and bars in the language's number format (:mod:`survey
 ``synthetic=True`` marks a figure made from synthetic data with a visible note in its top right
 corner. Only the Agg canvas is used (no pyplot, no global backend switch, no windows).
 
+The estimate tables may be disclosed tables, with a ``status`` column: a suppressed cell
+("[c]") is drawn as nothing but the text "[c]" where its bar or point would start (no bar,
+point, whisker or value, whatever the table still holds, and no say in the axis limits; a trend
+line gets a gap), an unreliable one ("[u]") as usual with " [u]" after its value, and a note
+below the chart explains the marks that occur. Significance tests that are suppressed or
+``not_assessable`` get no mark. Without ``status`` column a table is drawn as it always was.
+
 This module does not compute estimates, tests or weights (``survey.analysis``,
 ``survey.weighting``), decide which figures a report shows, write files
 (:mod:`survey.figures.save`) or describe figures in words (:mod:`survey.figures.alt_text`), and
@@ -27,6 +34,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -156,7 +164,9 @@ def _percent_axis(ax: Axes, lang: str, which: str, upper: float) -> None:
 
 
 def _upper(values: pd.Series, room: float = 1.18) -> float:
-    top = float(np.nanmax(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)))
+    """The upper axis limit for proportions; missing (suppressed) values are ignored."""
+    finite = pd.to_numeric(values, errors="coerce").dropna()
+    top = float(finite.max()) if not finite.empty else math.nan
     if not np.isfinite(top) or top <= 0:
         return 1.0
     return min(top, 1.0) * room if top < 1 else room
@@ -200,8 +210,8 @@ def _titles(ax: Axes, title: str | None, synthetic: bool, lang: str, pad: float 
         )
 
 
-def _note(ax: Axes, text: str) -> None:
-    """A footnote below the x-axis label, from the left edge of the figure.
+def _note(ax: Axes, text: str, below: Artist | None = None) -> None:
+    """A footnote below the x-axis label (or the artist ``below``), from the figure's left edge.
 
     Its height follows the label after layout, so it never overlaps it; starting at the figure's
     edge rather than the plot's, a long note does not squeeze the plot.
@@ -209,7 +219,7 @@ def _note(ax: Axes, text: str) -> None:
     ax.annotate(
         text,
         xy=(0.0, 0.0),
-        xycoords=("figure fraction", ax.xaxis.label),
+        xycoords=("figure fraction", ax.xaxis.label if below is None else below),
         xytext=(4.0, -4.0),
         textcoords="offset points",
         ha="left",
@@ -272,6 +282,114 @@ def _numeric(table: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
 
 
+# --------------------------------------------------------------------------- disclosure control
+
+_SUPPRESSED = "[c]"
+_UNRELIABLE = "[u]"
+#: The columns whose values a suppressed ("[c]") row must never show.
+_HIDDEN_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "n_level")
+
+
+def _statuses(table: pd.DataFrame) -> np.ndarray:
+    """The disclosure status of every row ("[c]", "[u]" or ""); all "" without a status column."""
+    if "status" not in table.columns:
+        return np.full(len(table), "", dtype=object)
+    return table["status"].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+
+
+def _disclosed(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with the values of its suppressed rows blanked out (NaN), whatever they held.
+
+    A table without ``status`` column or without "[c]" rows is returned as it is.
+    """
+    hidden = _statuses(table) == _SUPPRESSED
+    if not hidden.any():
+        return table
+    table = table.copy()
+    for column in _HIDDEN_COLUMNS:
+        if column in table.columns:
+            table[column] = pd.to_numeric(table[column], errors="coerce").mask(hidden)
+    return table
+
+
+def _value_text(estimate: float, status: str, lang: str) -> str:
+    """A share as the figures write it: "[c]" when suppressed, "7,5% [u]" when unreliable."""
+    if status == _SUPPRESSED:
+        return _SUPPRESSED
+    text = format_percent(estimate, lang)
+    return f"{text} {_UNRELIABLE}" if status == _UNRELIABLE else text
+
+
+def _status_notes(table: pd.DataFrame, words: Mapping[str, str]) -> list[str]:
+    """The explanations of the status marks in the table: "[u] = ..." and "[c] = ..."."""
+    present = set(_statuses(table))
+    marks = ((_UNRELIABLE, "note_unreliable"), (_SUPPRESSED, "note_suppressed"))
+    return [words[key] for mark, key in marks if mark in present]
+
+
+def _assessable(tests: pd.DataFrame) -> pd.DataFrame:
+    """The tests that could be assessed: not suppressed, verdict not ``not_assessable``."""
+    keep = _statuses(tests) != _SUPPRESSED
+    if "verdict" in tests.columns:
+        keep &= tests["verdict"].astype(str).to_numpy() != "not_assessable"
+    return tests[keep]
+
+
+def _suppressed_mark(
+    ax: Axes,
+    xy: tuple[float, float],
+    offset: tuple[float, float],
+    ha: str = "left",
+    va: str = "center",
+) -> None:
+    """The visible "[c]" of a suppressed cell, in ink colour, at ``offset`` points from ``xy``."""
+    ax.annotate(
+        _SUPPRESSED,
+        xy=xy,
+        xytext=offset,
+        textcoords="offset points",
+        ha=ha,
+        va=va,
+        fontsize=_FONT_PT,
+        color=_INK,
+    )
+
+
+def _row_labels(
+    ax: Axes,
+    y: np.ndarray,
+    rows: pd.DataFrame,
+    lang: str,
+    values: bool = True,
+) -> None:
+    """Labels of horizontal rows: a value after each bar or whisker, "[c]" at 0 when suppressed.
+
+    Without ``values`` only the "[u]" of an unreliable row is written (for the dot plot).
+    """
+    est, high = _numeric(rows, "estimate"), _numeric(rows, "ci_high")
+    for yi, e, hi, status in zip(y, est, high, _statuses(rows), strict=True):
+        if status == _SUPPRESSED:
+            _suppressed_mark(ax, (0.0, yi), (3.0, 0.0))
+            continue
+        text = _value_text(e, status, lang) if values else status
+        if np.isfinite(e) and text:
+            ax.annotate(
+                text,
+                xy=(max(e, hi) if np.isfinite(hi) else e, yi),
+                xytext=(3.0, 0.0),
+                textcoords="offset points",
+                ha="left",
+                va="center",
+                fontsize=_FONT_PT,
+            )
+
+
+def _notes(ax: Axes, notes: Sequence[str], below: Artist | None = None) -> None:
+    """The footnotes of a chart, one a line, as :func:`_note` writes them (none when empty)."""
+    if notes:
+        _note(ax, "\n".join(notes), below)
+
+
 def _series(
     table: pd.DataFrame, measure: Any, group: Any, position: dict[Any, int]
 ) -> pd.DataFrame:
@@ -300,7 +418,8 @@ def trend(
     ----------
     table
         Columns ``measure``, ``measure_label``, ``group``, ``period``, ``estimate``,
-        ``ci_low``, ``ci_high`` and optionally ``n``; proportions 0-1. ``period`` is the label
+        ``ci_low``, ``ci_high`` and optionally ``n`` and ``status`` ("[c]", "[u]" or "");
+        proportions 0-1. ``period`` is the label
         of a wave (a year or any text). Measures, groups and periods are drawn in the order of
         the table (of first appearance, or of their categories); periods are not sorted.
     ax
@@ -332,6 +451,7 @@ def trend(
         "trend",
     )
     words = _texts(lang)
+    table = _disclosed(table)
     measures = _ordered(table["measure"])
     groups = _ordered(table["group"])
     periods = _ordered(table["period"])
@@ -343,6 +463,7 @@ def trend(
     upper = _upper(table["ci_high"], 1.15)
     handles: dict[Any, Line2D] = {}
     labels_at: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
+    hidden_at: dict[tuple[int, int], list[float]] = {}
     for i, measure in enumerate(measures):
         for j, group in enumerate(groups):
             rows = _series(table, measure, group, position)
@@ -363,10 +484,12 @@ def trend(
             )
             _whiskers(ax, x, est, _numeric(rows, "ci_low"), _numeric(rows, "ci_high"), True)
             handles.setdefault(group, line)
-            for xi, yi, k in zip(x, est, period_index, strict=True):
-                if np.isfinite(yi):
+            for xi, yi, k, status in zip(x, est, period_index, _statuses(rows), strict=True):
+                if status == _SUPPRESSED:
+                    hidden_at.setdefault((i, int(k)), []).append(float(xi))
+                elif np.isfinite(yi):
                     labels_at.setdefault((i, int(k)), []).append(
-                        (float(xi), float(yi), format_percent(yi, lang))
+                        (float(xi), float(yi), _value_text(yi, status, lang))
                     )
     gap = upper * 0.055
     for (i, k), points in labels_at.items():
@@ -374,6 +497,9 @@ def trend(
         edge = i * block + k + (-1 if left else 1) * (max(offsets.values()) + 0.09)
         for (_x, _y, text), y in zip(points, _spread([p[1] for p in points], gap), strict=True):
             ax.text(edge, y, text, ha="right" if left else "left", va="center", fontsize=_FONT_PT)
+    for xs in hidden_at.values():  # stacked, so the marks of one period never overlap
+        for rank, xi in enumerate(xs):
+            _suppressed_mark(ax, (xi, 0.0), (0.0, 3.0 + 10.0 * rank), "center", "bottom")
     ax.set_xticks(
         [i * block + k for i in range(len(measures)) for k in range(len(periods))],
         labels=[_plain(p) for _ in measures for p in periods],
@@ -394,6 +520,7 @@ def trend(
     shown = [g for g in groups if g in handles]
     pad = _legend_top(ax, [handles[g] for g in shown], [_plain(g) for g in shown])
     _titles(ax, None, synthetic, lang, pad)
+    _notes(ax, _status_notes(table, words), below=secondary.xaxis.label)
     return ax
 
 
@@ -419,9 +546,10 @@ def grouped_bars(
     ----------
     table
         Columns ``item``, ``item_label``, ``group``, ``estimate``, ``ci_low``, ``ci_high`` and
-        optionally ``n``; proportions 0-1.
+        optionally ``n`` and ``status`` ("[c]", "[u]" or ""); proportions 0-1.
     tests
-        Optional; columns ``item`` and ``p_holm`` or ``p_value``.
+        Optional; columns ``item`` and ``p_holm`` or ``p_value``, and optionally ``status``
+        and ``verdict`` (a "[c]" or ``not_assessable`` test gets no mark).
     ax
         Where to draw; a new figure 16 cm wide when None.
     lang
@@ -449,6 +577,7 @@ def grouped_bars(
         table, ["item", "item_label", "group", "estimate", "ci_low", "ci_high"], "grouped_bars"
     )
     words = _texts(lang)
+    table = _disclosed(table)
     items = _ordered(table["item"])
     groups = _ordered(table["group"])
     k = len(groups)
@@ -460,7 +589,8 @@ def grouped_bars(
     if tests is not None:
         p_column = "p_holm" if "p_holm" in tests.columns else "p_value"
         _require(tests, ["item", p_column], "grouped_bars tests")
-        for item, p in zip(tests["item"], _numeric(tests, p_column), strict=True):
+        assessed = _assessable(tests)
+        for item, p in zip(assessed["item"], _numeric(assessed, p_column), strict=True):
             marks[item] = significance_mark(p)
     positions = np.arange(len(items))[::-1].astype(float)
     handles: list[Patch] = []
@@ -469,11 +599,12 @@ def grouped_bars(
         rows = table[table["group"] == group].set_index("item").reindex(items)
         y = positions + ((k - 1) / 2 - j) * height
         est = _numeric(rows, "estimate")
+        shown = _statuses(rows) != _SUPPRESSED
         colour = PALETTE[j % len(PALETTE)]
         hatch = HATCHES[j % len(HATCHES)]
         bars = ax.barh(
-            y,
-            np.nan_to_num(est),
+            y[shown],
+            np.nan_to_num(est[shown]),
             height=height * 0.92,
             color=colour,
             edgecolor="white",
@@ -482,17 +613,7 @@ def grouped_bars(
             zorder=2,
         )
         _whiskers(ax, est, y, _numeric(rows, "ci_low"), _numeric(rows, "ci_high"), False)
-        for yi, e, hi in zip(y, est, _numeric(rows, "ci_high"), strict=True):
-            if np.isfinite(e):
-                ax.annotate(
-                    format_percent(e, lang),
-                    xy=(max(e, hi) if np.isfinite(hi) else e, yi),
-                    xytext=(3.0, 0.0),
-                    textcoords="offset points",
-                    ha="left",
-                    va="center",
-                    fontsize=_FONT_PT,
-                )
+        _row_labels(ax, y, rows, lang)
         handles.append(Patch(facecolor=colour, edgecolor="white", hatch=hatch, label=_plain(group)))
         labels.append(_group_label(group, table[table["group"] == group], lang))
         bars.set_label(_plain(group))
@@ -509,8 +630,10 @@ def grouped_bars(
     ax.set_xlabel(words["share"])
     pad = _legend_top(ax, handles, labels)
     _titles(ax, title, synthetic, lang, pad)
+    notes = _status_notes(table, words)
     if p_column is not None:
-        _note(ax, words["sig_holm" if p_column == "p_holm" else "sig_raw"])
+        notes.insert(0, words["sig_holm" if p_column == "p_holm" else "sig_raw"])
+    _notes(ax, notes)
     return ax
 
 
@@ -527,8 +650,8 @@ def share_bars(
     Parameters
     ----------
     table
-        Columns ``level``, ``estimate``, ``ci_low``, ``ci_high`` (0-1), in the order to show
-        from top to bottom.
+        Columns ``level``, ``estimate``, ``ci_low``, ``ci_high`` (0-1) and optionally
+        ``status`` ("[c]", "[u]" or ""), in the order to show from top to bottom.
     ax
         Where to draw; a new figure 16 cm wide when None.
     lang
@@ -550,26 +673,20 @@ def share_bars(
     >>> ax = share_bars(table)
     >>> [t.get_text() for t in ax.texts]
     ['3,9%', '96%']
+    >>> ax = share_bars(table.assign(status=["[c]", "[u]"]), lang="en")
+    >>> [t.get_text() for t in ax.texts][:2]
+    ['[c]', '96% [u]']
     """
     _require(table, ["level", "estimate", "ci_low", "ci_high"], "share_bars")
     words = _texts(lang)
+    table = _disclosed(table)
     ax = _axes(ax, 2.4 + 0.65 * len(table))
     positions = np.arange(len(table))[::-1].astype(float)
     est = _numeric(table, "estimate")
-    high = _numeric(table, "ci_high")
-    ax.barh(positions, np.nan_to_num(est), height=0.65, color=PALETTE[0], zorder=2)
-    _whiskers(ax, est, positions, _numeric(table, "ci_low"), high, False)
-    for y, e, hi in zip(positions, est, high, strict=True):
-        if np.isfinite(e):
-            ax.annotate(
-                format_percent(e, lang),
-                xy=(max(e, hi) if np.isfinite(hi) else e, y),
-                xytext=(3.0, 0.0),
-                textcoords="offset points",
-                ha="left",
-                va="center",
-                fontsize=_FONT_PT,
-            )
+    shown = _statuses(table) != _SUPPRESSED
+    ax.barh(positions[shown], np.nan_to_num(est[shown]), height=0.65, color=PALETTE[0], zorder=2)
+    _whiskers(ax, est, positions, _numeric(table, "ci_low"), _numeric(table, "ci_high"), False)
+    _row_labels(ax, positions, table, lang)
     ax.set_yticks(positions, labels=[_wrap(v) for v in table["level"]])
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(-0.6, len(table) - 0.4)
@@ -577,6 +694,7 @@ def share_bars(
     ax.grid(axis="x", color=_LIGHT_GREY, linewidth=0.5)
     ax.set_xlabel(words["share"])
     _titles(ax, title, synthetic, lang)
+    _notes(ax, _status_notes(table, words))
     return ax
 
 
@@ -597,7 +715,8 @@ def dot_plot(
     ----------
     table
         Columns ``item_label``, ``group``, ``estimate``, ``ci_low``, ``ci_high`` and optionally
-        ``n``; proportions 0-1.
+        ``n`` and ``status`` ("[c]", "[u]" or ""; an unreliable dot gets "[u]" beside it);
+        proportions 0-1.
     ax
         Where to draw; a new figure 16 cm wide when None.
     lang
@@ -624,6 +743,7 @@ def dot_plot(
     """
     _require(table, ["item_label", "group", "estimate", "ci_low", "ci_high"], "dot_plot")
     words = _texts(lang)
+    table = _disclosed(table)
     items = _ordered(table["item_label"])
     groups = _ordered(table["group"])
     k = len(groups)
@@ -650,6 +770,7 @@ def dot_plot(
             markeredgewidth=0.6,
             zorder=4,
         )
+        _row_labels(ax, y, rows, lang, values=False)
         handles.append(line)
         labels.append(_group_label(group, table[table["group"] == group], lang))
     ax.set_yticks(positions, labels=[_wrap(v) for v in items])
@@ -661,6 +782,7 @@ def dot_plot(
     ax.set_xlabel(words["share"])
     pad = _legend_top(ax, handles, labels)
     _titles(ax, title, synthetic, lang, pad)
+    _notes(ax, _status_notes(table, words))
     return ax
 
 

@@ -112,6 +112,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "forest": "Oddsratio's van {k} kenmerken",
         "weights": "Verdeling van de gewichten",
         "excludes_one": "bij {k} van de {n} kenmerken bevat het interval 1 niet",
+        "note_suppressed": "[c] = niet getoond: te weinig respondenten (onthullingscontrole)",
+        "note_unreliable": "[u] = onbetrouwbare schatting",
+        "suppressed_all": "alle waarden [c]",
+        "suppressed_some": "{k} van de {n} waarden [c]",
     },
     "en": {
         "share": "Share",
@@ -140,6 +144,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "forest": "Odds ratios of {k} characteristics",
         "weights": "Distribution of the weights",
         "excludes_one": "for {k} of the {n} characteristics the interval excludes 1",
+        "note_suppressed": "[c] = not shown: too few respondents (disclosure control)",
+        "note_unreliable": "[u] = low reliability",
+        "suppressed_all": "all values [c]",
+        "suppressed_some": "{k} of the {n} values [c]",
     },
 }
 

@@ -8,7 +8,7 @@ longer in the report are removed, so the folder always matches the report.
 
 Modules: :mod:`~survey.report.content` (the input dataclasses), :mod:`~survey.report.texts`
 (fixed texts, ``text/<lang>.yaml``), :mod:`~survey.report.render` (HTML, number formatting,
-suppression), :mod:`~survey.report.pdf` (WeasyPrint) and :mod:`~survey.report.export` (CSV).
+the flags of published tables), :mod:`~survey.report.pdf` (WeasyPrint) and :mod:`~survey.report.export` (CSV).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from survey.report.content import (
 )
 from survey.report.export import write_tables
 from survey.report.pdf import write_pdf
-from survey.report.render import format_cell, render_html, suppress_small_cells
+from survey.report.render import format_cell, render_html
 from survey.report.texts import load_text
 
 __all__ = [
@@ -40,7 +40,6 @@ __all__ = [
     "format_cell",
     "load_text",
     "render_html",
-    "suppress_small_cells",
     "write_pdf",
     "write_report",
     "write_tables",

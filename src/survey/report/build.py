@@ -5,8 +5,10 @@
 :class:`~survey.study.run.StudyResults` and those figures into the
 :class:`~survey.report.content.ReportContent` the renderer takes: the study's sections in their
 declared order, each table shown with the columns its analysis declares or its kind's default
-(``report/layout.yaml``), captions and sentences from the study's texts over the package's. Nothing
-here computes statistics or names a study's variable.
+(``report/layout.yaml``), captions and sentences from the study's texts over the package's. Both
+take only published results (:func:`survey.study.run.publish`): every table, figure and sentence
+shows what disclosure control let through, and a suppressed value reads ``[c]``. Nothing here
+computes statistics or names a study's variable.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ def build_figures(
     """
     from matplotlib.figure import Figure
 
+    _require_published(results)
     lang = str(text["lang"])
     made = {}
     for analysis in results.analyses.all():
@@ -102,8 +105,16 @@ def build_figures(
         alt = charts.alt_text(spec.chart, data, lang)
         files = charts.save_figure(fig, Path(folder) / analysis.id, alt=alt)
         caption = _caption(text, "figures", analysis.id)
-        made[analysis.id] = ReportFigure(id=analysis.id, caption=caption, svg=files.svg, alt=alt)
+        made[analysis.id] = ReportFigure(analysis.id, caption, files.svg, alt)
     return made
+
+
+def _require_published(results: StudyResults) -> None:
+    if not results.published:
+        raise InputError(
+            "the report can only show published results (disclosure control not applied)",
+            "pass survey.study.run.publish(results, study.disclosure) instead of the results",
+        )
 
 
 def _placeholders(analysis: Any) -> dict[str, str]:
@@ -167,15 +178,7 @@ def _roles(analysis: Any) -> list[tuple[str, str]]:
     return list(zip(ids, roles, strict=True))
 
 
-def _suppress_tests(tests: pd.DataFrame, estimates: pd.DataFrame, min_count: int) -> pd.DataFrame:
-    """Mark a test row suppressed when either group's cell has too few respondents."""
-    small = estimates.loc[estimates["n_level"] < min_count, "item"]
-    return tests.assign(suppressed=tests["item"].isin(set(small)))
-
-
-def _tables(
-    analysis: Any, results: StudyResults, text: Mapping[str, Any], min_count: int
-) -> list[ReportTable]:
+def _tables(analysis: Any, results: StudyResults, text: Mapping[str, Any]) -> list[ReportTable]:
     kind = kind_name(analysis)
     defaults = _layout()["kinds"][kind]
     unknown = sorted(set(analysis.columns) - set(defaults))
@@ -201,8 +204,6 @@ def _tables(
         frame = results.tables[table_id]
         if isinstance(analysis, s.Weighting) and frame.empty:
             continue
-        if role == "tests":
-            frame = _suppress_tests(frame, results.tables[analysis.id], min_count)
         spec = analysis.columns.get(role, defaults[role])
         columns = _columns(text, spec, analysis, results.settings, list(frame.columns))
         caption = _caption(text, "tables", table_id)
@@ -215,9 +216,8 @@ def _section(
     results: StudyResults,
     figures: Mapping[str, ReportFigure],
     text: Mapping[str, Any],
-    min_count: int,
 ) -> ReportSection:
-    tables = [t for a in section.analyses for t in _tables(a, results, text, min_count)]
+    tables = [t for a in section.analyses for t in _tables(a, results, text)]
     shown = [figures[a.id] for a in section.analyses if a.id in figures]
     return ReportSection(section.id, _caption(text, "sections", section.id), [], tables, shown)
 
@@ -273,6 +273,8 @@ def _value(name: str, value: s.Value, results: StudyResults, text: Mapping[str, 
             "correct `where:` of the value",
         )
     cell = rows[value.column].iloc[0]
+    if "status" in rows.columns and rows["status"].iloc[0] == "[c]" and pd.isna(cell):
+        return "[c]"
     if value.format == "points1":
         return format_cell(100 * float(cell), "number1", lang)
     if value.format == "p_text":
@@ -350,6 +352,7 @@ def build_content(
         Summary, data and methods, the declared sections in order, and the appendices
         (provenance is added by the renderer).
     """
+    _require_published(results)
     min_count = int(results.settings.get("min_cell_count", 10))
     values = formatted_values(results, text)
     methods = _paragraphs("methods", values, text)
@@ -362,12 +365,14 @@ def build_content(
         ),
         ReportSection("data_methods", _caption(text, "sections", "data_methods"), methods, [], []),
     ]  # fmt: skip
-    sections += [_section(x, results, figures, text, min_count) for x in results.analyses.sections]
-    appendices = [
-        _section(x, results, figures, text, min_count) for x in results.analyses.appendices
-    ]
+    sections += [_section(x, results, figures, text) for x in results.analyses.sections]
+    appendices = [_section(x, results, figures, text) for x in results.analyses.appendices]
     provenance = {
-        "settings": dict(results.settings),
+        "settings": {k: v for k, v in results.settings.items() if k != "disclosure"},
+        "disclosure": {
+            **results.settings.get("disclosure", {}),
+            "cells_suppressed": len(results.decision.reasons) if results.decision else 0,
+        },
         "inputs": {
             wave: {
                 "file": record["input"]["path"],

@@ -6,10 +6,10 @@ the figures were drawn. The glue that turns study results into a :class:`ReportC
 outside the renderer, so either side can change without the other.
 
 Tables keep their numbers raw (proportions 0-1, unrounded); each :class:`ColumnSpec` says how a
-column is shown. Table rows are estimates in long form: one estimate per row, with the columns
-``n`` (unweighted respondents in the base) and, for proportions, ``n_level`` (respondents with
-that answer), which the small-cell suppression reads, and optionally ``flag`` (the NCHS
-reliability flag, starting with ``"suppress:"`` or ``"review:"``).
+column is shown. A table of estimates must have passed disclosure control
+(:func:`survey.disclosure.disclose`): its confidential values are missing already and its
+column ``status`` holds each row's flag (``[c]``, ``[u]`` or empty). Optionally ``flag`` holds the
+NCHS reliability flag text (``"suppress: ..."`` or ``"review: ..."``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from survey.disclosure import is_disclosed
 from survey.errors import InputError
 
 __all__ = [
@@ -43,7 +44,7 @@ __all__ = [
 #: ``number``    a number with 2 decimals; ``number1`` with 1 decimal
 #: ``pvalue``    "< 0,001" or 3 decimals ("0,032")
 #: ``count``     a whole number with thousands separators
-#: ``flag``      the NCHS reliability flag: its mark and text
+#: ``flag``      the NCHS reliability flag: ``[u]`` and its text
 COLUMN_KINDS = (
     "text",
     "verdict",
@@ -135,6 +136,12 @@ class ReportTable:
 
     def __post_init__(self) -> None:
         _check_id(self.id, "table")
+        if not is_disclosed(self.frame):
+            raise InputError(
+                f"report table {self.id!r} has not passed disclosure control "
+                "(no 'status' column, or a 'cells' column left)",
+                hint="publish the tables with survey.disclosure.disclose(...) first",
+            )
         if not self.columns:
             raise InputError(f"report table {self.id!r} has no columns", hint="name at least one")
         missing = sorted(
@@ -164,7 +171,8 @@ class ReportFigure:
         into the HTML unescaped, so it must never contain text from outside the project
         unescaped.
     alt
-        A text alternative describing what the chart shows.
+        A text alternative describing what the chart shows (the chart itself explains any
+        ``[c]`` or ``[u]`` it shows, and so does its alt text).
     """
 
     id: str

@@ -1,15 +1,19 @@
-"""Export every report table as a CSV file, with the same suppression as the report.
+"""Export every report table as a CSV file, exactly as published.
 
-Each CSV holds the columns the report shows, in the same order, but with raw, unrounded
-numbers (proportions 0-1; a confidence interval as the two columns ``ci_low`` and ``ci_high``),
-then the other numeric columns of the table (e.g. ``se``, ``n``, ``n_level``) and ``flag``, and
-last the boolean ``suppressed``. Suppressed cells are empty, by the same rule as the HTML
-(:func:`survey.report.render.suppress_small_cells`). UTF-8, comma-separated, ``.`` as decimal
-point, so any program reads it; floats are written with up to 12 significant digits.
+Each CSV starts with header notes: lines beginning with ``# `` that name the table and explain
+every flag it uses (``[c]``, ``[u]``; read it with ``pandas.read_csv(path, comment="#")``; every
+text field is quoted, so a ``#`` inside a label is safe). Then the columns the report shows, in the
+same order, but with raw, unrounded numbers (proportions 0-1; a confidence interval as the two
+columns ``ci_low`` and ``ci_high``), the other numeric columns of the table (e.g. ``se``, ``n``,
+``n_level``) and ``flag``, and last ``status`` (``[c]``, ``[u]`` or empty) and ``reason``
+(``count``, ``base``, ``dominance``, ``tail``, ``secondary``, ``reliability``). The tables come
+out of disclosure control (:func:`survey.disclosure.disclose`): a confidential value is an empty
+field. UTF-8, comma-separated, ``.`` as decimal point; floats with up to 12 significant digits.
 """
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -17,29 +21,29 @@ import pandas as pd
 
 from survey.io import atomic_output
 from survey.report.content import ReportContent, ReportTable
-from survey.report.render import suppress_small_cells
+from survey.report.render import flag_notes
+from survey.report.texts import load_text
 
-__all__ = ["table_frame", "write_tables"]
+__all__ = ["header_notes", "table_frame", "write_tables"]
 
 _EXTRA = ("estimate", "se", "ci_low", "ci_high", "n", "n_level", "flag")
+_LAST = ("status", "reason")
 
 
-def table_frame(table: ReportTable, min_count: int) -> pd.DataFrame:
-    """The frame a table is exported as: shown columns, raw numbers, suppression applied.
+def table_frame(table: ReportTable) -> pd.DataFrame:
+    """The frame a table is exported as: shown columns, raw numbers, as published.
 
     Parameters
     ----------
     table
-        A report table.
-    min_count
-        The smallest count shown (:attr:`ReportContent.min_cell_count`).
+        A report table (its frame has passed disclosure control).
 
     Returns
     -------
     pandas.DataFrame
-        The exported columns, ending with ``suppressed``.
+        The exported columns, ending with ``status`` and ``reason``.
     """
-    frame = suppress_small_cells(table.frame, min_count)
+    frame = table.frame
     names: list[str] = []
     for col in table.columns:
         for name in col.source_columns:
@@ -51,12 +55,33 @@ def table_frame(table: ReportTable, min_count: int) -> pd.DataFrame:
     for name in frame.columns:
         if (
             name not in names
-            and name != "suppressed"
+            and name not in _LAST
             and pd.api.types.is_numeric_dtype(frame[name])
+            and not pd.api.types.is_bool_dtype(frame[name])
         ):
             names.append(str(name))
-    names.append("suppressed")
+    names += [n for n in _LAST if n not in names]
     return frame[names].reset_index(drop=True)
+
+
+def header_notes(table: ReportTable, content: ReportContent) -> list[str]:
+    """The header notes of a table's CSV: its caption and the meaning of each flag it uses.
+
+    Parameters
+    ----------
+    table
+        The table.
+    content
+        The report (language, minimum cell count).
+
+    Returns
+    -------
+    list of str
+        Lines without the leading ``# ``.
+    """
+    text = load_text(content.lang)
+    used = set(table.frame["status"].astype(str)) - {""}
+    return [table.caption, *flag_notes(used, text, content.min_cell_count)]
 
 
 def write_tables(content: ReportContent, folder: str | os.PathLike[str]) -> list[Path]:
@@ -78,10 +103,17 @@ def write_tables(content: ReportContent, folder: str | os.PathLike[str]) -> list
     written = []
     for table in content.tables:
         path = target / f"{table.id}.csv"
-        frame = table_frame(table, content.min_cell_count)
+        frame = table_frame(table)
+        notes = "".join(f"# {' '.join(line.split())}\n" for line in header_notes(table, content))
         with atomic_output(path) as tmp:
-            frame.to_csv(
-                tmp, index=False, encoding="utf-8", float_format="%.12g", lineterminator="\n"
-            )
+            Path(tmp).write_text(notes, encoding="utf-8")
+            with open(tmp, "a", encoding="utf-8", newline="") as handle:
+                frame.to_csv(
+                    handle,
+                    index=False,
+                    float_format="%.12g",
+                    lineterminator="\n",
+                    quoting=csv.QUOTE_NONNUMERIC,
+                )
         written.append(path)
     return written

@@ -5,9 +5,11 @@ uses), figures as inline SVG, no scripts and no external resources. Jinja2 escap
 (``autoescape``); only the SVG markup of the figures, which our own code draws, is inserted as
 is. The output depends only on the content: the same content gives byte-identical HTML.
 
-Small cells are suppressed by one rule, :func:`suppress_small_cells`, which the CSV export
-(:mod:`survey.report.export`) uses as well. Estimates with an NCHS reliability flag are shown
-with a mark and a footnote, not hidden.
+The renderer suppresses nothing itself: its tables come out of disclosure control
+(:func:`survey.disclosure.disclose`), which blanked every confidential value and set each row's
+``status``. A blanked value of a ``[c]`` row is shown as ``[c]``, an estimate of a ``[u]`` row
+(low reliability by the NCHS criteria) gets ``[u]``, a number that is missing otherwise reads
+``[x]``; each table that uses a flag explains it in a note under it.
 """
 
 from __future__ import annotations
@@ -24,8 +26,16 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from survey.disclosure import BLANKED, reliability_flag
 from survey.errors import InputError
-from survey.format import format_ci, format_count, format_number, format_percent, format_pvalue
+from survey.format import (
+    MISSING,
+    format_ci,
+    format_count,
+    format_number,
+    format_percent,
+    format_pvalue,
+)
 from survey.report.content import (
     CI_KINDS,
     COLUMN_KINDS,
@@ -38,92 +48,44 @@ from survey.report.content import (
 from survey.report.texts import load_text
 
 __all__ = [
-    "SUPPRESSED_COLUMNS",
     "TEMPLATE_DIR",
-    "flag_kind",
+    "flag_notes",
     "format_cell",
     "render_html",
-    "suppress_small_cells",
 ]
 
 #: Where the Jinja2 templates are.
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
-#: The columns blanked in a suppressed row: the estimates, everything that reveals them, and
-#: the count of respondents with the answer. The base ``n`` and p-values stay.
-SUPPRESSED_COLUMNS = (
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "n_level",
-    "cv",
-    "deff",
-    "odds_ratio",
-    "or_ci_low",
-    "or_ci_high",
-    # wide tables (tests, trends): blanked when the glue marks the row ``suppressed``
-    "estimate_a",
-    "estimate_b",
-    "estimate_from",
-    "estimate_to",
-    "difference",
-    "mdd",
-)
-
 _NUMERIC_KINDS = ("percent", "percent1", "number", "number1", "pvalue", "count", *CI_KINDS)
 
+#: The order flags are explained in, under a table or a figure.
+_FLAG_ORDER = ("[c]", "[u]", "[x]")
 
-# --------------------------------------------------------------------------- suppression
 
-
-def suppress_small_cells(
-    frame: pd.DataFrame, min_count: int, columns: Iterable[str] = SUPPRESSED_COLUMNS
-) -> pd.DataFrame:
-    """Blank the estimates that rest on too few respondents.
-
-    A row is suppressed when its ``n_level`` (respondents with the answer; for means, where
-    ``n_level`` is absent or missing, ``n``, the respondents in the base) is below
-    ``min_count``, or when the frame already marks it in a ``suppressed`` column. This is the
-    one place the rule is applied; the HTML and the CSV export both use it.
+def flag_notes(used: Iterable[str], text: Mapping[str, Any], min_cell_count: int) -> list[str]:
+    """The notes that explain the flags used in a table or figure, in a fixed order.
 
     Parameters
     ----------
-    frame
-        Estimate rows.
-    min_count
-        The smallest count that is shown.
-    columns
-        The columns blanked in suppressed rows (those the frame has).
+    used
+        The flags used (``"[c]"``, ``"[u]"``, ``"[x]"``).
+    text
+        The report texts of the language (``marks``).
+    min_cell_count
+        The policy's minimum, printed in the note on ``[c]``.
 
     Returns
     -------
-    pandas.DataFrame
-        A copy with the blanked values missing and a boolean column ``suppressed``; integer
-        columns that get blanks become nullable ``Int64``.
+    list of str
+        One note per used flag.
     """
-    out = frame.copy()
-    count: pd.Series | None = None
-    if "n_level" in out.columns:
-        count = pd.to_numeric(out["n_level"], errors="coerce")
-        if "n" in out.columns:
-            count = count.fillna(pd.to_numeric(out["n"], errors="coerce"))
-    elif "n" in out.columns:
-        count = pd.to_numeric(out["n"], errors="coerce")
-    small = pd.Series(False, index=out.index, dtype=bool)
-    if count is not None:
-        small = (count.notna() & (count < min_count)).astype(bool)
-    if "suppressed" in out.columns:
-        small = small | out["suppressed"].fillna(False).astype(bool)
-    for name in columns:
-        if name not in out.columns:
-            continue
-        column = out[name]
-        if pd.api.types.is_integer_dtype(column) or pd.api.types.is_bool_dtype(column):
-            column = column.astype("Int64")
-        out[name] = column.mask(small)
-    out["suppressed"] = small.to_numpy(dtype=bool)
-    return out
+    seen = set(used)
+    return [
+        str(text["marks"][flag]).format(min_cell_count=min_cell_count)
+        for flag in _FLAG_ORDER
+        if flag in seen
+    ]
 
 
 # --------------------------------------------------------------------------- cell formatting
@@ -140,28 +102,6 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item") and not isinstance(value, str):
         return value.item()
     return value
-
-
-def flag_kind(flag: Any) -> str | None:
-    """Which reliability mark an NCHS flag text asks for.
-
-    Parameters
-    ----------
-    flag
-        The ``flag`` value of an estimate row.
-
-    Returns
-    -------
-    str or None
-        ``"suppress"`` or ``"review"`` (the prefix before the colon), ``None`` when unflagged.
-    """
-    if not isinstance(flag, str):
-        return None
-    head = flag.strip().lower()
-    for kind in ("suppress", "review"):
-        if head.startswith(kind + ":") or head == kind:
-            return kind
-    return None
 
 
 def format_cell(value: Any, kind: str, lang: str) -> str:
@@ -181,8 +121,8 @@ def format_cell(value: Any, kind: str, lang: str) -> str:
     Returns
     -------
     str
-        The text shown, e.g. ``"26%"``, ``"21–29%"``, ``"< 0,001"``, ``"1.234"``; a dash for a
-        missing value.
+        The text shown, e.g. ``"26%"``, ``"21–29%"``, ``"< 0,001"``, ``"1.234"``; ``"[x]"``
+        (not available) for a missing number, nothing for missing text.
 
     Examples
     --------
@@ -200,7 +140,7 @@ def format_cell(value: Any, kind: str, lang: str) -> str:
             f"unknown report column kind {kind!r}", hint=f"use one of: {', '.join(COLUMN_KINDS)}"
         )
     text = load_text(lang)
-    missing = str(text["report"]["missing"])
+    missing = MISSING
     if kind in CI_KINDS:
         low, high = (_plain(v) for v in value)
         if _is_missing(low) or _is_missing(high):
@@ -210,12 +150,9 @@ def format_cell(value: Any, kind: str, lang: str) -> str:
         return format_ci(low, high, lang, 1 if kind == "ci1" else 0)
     value = _plain(value)
     if kind == "flag":
-        mark = flag_kind(value)
-        if mark is None:
-            return ""
-        return f"{text['marks'][mark]['mark']} {value.strip()}"
+        return f"[u] {value.strip()}" if reliability_flag(value) else ""
     if _is_missing(value):
-        return missing
+        return "" if kind == "text" else missing
     if kind == "text":
         if isinstance(value, bool):
             return str(text["report"]["yes" if value else "no"])
@@ -257,50 +194,46 @@ def _marker_column(columns: list[ColumnSpec]) -> int | None:
     return None
 
 
+def _cell_text(
+    record: Mapping[str, Any], col: ColumnSpec, lang: str, marked: bool, used: set[str]
+) -> tuple[str, list[str]]:
+    """The text and classes of one cell: ``[c]`` for a blanked value of a suppressed row."""
+    classes = ["num"] if col.kind in _NUMERIC_KINDS else []
+    values = [record[name] for name in col.source_columns]
+    if (
+        record["status"] == "[c]"
+        and any(name in BLANKED or name == "n" for name in col.source_columns)
+        and all(_is_missing(v) for v in values)
+    ):
+        used.add("[c]")
+        return "[c]", [*classes, "suppressed"]
+    value: Any = tuple(values) if col.kind in CI_KINDS else values[0]
+    shown = format_cell(value, col.kind, lang)
+    used.update(flag for flag in _FLAG_ORDER if flag in shown)
+    if marked and record["status"] == "[u]":
+        used.add("[u]")
+        return f"{shown} [u]", [*classes, "flag-u"]
+    return shown, classes
+
+
 def _table_view(
     table: ReportTable, number: int, content: ReportContent, text: Mapping[str, Any]
 ) -> dict[str, Any]:
-    frame = suppress_small_cells(table.frame, content.min_cell_count)
+    frame = table.frame
     columns = list(table.columns)
     shown = {name for col in columns for name in col.source_columns}
     if "estimate" in frame.columns and "n" in frame.columns and "n" not in shown:
         columns.append(ColumnSpec("n", str(text["report"]["n_column"]), "count"))
     marker_at = _marker_column(columns)
-    marks = text["marks"]
     used: set[str] = set()
     rows = []
     for record in frame.to_dict("records"):
-        suppressed = bool(record["suppressed"])
-        flagged = flag_kind(record.get("flag"))
         cells = []
         for i, col in enumerate(columns):
-            hidden = suppressed and any(c in SUPPRESSED_COLUMNS for c in col.source_columns)
-            classes = []
-            if col.kind in _NUMERIC_KINDS:
-                classes.append("num")
-            if hidden:
-                shown_text = str(marks["suppressed"]["mark"])
-                classes.append("suppressed")
-                used.add("suppressed")
-            else:
-                if col.kind in CI_KINDS:
-                    value: Any = tuple(record[name] for name in col.source_columns)
-                else:
-                    value = record[col.name]
-                shown_text = format_cell(value, col.kind, content.lang)
-                if col.kind == "flag" and flag_kind(value):
-                    used.add(str(flag_kind(value)))
-                if i == marker_at and flagged and not suppressed:
-                    shown_text = f"{shown_text} {marks[flagged]['mark']}"
-                    classes.append(f"flag-{flagged}")
-                    used.add(flagged)
+            shown_text, classes = _cell_text(record, col, content.lang, i == marker_at, used)
             cells.append({"text": shown_text, "cls": " ".join(classes), "header": i == 0})
         rows.append(cells)
-    notes = [
-        str(marks[mark]["note"]).format(min_cell_count=content.min_cell_count)
-        for mark in ("suppressed", "suppress", "review")
-        if mark in used
-    ]
+    notes = flag_notes(used, text, content.min_cell_count)
     notes += [str(note) for note in table.notes]
     stem = str(text["report"]["table_stem"]).format(number=number)
     return {

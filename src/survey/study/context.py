@@ -21,6 +21,7 @@ import pandas as pd
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import proportions, quietly
 from survey.codebook import Codebook
+from survey.disclosure import DominanceRule
 from survey.errors import InputError
 from survey.study import spec as s
 from survey.study.designs import StudyData
@@ -55,6 +56,8 @@ class Context:
         CI method for proportions (``logit``, ``wilson``, ``beta``, ``wald``).
     weights
         Analysis id -> weights it made (reweighting), for analyses that use them.
+    dominance
+        The dominance rule of the disclosure policy, for magnitude cells (None: off).
     """
 
     data: StudyData
@@ -62,6 +65,7 @@ class Context:
     level: float = 0.95
     ci: str = "logit"
     weights: dict[str, np.ndarray] = field(default_factory=dict)
+    dominance: DominanceRule | None = None
 
     @property
     def designs(self) -> Mapping[str, SurveyDesign]:

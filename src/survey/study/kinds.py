@@ -7,6 +7,10 @@ a Rao-Scott test, a Holm adjustment across the analysis's family of tests and th
 detectable difference at 80% power, so that "no difference" can be told apart from "too few
 respondents to tell". The registry :data:`KINDS` maps each declaration type to its function.
 
+Every row that shows an estimate carries, in the column ``cells``, the cells of respondents it
+rests on (:mod:`survey.disclosure.cells`), so that disclosure control can decide over all
+tables at once; the report never shows that column.
+
 Nothing here names a study's variable, label or wave, reads files (but the reproduction's
 published figures) or renders anything.
 """
@@ -27,6 +31,7 @@ from survey.analysis.inference import adjust_pvalues, rao_scott
 from survey.analysis.models import cronbach_alpha, logistic_regression
 from survey.analysis.quantiles import quantiles
 from survey.codebook import Codebook
+from survey.disclosure import SUM, Use, estimate_uses
 from survey.errors import InputError
 from survey.study import spec as s
 from survey.study.context import (
@@ -56,16 +61,16 @@ _CONTRAST = ["difference", "se", "ci_low", "ci_high", "p_value"]
 
 #: Columns of each kind's tables, by table role (``main``, ``tests``, ``change``, ``contrast``).
 COLUMNS: dict[str, dict[str, list[str]]] = {
-    "shares": {"main": ["item", "item_label", "group", "level", *ESTIMATE]},
-    "means": {"main": ["item", "item_label", "group", *ESTIMATE]},
-    "totals": {"main": ["item", "item_label", "group", *ESTIMATE]},
-    "quantiles": {"main": ["item", "item_label", "group", "quantile", *ESTIMATE]},
+    "shares": {"main": ["item", "item_label", "group", "level", *ESTIMATE, "cells"]},
+    "means": {"main": ["item", "item_label", "group", *ESTIMATE, "cells"]},
+    "totals": {"main": ["item", "item_label", "group", *ESTIMATE, "cells"]},
+    "quantiles": {"main": ["item", "item_label", "group", "quantile", *ESTIMATE, "cells"]},
     "compare": {
-        "main": ["domain", "item", "item_label", "group", *ESTIMATE],
-        "tests": ["domain", "item", "item_label", "estimate_a", "estimate_b", *TEST],
+        "main": ["domain", "item", "item_label", "group", *ESTIMATE, "cells"],
+        "tests": ["domain", "item", "item_label", "estimate_a", "estimate_b", *TEST, "cells"],
     },
     "trend": {
-        "main": ["measure", "measure_label", "group", "period", *ESTIMATE],
+        "main": ["measure", "measure_label", "group", "period", *ESTIMATE, "cells"],
         "change": [
             "measure",
             "measure_label",
@@ -75,8 +80,17 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
             "estimate_from",
             "estimate_to",
             *_CONTRAST,
+            "cells",
         ],
-        "contrast": ["measure", "measure_label", "period", "estimate_a", "estimate_b", *_CONTRAST],
+        "contrast": [
+            "measure",
+            "measure_label",
+            "period",
+            "estimate_a",
+            "estimate_b",
+            *_CONTRAST,
+            "cells",
+        ],
     },
     "model": {
         "main": [
@@ -92,7 +106,7 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
         ]
     },
     "reliability": {"main": ["battery", "label", "k", "n", "alpha", "alpha_weighted"]},
-    "reweight": {"main": ["item", "item_label", "group", "unweighted", "weighted"]},
+    "reweight": {"main": ["item", "item_label", "group", "unweighted", "weighted", "cells"]},
     "weighting": {
         "main": [
             "wave",
@@ -166,21 +180,24 @@ def _verdict(p_holm: float, mdd: float) -> str:
 
 def shares(a: s.Shares, ctx: Context) -> dict[str, pd.DataFrame]:
     """The share of every (or every listed) level of each item; by group or in a base."""
-    design, what = ctx.design(a), f"analysis '{a.id}'"
+    design, what, wave = ctx.design(a), f"analysis '{a.id}'", ctx.wave(a)
     rows = []
     for item in expand_items(ctx, a, a.items):
         tables = []
         if a.overall is not None and a.by is not None:
             overall = share_rows(ctx, design, item.variable, item.level, what)
-            tables.append(overall.assign(group=a.overall))
+            uses = estimate_uses(overall, wave, item.variable)
+            tables.append((overall.assign(group=a.overall), uses))
         by_group = share_rows(
             ctx, design, item.variable, item.level, what, by=a.by, where=item.where, base=item.base
         )
-        tables.append(by_group)
-        for table in tables:
-            if a.levels:
-                table = table.loc[table["level"].isin(a.levels)]
-            for _, row in table.iterrows():
+        by = None if item.where else a.by
+        uses = estimate_uses(by_group, wave, item.variable, by=by, where=item.where)
+        tables.append((by_group, uses))
+        for table, cells in tables:
+            for (_, row), use in zip(table.iterrows(), cells, strict=True):
+                if a.levels and row["level"] not in a.levels:
+                    continue
                 rows.append(
                     {
                         "item": item.variable,
@@ -188,6 +205,7 @@ def shares(a: s.Shares, ctx: Context) -> dict[str, pd.DataFrame]:
                         "group": row["group"],
                         "level": row["level"],
                         **row_values(row, ESTIMATE),
+                        "cells": use,
                     }
                 )
     return {a.id: table_frame(rows, COLUMNS["shares"]["main"])}
@@ -200,13 +218,18 @@ def means_kind(a: s.Means | s.Totals, ctx: Context) -> dict[str, pd.DataFrame]:
     rows = []
     for item in expand_items(ctx, a, a.items):
         table = quietly(estimator, design, item.variable, by=a.by, level=ctx.level)
-        for _, row in table.iterrows():
+        flags = _dominated(ctx, design, item.variable, a.by, table)
+        uses = estimate_uses(
+            table, ctx.wave(a), item.variable, by=a.by, measure=SUM, dominated=flags
+        )
+        for (_, row), use in zip(table.iterrows(), uses, strict=True):
             rows.append(
                 {
                     "item": item.variable,
                     "item_label": item.label,
                     "group": row["group"],
                     **row_values(row, ESTIMATE),
+                    "cells": use,
                 }
             )
     return {a.id: table_frame(rows, COLUMNS[kind_name(a)]["main"])}
@@ -218,7 +241,8 @@ def quantiles_kind(a: s.Quantiles, ctx: Context) -> dict[str, pd.DataFrame]:
     rows = []
     for item in expand_items(ctx, a, a.items):
         table = quantiles(design, item.variable, a.probs, by=a.by, level=ctx.level, qrule=a.qrule)
-        for _, row in table.iterrows():
+        uses = estimate_uses(table, ctx.wave(a), item.variable, by=a.by)
+        for (_, row), use in zip(table.iterrows(), uses, strict=True):
             rows.append(
                 {
                     "item": item.variable,
@@ -226,6 +250,7 @@ def quantiles_kind(a: s.Quantiles, ctx: Context) -> dict[str, pd.DataFrame]:
                     "group": row["group"],
                     "quantile": row["quantile"],
                     **row_values(row, ESTIMATE),
+                    "cells": use,
                 }
             )
     return {a.id: table_frame(rows, COLUMNS["quantiles"]["main"])}
@@ -241,13 +266,17 @@ def compare(a: s.Compare, ctx: Context) -> dict[str, pd.DataFrame]:
         )
     first, second = a.groups
     items = expand_items(ctx, a, a.items)
+    wave = ctx.wave(a)
     rows, overall, tests = [], [], []
     for item in items:
         base = {"domain": item.domain, "item": item.variable, "item_label": item.label}
         if a.overall is not None:
-            row = share_rows(ctx, design, item.variable, item.level, what).iloc[0]
-            overall.append({**base, "group": a.overall, **row_values(row, ESTIMATE)})
+            whole = share_rows(ctx, design, item.variable, item.level, what).iloc[:1]
+            (use,) = estimate_uses(whole, wave, item.variable)
+            row = whole.iloc[0]
+            overall.append({**base, "group": a.overall, **row_values(row, ESTIMATE), "cells": use})
         table = share_rows(ctx, design, item.variable, item.level, what, by=a.by)
+        pair: list[Use] = []
         for group in a.groups:
             found = table.loc[table["group"] == group]
             if found.empty:
@@ -255,7 +284,11 @@ def compare(a: s.Compare, ctx: Context) -> dict[str, pd.DataFrame]:
                     f"{what}: '{a.by}' has no group '{group}'",
                     f"use two of: {', '.join(map(str, pd.unique(table['group'])))}",
                 )
-            rows.append({**base, "group": group, **row_values(found.iloc[0], ESTIMATE)})
+            (use,) = estimate_uses(found.iloc[:1], wave, item.variable, by=a.by)
+            pair += use
+            rows.append(
+                {**base, "group": group, **row_values(found.iloc[0], ESTIMATE), "cells": use}
+            )
         contrast = compare_domains(
             design, item.variable, a.by, first, second, level_value=item.level, level=ctx.level
         )
@@ -268,6 +301,7 @@ def compare(a: s.Compare, ctx: Context) -> dict[str, pd.DataFrame]:
                 **{k: contrast[k] for k in ("difference", "se", "ci_low", "ci_high")},
                 "p_value": float(test["p_value"]),
                 "mdd": minimum_detectable_difference(contrast["se"], contrast["df"]),
+                "cells": tuple(pair),
             }
         )
     test_frame = pd.DataFrame(tests)
@@ -294,31 +328,28 @@ def trend(a: s.Trend, ctx: Context) -> dict[str, pd.DataFrame]:
     for measure in a.items:
         label = variable_label(ctx.books[periods[-1][0]], measure, what)
         found: dict[tuple[str, str], pd.Series] = {}
+        cells: dict[tuple[str, str], tuple[Use, ...]] = {}
         head = {"measure": measure, "measure_label": label}
         for wave, period in periods:
             design = ctx.designs[wave]
             for group in a.groups:
                 table = share_rows(
                     ctx, design, measure, a.level, what, where=group.where, base=group.label
-                )
+                ).iloc[:1]
                 row = table.iloc[0]
                 found[(group.label, period)] = row
-                rows.append(
-                    {**head, "group": group.label, "period": period, **row_values(row, ESTIMATE)}
+                (cells[(group.label, period)],) = estimate_uses(
+                    table, wave, measure, where=group.where
                 )
-            if a.contrast is not None:
-                c = compare_domains(
-                    design, measure, a.contrast.by, a.contrast.a, a.contrast.b,
-                    level_value=a.level, level=ctx.level,
-                )  # fmt: skip
-                contrasts.append(
+                rows.append(
                     {
-                        **head,
-                        "period": period,
-                        "estimate_a": c["estimate_a"],
-                        "estimate_b": c["estimate_b"],
-                        **{k: c[k] for k in _CONTRAST},
+                        **head, "group": group.label, "period": period,
+                        **row_values(row, ESTIMATE), "cells": cells[(group.label, period)],
                     }
+                )  # fmt: skip
+            if a.contrast is not None:
+                contrasts.append(
+                    {**head, "period": period, **_contrast(ctx, design, wave, measure, a, what)}
                 )
         (_, start), (_, end) = periods[0], periods[-1]
         for group in a.groups:
@@ -334,6 +365,7 @@ def trend(a: s.Trend, ctx: Context) -> dict[str, pd.DataFrame]:
                     "estimate_from": c["estimate_b"],
                     "estimate_to": c["estimate_a"],
                     **{k: c[k] for k in _CONTRAST},
+                    "cells": cells[(group.label, start)] + cells[(group.label, end)],
                 }
             )
     out = {
@@ -343,6 +375,38 @@ def trend(a: s.Trend, ctx: Context) -> dict[str, pd.DataFrame]:
     if a.contrast is not None:
         out[f"{a.id}_contrast"] = table_frame(contrasts, COLUMNS["trend"]["contrast"])
     return out
+
+
+def _contrast(
+    ctx: Context, design: SurveyDesign, wave: str, measure: str, a: s.Trend, what: str
+) -> dict[str, Any]:
+    """The contrast of one wave: the two groups' shares, their difference and test, cells."""
+    assert a.contrast is not None
+    by, first, second = a.contrast.by, a.contrast.a, a.contrast.b
+    c = compare_domains(design, measure, by, first, second, level_value=a.level, level=ctx.level)
+    table = share_rows(ctx, design, measure, a.level, what, by=by)
+    pair = table.loc[table["group"].isin([first, second])]
+    uses = tuple(use for (use,) in estimate_uses(pair, wave, measure, by=by))
+    return {
+        "estimate_a": c["estimate_a"],
+        "estimate_b": c["estimate_b"],
+        **{k: c[k] for k in _CONTRAST},
+        "cells": uses,
+    }
+
+
+def _dominated(
+    ctx: Context, design: SurveyDesign, variable: str, by: str | None, table: pd.DataFrame
+) -> list[bool]:
+    """Per row of a means/totals table: whether the dominance rule flags its cell."""
+    rule = ctx.dominance
+    if rule is None:
+        return [False] * len(table)
+    values = pd.to_numeric(design.data[variable], errors="coerce")
+    if by is None:
+        return [rule.dominated(values.dropna())] * len(table)
+    groups = design.column(by).astype(object).astype(str)
+    return [rule.dominated(values[groups == str(g)].dropna()) for g in table["group"]]
 
 
 def _scale(design: SurveyDesign, book: Codebook, scale: s.Scale, what: str) -> pd.Series:
@@ -461,7 +525,8 @@ def reweight(a: s.Reweight, ctx: Context) -> dict[str, pd.DataFrame]:
     for check in a.checks:
         plain = share_rows(ctx, design, check.variable, check.level, what, by=check.by)
         heavy = share_rows(ctx, weighted, check.variable, check.level, what, by=check.by)
-        for (_, x), (_, y) in zip(plain.iterrows(), heavy.iterrows(), strict=True):
+        uses = estimate_uses(plain, ctx.wave(a), check.variable, by=check.by)
+        for (_, x), (_, y), use in zip(plain.iterrows(), heavy.iterrows(), uses, strict=True):
             rows.append(
                 {
                     "item": check.variable,
@@ -469,6 +534,7 @@ def reweight(a: s.Reweight, ctx: Context) -> dict[str, pd.DataFrame]:
                     "group": x["group"] if x["group"] is not None else a.overall,
                     "unweighted": x["estimate"],
                     "weighted": y["estimate"],
+                    "cells": use,
                 }
             )
     return {a.id: table_frame(rows, COLUMNS["reweight"]["main"])}

@@ -22,6 +22,7 @@ import yaml
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import means, proportions, quietly
 from survey.analysis.inference import adjust_pvalues, rao_scott
+from survey.disclosure import COUNT, SUM, Use, estimate_uses
 from survey.errors import InputError
 from survey.format import format_ci, format_count, format_number, format_percent, format_pvalue
 from survey.format import round_half_up as round_half_up  # re-exported: callers import it here
@@ -46,6 +47,7 @@ COLUMNS = [
     "n",
     "verdict",
     "evidence",
+    "cells",
 ]
 
 
@@ -62,9 +64,10 @@ def _domain_design(
 
 def _estimate(
     design: SurveyDesign, spec: Mapping[str, Any], where: Mapping[str, str] | None
-) -> dict[str, float]:
+) -> dict[str, Any]:
     domain_design, by = _domain_design(design, where)
-    if spec.get("stat") == "mean":
+    measure = SUM if spec.get("stat") == "mean" else COUNT
+    if measure == SUM:
         table = quietly(means, domain_design, spec["variable"], by=by)
         scale = 1.0
     else:
@@ -79,8 +82,12 @@ def _estimate(
             "check config/figures.yaml against the codebook labels",
         )
     row = table.iloc[0]
+    (use,) = estimate_uses(
+        table.iloc[:1], spec["wave"], spec["variable"], where=where, measure=measure
+    )
     return {k: float(row[k]) * scale for k in ("estimate", "ci_low", "ci_high")} | {
-        "n": int(row["n"])
+        "n": int(row["n"]),
+        "cells": use,
     }
 
 
@@ -109,6 +116,7 @@ def _numeric(
         published = _fmt(value, precision)
     verdict = "match" if matched else ("within CI" if inside else "differs")
     first = results[0]
+    cells = tuple(u for r in results for u in r["cells"])
     return {
         "published": published,
         "published_value": value,
@@ -125,6 +133,7 @@ def _numeric(
             f"n = {format_count(r['n'], 'en')})"
             for r in results
         ),
+        "cells": cells,
     }
 
 
@@ -134,21 +143,27 @@ def _p(p: float) -> str:
     return text if text.startswith("<") else f"= {text}"
 
 
-def _shares(design: SurveyDesign, item: Mapping[str, Any]) -> pd.Series:
+def _shares(
+    design: SurveyDesign, item: Mapping[str, Any], wave: str
+) -> tuple[pd.Series, dict[Any, tuple[Use, ...]]]:
+    """The share of the item's level per group of ``by``, and each group's cells."""
     table = quietly(proportions, design, item["variable"], by=item["by"])
     table = table.loc[table["level"] == item["level"]]
-    return table.set_index("group")["estimate"]
+    uses = estimate_uses(table, wave, item["variable"], by=item["by"])
+    return table.set_index("group")["estimate"], dict(zip(table["group"], uses, strict=True))
 
 
 def _direction(
     figure: Mapping[str, Any], spec: Mapping[str, Any], design: SurveyDesign
 ) -> dict[str, Any]:
     evidence, holds, p_values = [], [], []
+    cells: list[Use] = []
     items = spec.get("compare") or spec.get("same") or []
     for item in items:
-        shares = _shares(design, item)
+        shares, uses = _shares(design, item, spec["wave"])
         p_values.append(float(rao_scott(design, item["variable"], item["by"]).iloc[0]["p_value"]))
         if "compare" in spec:
+            cells += uses[item["higher"]] + uses[item["lower"]]
             high, low = shares[item["higher"]], shares[item["lower"]]
             holds.append(high > low)
             evidence.append(
@@ -156,6 +171,7 @@ def _direction(
                 f"{format_percent(high, 'en', 0)} vs {item['lower']} {format_percent(low, 'en', 0)}"
             )
         else:
+            cells += [u for group in shares.index for u in uses[group]]
             evidence.append(
                 f"{item['variable']}: "
                 + " vs ".join(f"{g} {format_percent(v, 'en', 0)}" for g, v in shares.items())
@@ -180,6 +196,7 @@ def _direction(
         "n": int(design.n),
         "verdict": "supported" if supported else "not supported",
         "evidence": "; ".join(evidence),
+        "cells": tuple(cells),
     }
 
 
@@ -243,11 +260,12 @@ def failed_figures(table: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     table
-        Output of :func:`reproduction_table`.
+        Output of :func:`reproduction_table`, published or not.
 
     Returns
     -------
     pandas.DataFrame
-        Rows whose verdict is ``within CI``, ``differs`` or ``not supported``.
+        Rows whose verdict is ``within CI``, ``differs`` or ``not supported``; a figure that
+        disclosure control hides (verdict ``not_assessable``) is not a failure.
     """
-    return table.loc[~table["verdict"].isin(["match", "supported"])]
+    return table.loc[~table["verdict"].isin(["match", "supported", "not_assessable"])]
