@@ -179,6 +179,13 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         tests = _tests(design, args) if args.test else []
     for warning in caught:
         _say(f"warning: {warning.message}")
+    if args.min_count is not None:
+        from survey.disclosure import DisclosurePolicy, protect_estimates
+
+        policy = DisclosurePolicy(min_cell_count=args.min_count)
+        table = protect_estimates(table, policy, source=Path(args.data).stem)
+        hidden = int((table["status"] == "[c]").sum())
+        _say(f"disclosure control (--min-count {args.min_count}): {hidden} cell(s) suppressed [c]")
     if args.format == "json":
         payload = estimate_payload(str(args.data), design, table, tests)
         payload["design"]["weight"] = args.weight
@@ -360,6 +367,16 @@ def _probabilities(value: str) -> tuple[float, ...]:
     return probs
 
 
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
+    return number
+
+
 def _names(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -463,6 +480,13 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--ci", choices=["logit", "wilson", "beta", "wald"], default="logit")
     est.add_argument("--level", type=float, default=0.95)
     est.add_argument("--test", action="store_true", help="Rao-Scott test of --var by --by")
+    est.add_argument(
+        "--min-count",
+        type=_positive_int,
+        metavar="N",
+        help="apply the report's disclosure control: suppress cells of fewer than N respondents "
+        "and any cell they could be derived from (default: off, for analysts with data access)",
+    )
     est.add_argument("--format", choices=["json", "csv", "table"], default="table")
     est.add_argument("--encoding", help="code page override (e.g. cp1252)")
     calibration = est.add_mutually_exclusive_group()

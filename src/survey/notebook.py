@@ -97,6 +97,13 @@ def _display_frame(table: pd.DataFrame, digits: int | None, level: float) -> pd.
         if "flag" in table.columns
         else ""
     )
+    if "status" in table.columns:  # a published table (survey.disclosure): its flags as shown
+        hidden = (table["status"] == "[c]").to_numpy()
+        for column in (heading, "n", "n_level"):
+            if column in out.columns:
+                out.loc[hidden & (out[column] == "[x]").to_numpy(), column] = "[c]"
+        out.loc[hidden, heading] = "[c]"
+        out["status"] = table["status"].fillna("").astype(str).to_numpy()
     return out.reset_index(drop=True)
 
 
@@ -119,7 +126,10 @@ def styled(table: pd.DataFrame, caption: str | None = None, digits: int | None =
     -------
     pandas.io.formats.style.Styler
         Renders as HTML in Jupyter; every text is escaped. Rows flagged ``suppress`` get a red
-        background, rows flagged ``review`` a yellow one.
+        background, rows flagged ``review`` a yellow one. A published table (from
+        :func:`survey.study.run.publish` or :func:`survey.disclosure.protect_estimates`) shows
+        ``[c]`` for every suppressed value and its ``status`` column; to apply the report's
+        policy to raw estimates first, pass them through ``protect_estimates``.
 
     Raises
     ------

@@ -216,3 +216,22 @@ def test_a_probability_outside_0_1_is_a_usage_error(capsys, design_file: Path) -
                        "--quantiles", "0.5,1.5")  # fmt: skip
     assert code == 2
     assert "between 0 and 1" in err
+
+
+def test_estimates_are_not_suppressed_without_min_count(capsys, design_file: Path) -> None:
+    _, out, _ = run(capsys, str(design_file), "--var", "q1", "--by", "region", "--format", "csv")
+    assert "status" not in out.splitlines()[0]
+
+
+def test_min_count_applies_the_reports_disclosure_control(capsys, design_file: Path) -> None:
+    args = ("--var", "q1", "--by", "region", "--format", "json", "--min-count", "1000")
+    code, out, err = run(capsys, str(design_file), *args)
+    rows = json.loads(out)["estimates"]
+    assert code == 0 and rows and all(r["status"] == "[c]" for r in rows)
+    assert all(r["estimate"] is None and r["ci_low"] is None for r in rows)
+    assert "disclosure control (--min-count 1000)" in err
+
+
+def test_min_count_shows_c_in_the_terminal_table(capsys, design_file: Path) -> None:
+    _, out, _ = run(capsys, str(design_file), "--var", "q1", "--min-count", "1000")
+    assert "[c]" in out

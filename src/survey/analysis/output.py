@@ -102,6 +102,8 @@ def estimate_table(
     -------
     str
         A heading, one line per estimate and one per test. Proportions are shown as percentages.
+        A table that passed disclosure control (``status`` column) shows ``[c]`` for every
+        suppressed value.
     """
     summary = design.summary()
     head = (
@@ -117,7 +119,13 @@ def estimate_table(
         )
         suffix = "%" if scale == 100.0 else ""
 
-        def show(value: Any, percent: bool = bool(suffix), digits: int = digits) -> str:
+        hidden = record.get("status") == "[c]"
+
+        def show(
+            value: Any, percent: bool = bool(suffix), digits: int = digits, hidden: bool = hidden
+        ) -> str:
+            if hidden and pd.isna(value):
+                return "[c]"
             if percent:
                 return format_percent(value, "en", digits)
             return format_number(value, "en", digits)
@@ -127,10 +135,12 @@ def estimate_table(
             "group": "" if record["group"] is None else str(record["group"]),
             "level": _level_text(record),
             "estimate": show(record["estimate"]),
-            ci_header: format_ci(record["ci_low"], record["ci_high"], "en", digits, bool(suffix)),
+            ci_header: "[c]" if hidden else format_ci(
+                record["ci_low"], record["ci_high"], "en", digits, bool(suffix)
+            ),
             "se": show(record["se"]),
-            "deff": _number(record["deff"], 2),
-            "n": str(record["n"]),
+            "deff": "[c]" if hidden else _number(record["deff"], 2),
+            "n": "[c]" if hidden and pd.isna(record["n"]) else str(record["n"]),
             "flag": record["flag"] or "",
         })  # fmt: skip
     frame = pd.DataFrame(rows)

@@ -7,8 +7,9 @@ A :class:`DisclosurePolicy` is read from ``report.disclosure`` in a study's ``st
 - ``min_cell_count`` (10): a cell is confidential when fewer respondents gave the answer, or
   when its base (respondents with a valid answer in the group) is smaller; means, totals and
   quantiles when their base is smaller.
-- ``protect_zeros`` (false): whether a count of 0 counts as a small cell. By default it does
-  not: an empty cell describes nobody.
+- ``protect_zeros`` (false): whether a shown count of 0 counts as a small cell. By default it
+  does not: an empty cell describes nobody. (The complement of a share of 100% is not shown as
+  a cell and is not protected either way.)
 - ``dominance`` (off): for magnitude cells (means and totals of business figures), the
   (n, k) rule ("the n largest contributors hold more than k% of the cell total") or the p% rule
   ("the cell total minus its two largest contributions is less than p% of the largest"), as in
@@ -193,9 +194,12 @@ def policy_from_config(spec: Mapping[str, Any] | None) -> DisclosurePolicy:
     >>> policy_from_config({"min_cell_count": 5, "dominance": {"rule": "p", "p": 10}})
     DisclosurePolicy(min_cell_count=5, protect_zeros=False, dominance=DominanceRule(rule='p', n=1, k=0.0, p=10.0))
     """
+    if spec is not None and not isinstance(spec, Mapping):
+        raise InputError(
+            f"report.disclosure must be a mapping of its rules, not {spec!r}",
+            "e.g. disclosure: {min_cell_count: 10} (README, 'Disclosure control')",
+        )
     spec = dict(spec or {})
-    if not isinstance(spec, dict):
-        raise InputError("report.disclosure must be a mapping", "see the README, 'Disclosure'")
     _unknown(spec, _POLICY_KEYS, "report.disclosure")
     rule = spec.get("dominance")
     dominance = None

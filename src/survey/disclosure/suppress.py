@@ -16,9 +16,11 @@ tables together) and a :class:`~survey.disclosure.policy.DisclosurePolicy`, and 
 3. **Secondary suppression.** The decision treats every shown count as known (a shown share
    and its base reveal the count) and solves the relations for the unknowns: a confidential
    cell is derivable when the relations determine it exactly (it lies outside the span of the
-   other unknowns). While one is, the cheapest shown cell in its relations (the smallest count,
-   a base only when nothing else helps; ties in the order of :meth:`Cell.sort_key`) is
-   suppressed too (reason ``secondary``). The result is deterministic.
+   other unknowns). While one is, the cheapest shown cell linked to it whose suppression leaves
+   it undetermined is suppressed too (reason ``secondary``); when no single cell does, the
+   cheapest such pair. Cheapest is: not a base, then the smallest count, then the order of
+   :meth:`Cell.sort_key`. Last, secondary cells that turn out not to be needed (largest count
+   first) are shown again. The result is deterministic.
 
 Because the check is exact linear algebra over all tables at once, a value repeated in another
 table, in a figure or in a sentence is protected by the same decision.
@@ -160,7 +162,7 @@ def _primary(
             reasons[cell] = "dominance"
         elif cell.measure.startswith("quantile "):
             p = float(cell.measure.split()[1])
-            tail = base * min(p, 1 - p)
+            tail = round(base * min(p, 1 - p), 9)  # 1 - 0.9 is 0.0999...
             if tail < policy.min_cell_count:
                 reasons[cell] = "tail"
     return reasons
@@ -192,9 +194,7 @@ def _relations(counts: Mapping[Cell, int], policy: DisclosurePolicy) -> list[Rel
                 "respondents than the whole",
                 "this is a bug in how the tables count respondents; please report it",
             )
-        rest = None
-        if remaining > 0 or policy.protect_zeros:
-            rest = Rest(total, variable, remaining)
+        rest = Rest(total, variable, remaining) if remaining > 0 else None
         relations.append(Relation(total, tuple(parts), rest))
     return relations
 
@@ -280,29 +280,69 @@ def decide(uses: Iterable[Use], policy: DisclosurePolicy) -> Decision:
     sensitive_rests = {
         r.rest for r in relations if r.rest is not None and policy.small(r.rest.count)
     }
-    while True:
-        unknown: set[Unknown] = {c for c in counts if c in reasons or c.base in reasons}
-        unknown |= {r.rest for r in relations if r.rest is not None}
-        exposed = [
-            x for x in derivable(relations, unknown)
-            if x in sensitive_rests or (isinstance(x, Cell) and x in reasons and reasons[x] != "secondary")
-        ]  # fmt: skip
-        if not exposed:
-            break
-        target = min(exposed, key=lambda x: x.sort_key())
-        reasons[_cheapest(target, relations, unknown, counts)] = "secondary"
+    rests: set[Unknown] = {r.rest for r in relations if r.rest is not None}
+
+    def exposed(hidden: Mapping[Cell, str]) -> list[Unknown]:
+        unknown = {c for c in counts if c in hidden or c.base in hidden} | rests
+        zeros = _zero_sums(relations, unknown, counts)
+        return sorted(
+            (
+                x
+                for x in derivable(relations, unknown - zeros) | zeros
+                if x in sensitive_rests
+                or (isinstance(x, Cell) and x in hidden and hidden[x] != "secondary")
+            ),
+            key=lambda x: x.sort_key(),
+        )
+
+    while found := exposed(reasons):
+        unknown = {c for c in counts if c in reasons or c.base in reasons} | rests
+        for cell in _cheapest(found[0], relations, unknown, counts):
+            reasons[cell] = "secondary"
+    extra = sorted(
+        (c for c, r in reasons.items() if r == "secondary"),
+        key=lambda c: (-counts[c], c.sort_key()),
+    )
+    for cell in extra:
+        trial = {c: r for c, r in reasons.items() if c != cell}
+        if not exposed(trial):
+            reasons = trial
     return Decision(policy, reasons, counts, tuple(relations))
+
+
+def _zero_sums(
+    relations: Iterable[Relation], unknown: set[Unknown], counts: Mapping[Cell, int]
+) -> set[Unknown]:
+    """Unknowns that are 0 because the unknown parts of a relation add up to 0 (counts are not
+    negative), repeated until nothing more follows.
+    """
+    zeros: set[Unknown] = set()
+    changed = True
+    while changed:
+        changed = False
+        for relation in relations:
+            if relation.total in unknown - zeros:
+                continue
+            parts = [m for m in relation.members()[1:] if m in unknown - zeros]
+            size = sum(m.count if isinstance(m, Rest) else counts[m] for m in parts)
+            if parts and size == 0:
+                zeros |= set(parts)
+                changed = True
+    return zeros
+
+
+#: Pairs of secondary cells are searched among this many cheapest candidates.
+_PAIR_CANDIDATES = 30
 
 
 def _cheapest(
     target: Unknown, relations: list[Relation], unknown: set[Unknown], counts: Mapping[Cell, int]
-) -> Cell:
-    """The shown cell whose suppression protects ``target`` at the least cost.
+) -> tuple[Cell, ...]:
+    """The shown cell(s) whose suppression protects ``target`` at the least cost.
 
-    The candidates are the shown cells of the relations that link to ``target`` through
-    unknowns, cheapest first (not a base, then the smallest count, then the cell order); the
-    first whose suppression leaves ``target`` undetermined is taken, else the cheapest (the
-    next round adds another).
+    The candidates are the shown cells of the relations linked to ``target`` through unknowns,
+    cheapest first. The first whose suppression leaves ``target`` undetermined is taken; else
+    the cheapest pair that does; else the cheapest cell (the next round adds another).
     """
     linked: set[Unknown] = {target}
     near: list[Relation] = []
@@ -312,10 +352,12 @@ def _cheapest(
         more = {m for r in near for m in r.members() if m in unknown}
         grown = not more <= linked
         linked |= more
-    candidates = sorted(
-        {m for r in near for m in r.members() if isinstance(m, Cell) and m not in unknown},
-        key=lambda c: (c.is_base, counts[c], c.sort_key()),
-    )
+    shown = {m for r in near for m in r.members() if isinstance(m, Cell) and m not in unknown}
+
+    def cost(cell: Cell) -> tuple[bool, int, tuple[str, ...]]:
+        return (cell.is_base, counts[cell], cell.sort_key())
+
+    candidates = sorted(shown, key=cost)
     if not candidates:
         raise StatisticalError(
             f"disclosure control: cannot protect '{target}': no shown cell is left to suppress",
@@ -323,5 +365,13 @@ def _cheapest(
         )
     for candidate in candidates:
         if target not in derivable(near, unknown | {candidate}):
-            return candidate
-    return candidates[0]
+            return (candidate,)
+    cheap = candidates[:_PAIR_CANDIDATES]
+    pairs = sorted(
+        ((a, b) for i, a in enumerate(cheap) for b in cheap[i + 1 :]),
+        key=lambda p: (p[0].is_base or p[1].is_base, counts[p[0]] + counts[p[1]], cost(p[0])),
+    )
+    for pair in pairs:
+        if target not in derivable(near, unknown | set(pair)):
+            return pair
+    return (candidates[0],)
