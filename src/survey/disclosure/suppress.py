@@ -313,8 +313,9 @@ def decide(uses: Iterable[Use], policy: DisclosurePolicy) -> Decision:
 def _zero_sums(
     relations: Iterable[Relation], unknown: set[Unknown], counts: Mapping[Cell, int]
 ) -> set[Unknown]:
-    """Unknowns that are 0 because the unknown parts of a relation add up to 0 (counts are not
-    negative), repeated until nothing more follows.
+    """Unknowns that are 0 because the unknown parts of a relation add up to 0.
+
+    Counts are not negative, so such parts are all 0; repeated until nothing more follows.
     """
     zeros: set[Unknown] = set()
     changed = True
