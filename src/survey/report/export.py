@@ -2,7 +2,7 @@
 
 Each CSV starts with header notes: lines beginning with ``# `` that name the table and explain
 every flag it uses (``[c]``, ``[u]``; read it with ``pandas.read_csv(path, comment="#")``; every
-text field is quoted, so a ``#`` inside a label is safe). Then the columns the report shows, in the
+text field is quoted, so a ``#`` inside a label is safe; so is a missing value, ``""``). Then the columns the report shows, in the
 same order, but with raw, unrounded numbers (proportions 0-1; a confidence interval as the two
 columns ``ci_low`` and ``ci_high``), the other numeric columns of the table (e.g. ``se``, ``n``,
 ``n_level``) and ``flag``, and last ``status`` (``[c]``, ``[u]`` or empty) and ``reason``
@@ -64,6 +64,15 @@ def table_frame(table: ReportTable) -> pd.DataFrame:
     return frame[names].reset_index(drop=True)
 
 
+def _twelve_digits(frame: pd.DataFrame) -> pd.DataFrame:
+    """Floats rounded to 12 significant digits, still numbers (so the CSV leaves them unquoted)."""
+    out = frame.copy()
+    for name in out.columns:
+        if pd.api.types.is_float_dtype(out[name]):
+            out[name] = [None if pd.isna(v) else float(f"{v:.12g}") for v in out[name]]
+    return out
+
+
 def header_notes(table: ReportTable, content: ReportContent) -> list[str]:
     """The header notes of a table's CSV: its caption and the meaning of each flag it uses.
 
@@ -103,17 +112,13 @@ def write_tables(content: ReportContent, folder: str | os.PathLike[str]) -> list
     written = []
     for table in content.tables:
         path = target / f"{table.id}.csv"
-        frame = table_frame(table)
+        frame = _twelve_digits(table_frame(table))
         notes = "".join(f"# {' '.join(line.split())}\n" for line in header_notes(table, content))
         with atomic_output(path) as tmp:
             Path(tmp).write_text(notes, encoding="utf-8")
             with open(tmp, "a", encoding="utf-8", newline="") as handle:
                 frame.to_csv(
-                    handle,
-                    index=False,
-                    float_format="%.12g",
-                    lineterminator="\n",
-                    quoting=csv.QUOTE_NONNUMERIC,
+                    handle, index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC
                 )
         written.append(path)
     return written
