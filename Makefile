@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SURVEY := $(BIN)/survey
 
-.PHONY: help setup data ingest report test lint format clean clean-all check-raw golden bench notebooks strip-notebooks
+.PHONY: help setup system-deps data ingest report test lint format clean clean-all check-raw golden bench notebooks strip-notebooks
 
 help: ## list the tasks
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -20,6 +20,16 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install the package with pinned versions
+
+# The Debian packages of a task (its section of system-packages.txt); `make test`, `make bench` and
+# `make golden` run this first with their own section. Installs only what is missing (as root).
+TASKS ?= test bench golden
+system-deps: ## install the missing Debian packages of TASKS (default: every task's; see system-packages.txt)
+	@bash scripts/system-deps $(TASKS)
+
+test: TASKS = test
+golden: TASKS = golden
+bench: TASKS = bench
 
 check-raw: ## refuse to go on if real data under data/raw/ is tracked by git
 	@tracked=$$(git ls-files data/raw 2>/dev/null | grep -v '^data/raw/synthetic/' | grep -v '/.gitkeep$$' || true); \
@@ -35,12 +45,11 @@ ingest: $(STAMP) check-raw ## validate the configured study's files and write da
 report: $(STAMP) check-raw ## run the whole pipeline (the stages that exist) and report
 	$(SURVEY) report
 
-test: $(STAMP) lint ## lint, then run the doctests of src/ and the whole test suite (PSPP must be installed)
+test: system-deps $(STAMP) lint ## install what the tests need, lint, then run the doctests of src/ and the whole test suite
 	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules src
 	$(BIN)/python -m pytest -n 2 -q
 
-golden: $(STAMP) ## regenerate tests/golden/ with R (needs r-base-core r-cran-survey r-cran-jsonlite)
-	@command -v Rscript >/dev/null || { echo "error: R is not installed; apt-get install r-base-core r-cran-survey r-cran-jsonlite" >&2; exit 3; }
+golden: system-deps $(STAMP) ## regenerate tests/golden/ with R (installs R and its survey package first)
 	$(BIN)/python tests/golden/make_golden_inputs.py
 	Rscript tests/golden/make_golden_estimate.R
 	Rscript tests/golden/make_golden_inference.R
@@ -48,7 +57,7 @@ golden: $(STAMP) ## regenerate tests/golden/ with R (needs r-base-core r-cran-su
 	$(BIN)/python tests/golden/make_golden_weighting_inputs.py
 	Rscript tests/golden/make_golden_weighting.R
 
-bench: $(STAMP) ## benchmark estimates and raking (1,000,000 rows) against R and weightipy, and time make report
+bench: system-deps $(STAMP) ## benchmark estimates and raking (1,000,000 rows) against R and weightipy, and time make report
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/report_time.py
 

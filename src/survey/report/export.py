@@ -2,13 +2,14 @@
 
 Each CSV starts with header notes: lines beginning with ``# `` that name the table and explain
 every flag it uses (``[c]``, ``[u]``; read it with ``pandas.read_csv(path, comment="#")``; every
-text field is quoted, so a ``#`` inside a label is safe; so is a missing value, ``""``). Then the columns the report shows, in the
-same order, but with raw, unrounded numbers (proportions 0-1; a confidence interval as the two
-columns ``ci_low`` and ``ci_high``), the other numeric columns of the table (e.g. ``se``, ``n``,
-``n_level``) and ``flag``, and last ``status`` (``[c]``, ``[u]`` or empty) and ``reason``
-(``count``, ``base``, ``dominance``, ``tail``, ``secondary``, ``reliability``). The tables come
-out of disclosure control (:func:`survey.disclosure.disclose`): a confidential value is an empty
-field. UTF-8, comma-separated, ``.`` as decimal point; floats with up to 12 significant digits.
+text field is quoted, so a ``#`` inside a label is safe, and so is a missing value, ``""``).
+Then the columns the report shows, in the same order, but with raw, unrounded numbers
+(proportions 0-1; a confidence interval as the two columns ``ci_low`` and ``ci_high``), the
+other numeric columns of the table (e.g. ``se``, ``n``, ``n_level``) and ``flag``, and last
+``status`` (``[c]``, ``[u]`` or empty) and ``reason`` (``count``, ``base``, ``dominance``,
+``tail``, ``secondary``, ``reliability``). The tables come out of disclosure control
+(:func:`survey.disclosure.disclose`): a confidential value is an empty field. UTF-8,
+comma-separated, ``.`` as decimal point; floats with up to 12 significant digits.
 """
 
 from __future__ import annotations
@@ -117,8 +118,6 @@ def write_tables(content: ReportContent, folder: str | os.PathLike[str]) -> list
         with atomic_output(path) as tmp:
             Path(tmp).write_text(notes, encoding="utf-8")
             with open(tmp, "a", encoding="utf-8", newline="") as handle:
-                frame.to_csv(
-                    handle, index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC
-                )
+                frame.to_csv(handle, index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
         written.append(path)
     return written
