@@ -21,7 +21,15 @@ from survey.clean import clean, processed_meta
 from survey.codebook import Codebook, ValidationReport, load_codebook, validate
 from survey.config import StudyConfig, config_root
 from survey.errors import InputError
-from survey.io import FileMeta, atomic_output, read_spss, sha256_file, write_parquet, write_sav
+from survey.io import (
+    FileMeta,
+    output_lock,
+    read_spss,
+    sha256_file,
+    staged_outputs,
+    write_parquet,
+    write_sav,
+)
 from survey.study.designs import StudyData
 from survey.study.kinds import kind_name
 from survey.study.run import StudyResults
@@ -294,35 +302,42 @@ def run_ingest(
     for name in names:
         _check_link(books[name], tidies[name], tidies, study.relative(study.waves[name].file))
     result = IngestResult()
-    for name in names:
-        tidy, meta, report = prepared[name]
-        book = books[name]
-        out = study.processed_dir
-        outputs = {
-            "parquet": out / f"{name}.parquet",
-            "sav": out / f"{name}.sav",
-            "provenance": out / f"{name}.provenance.json",
-        }
-        record = _provenance(study, name, book, meta, tidy, report)
-        label = (meta.file_label or book.title)[:64]
-        tidy_meta = processed_meta(tidy, book, label)
-        write_parquet(tidy, tidy_meta, outputs["parquet"])
-        write_sav(tidy, tidy_meta, outputs["sav"])
-        record["outputs"] = {
-            kind: {"path": study.relative(path), "sha256": sha256_file(path)}
-            for kind, path in outputs.items()
-            if kind != "provenance"
-        }
-        with atomic_output(outputs["provenance"]) as tmp:
-            tmp.write_text(
+    out = study.processed_dir
+    # Every file of every wave is written into a staging folder, and all are published together
+    # (the provenance records last), so a failure leaves the previous complete set.
+    with output_lock([out], "survey ingest"), staged_outputs(out) as staging:
+        records = {}
+        for name in names:
+            tidy, meta, report = prepared[name]
+            book = books[name]
+            outputs = {
+                "parquet": out / f"{name}.parquet",
+                "sav": out / f"{name}.sav",
+                "provenance": out / f"{name}.provenance.json",
+            }
+            record = _provenance(study, name, book, meta, tidy, report)
+            label = (meta.file_label or book.title)[:64]
+            tidy_meta = processed_meta(tidy, book, label)
+            written = {kind: staging.path(outputs[kind]) for kind in ("parquet", "sav")}
+            write_parquet(tidy, tidy_meta, written["parquet"])
+            write_sav(tidy, tidy_meta, written["sav"])
+            record["outputs"] = {
+                kind: {"path": study.relative(outputs[kind]), "sha256": sha256_file(path)}
+                for kind, path in written.items()
+            }
+            records[name] = (record, outputs["provenance"])
+            result.waves[name] = WaveResult(
+                name, len(tidy), len(tidy.columns), outputs, report, record, tidy, tidy_meta
+            )
+        for record, path in records.values():
+            staging.path(path).write_text(
                 json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                 encoding="utf-8",
             )
+    for wave in result.waves.values():
         progress(
-            f"wrote {study.relative(outputs['parquet'])} ({len(tidy)} rows, {len(tidy.columns)} columns)"
-        )
-        result.waves[name] = WaveResult(
-            name, len(tidy), len(tidy.columns), outputs, report, record, tidy, tidy_meta
+            f"wrote {study.relative(wave.outputs['parquet'])} ({wave.rows} rows, "
+            f"{wave.columns} columns)"
         )
     return result
 
@@ -404,23 +419,32 @@ def run_weight(
             "sav": study.processed_dir / f"{name}.weighted.sav",
             "calibration": study.processed_dir / f"{name}.calibration.parquet",
         }
-        write_parquet(weighted, weighted_meta, outputs["parquet"])
-        write_sav(weighted, weighted_meta, outputs["sav"])
-        write_calibration(result.calibration, outputs["calibration"])
-        record = {
-            "wave": name,
-            "method": spec.method,
-            "margins": {"path": study.relative(spec.margins), "sha256": sha256_file(spec.margins)},
-            "input": {"path": study.relative(source), "sha256": sha256_file(source)},
-            "package": {"name": "survey", "version": __version__},
-            "outputs": {
-                k: {"path": study.relative(v), "sha256": sha256_file(v)} for k, v in outputs.items()
-            },
-            "diagnostics": result.diagnostics.to_dict(),
-        }
         path = study.processed_dir / f"{name}.weighting.json"
-        with atomic_output(path) as tmp:
-            tmp.write_text(
+        # the wave's files are published together, the record (with their hashes) last
+        with (
+            output_lock([study.processed_dir], "survey weight"),
+            staged_outputs(study.processed_dir) as staging,
+        ):
+            written = {kind: staging.path(final) for kind, final in outputs.items()}
+            write_parquet(weighted, weighted_meta, written["parquet"])
+            write_sav(weighted, weighted_meta, written["sav"])
+            write_calibration(result.calibration, written["calibration"])
+            record = {
+                "wave": name,
+                "method": spec.method,
+                "margins": {
+                    "path": study.relative(spec.margins),
+                    "sha256": sha256_file(spec.margins),
+                },
+                "input": {"path": study.relative(source), "sha256": sha256_file(source)},
+                "package": {"name": "survey", "version": __version__},
+                "outputs": {
+                    k: {"path": study.relative(outputs[k]), "sha256": sha256_file(v)}
+                    for k, v in written.items()
+                },
+                "diagnostics": result.diagnostics.to_dict(),
+            }
+            staging.path(path).write_text(
                 json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                 encoding="utf-8",
             )
@@ -528,16 +552,20 @@ def run_report(
     from survey.study.run import publish
 
     text = load_text(lang or study.language, study.texts)
-    start = time.perf_counter()
-    results = analyse(study, data)
-    published = publish(results, study.disclosure)
-    hidden = len(published.decision.reasons) if published.decision else 0
-    progress(f"analyses done in {time.perf_counter() - start:.1f} s; {hidden} cells suppressed")
-    start = time.perf_counter()
-    figures = build_figures(published, study.reports_dir / "figures", text)
-    progress(f"{len(figures)} figures drawn in {time.perf_counter() - start:.1f} s")
-    start = time.perf_counter()
-    paths = write_report(build_content(published, figures, text), study.reports_dir, pdf=pdf)
+    out = study.reports_dir
+    with output_lock([out], "survey report"), staged_outputs(out) as staging:
+        start = time.perf_counter()
+        results = analyse(study, data)
+        published = publish(results, study.disclosure)
+        hidden = len(published.decision.reasons) if published.decision else 0
+        progress(f"analyses done in {time.perf_counter() - start:.1f} s; {hidden} cells suppressed")
+        start = time.perf_counter()
+        figures_dir = staging.dir / "figures"
+        figures = build_figures(published, figures_dir, text)
+        progress(f"{len(figures)} figures drawn in {time.perf_counter() - start:.1f} s")
+        start = time.perf_counter()
+        content = build_content(published, figures, text)
+        paths = write_report(content, out, pdf=pdf, figures=figures_dir)
     progress(
         f"wrote {study.relative(paths['html'])}"
         + (f" and {study.relative(paths['pdf'])}" if "pdf" in paths else "")
@@ -603,19 +631,20 @@ def run_all(
     from survey.study.designs import study_data
 
     run = RunResult()
-    for name, stage in STAGES:
+    with output_lock([study.processed_dir, study.reports_dir], "survey report (every stage)"):
+        for name, stage in STAGES:
+            start = time.perf_counter()
+            progress(f"[{name}] ...")
+            stage(study, run, progress)
+            run.seconds[name] = time.perf_counter() - start
+            progress(f"[{name}] done in {run.seconds[name]:.1f} s")
+        assert run.ingest is not None
+        frames = {n: (w.data, w.meta) for n, w in run.ingest.waves.items() if w.meta is not None}
+        provenance = {n: w.provenance for n, w in run.ingest.waves.items()}
+        data = study_data(study, frames, run.weight, provenance)
         start = time.perf_counter()
-        progress(f"[{name}] ...")
-        stage(study, run, progress)
-        run.seconds[name] = time.perf_counter() - start
-        progress(f"[{name}] done in {run.seconds[name]:.1f} s")
-    assert run.ingest is not None
-    frames = {n: (w.data, w.meta) for n, w in run.ingest.waves.items() if w.meta is not None}
-    provenance = {n: w.provenance for n, w in run.ingest.waves.items()}
-    data = study_data(study, frames, run.weight, provenance)
-    start = time.perf_counter()
-    progress("[analyse, figures, report] ...")
-    run.report = run_report(study, lang, pdf, progress, data)
-    run.seconds["report"] = time.perf_counter() - start
+        progress("[analyse, figures, report] ...")
+        run.report = run_report(study, lang, pdf, progress, data)
+        run.seconds["report"] = time.perf_counter() - start
     progress(f"[analyse, figures, report] done in {run.seconds['report']:.1f} s")
     return run

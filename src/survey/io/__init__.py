@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.errors import InputError
-from survey.io.files import atomic_output, sha256_file
+from survey.io.files import Staging, atomic_output, output_lock, sha256_file, staged_outputs
 from survey.io.meta import FileMeta, VariableMeta, frame_meta
 from survey.io.parquet import read_parquet, write_parquet
 from survey.io.spss import (
@@ -34,14 +34,17 @@ __all__ = [
     "CHUNK_THRESHOLD",
     "SPSS_SUFFIXES",
     "FileMeta",
+    "Staging",
     "VariableMeta",
     "atomic_output",
     "frame_meta",
+    "output_lock",
     "read_data",
     "read_parquet",
     "read_spss",
     "read_spss_meta",
     "sha256_file",
+    "staged_outputs",
     "write_data",
     "write_parquet",
     "write_sav",

@@ -47,7 +47,10 @@ __all__ = [
 
 
 def write_report(
-    content: ReportContent, out_dir: str | os.PathLike[str], pdf: bool = True
+    content: ReportContent,
+    out_dir: str | os.PathLike[str],
+    pdf: bool = True,
+    figures: str | os.PathLike[str] | None = None,
 ) -> dict[str, Path]:
     """Write the HTML report, its PDF and its tables as CSV.
 
@@ -59,6 +62,9 @@ def write_report(
         The output folder; created if missing.
     pdf
         Whether to write the PDF (skipping it saves a few seconds).
+    figures
+        A folder of finished figure files (SVG, PNG) to publish as ``<out_dir>/figures`` with
+        the rest (figures of an earlier report that are not among them are removed).
 
     Returns
     -------
@@ -86,6 +92,8 @@ def write_report(
         for stale in sorted(tables_dir.glob("*.csv")):
             if stale.name not in keep:
                 stale.unlink()
+        if figures is not None:
+            result["figures"] = _publish_folder(Path(figures), out / "figures")
         if pdf:
             _replace(staging / "report.pdf", out / "report.pdf")
             result["pdf"] = out / "report.pdf"
@@ -95,6 +103,19 @@ def write_report(
         return dict(sorted(result.items()))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _publish_folder(source: Path, target: Path) -> Path:
+    """Move every file of ``source`` into ``target``; drop the files ``source`` does not have."""
+    target.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in source.iterdir() if p.is_file())
+    for path in files:
+        _replace(path, target / path.name)
+    keep = {p.name for p in files}
+    for stale in sorted(target.iterdir()):
+        if stale.is_file() and stale.name not in keep and not stale.name.startswith("."):
+            stale.unlink()
+    return target
 
 
 def _replace(source: Path, target: Path) -> None:

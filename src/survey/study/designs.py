@@ -27,7 +27,7 @@ from survey.analysis.design import FpcKind, SurveyDesign
 from survey.codebook import Codebook, load_codebook
 from survey.config import StudyConfig, WaveConfig
 from survey.errors import InputError
-from survey.io import FileMeta, atomic_output, read_parquet
+from survey.io import FileMeta, atomic_output, read_parquet, sha256_file
 from survey.weighting import Calibration, WeightingResult, read_margins, weigh
 
 __all__ = [
@@ -299,6 +299,20 @@ def _read(path: Path, study: StudyConfig, stage: str) -> Path:
     return path
 
 
+def _matching(
+    path: Path, record: dict[str, Any], kind: str, study: StudyConfig, stage: str
+) -> Path:
+    """The processed file, checked against the hash its stage recorded for it."""
+    expected = record.get("outputs", {}).get(kind, {}).get("sha256")
+    if expected is None or sha256_file(path) != expected:
+        raise InputError(
+            f"{study.relative(path)} does not match the record its stage wrote (a run was "
+            "interrupted, or two runs wrote at once)",
+            f"run `survey {stage}` (or `make report`) again",
+        )
+    return path
+
+
 def load_study_data(study: StudyConfig) -> StudyData:
     """The designs of every wave from the files the ingest and weight stages wrote.
 
@@ -319,7 +333,8 @@ def load_study_data(study: StudyConfig) -> StudyData:
     Raises
     ------
     InputError
-        A processed file is missing (the message says which stage to run).
+        A processed file is missing or does not match the hash its stage recorded (the
+        message says which stage to run).
     """
     out = study.processed_dir
     designs, diagnostics, weights, provenance = {}, {}, {}, {}
@@ -328,13 +343,18 @@ def load_study_data(study: StudyConfig) -> StudyData:
         provenance[name] = json.loads(record.read_text(encoding="utf-8"))
         if wave.weighting is None:
             path = _read(out / f"{name}.parquet", study, "ingest")
-            frame, meta = read_parquet(path)
+            frame, meta = read_parquet(
+                _matching(path, provenance[name], "parquet", study, "ingest")
+            )
             designs[name] = build_design(wave, frame, meta, study.relative(path))
             continue
-        path = _read(out / f"{name}.weighted.parquet", study, "weight")
-        frame, meta = read_parquet(path)
-        calibration = read_calibration(_read(out / f"{name}.calibration.parquet", study, "weight"))
         info = json.loads(_read(out / f"{name}.weighting.json", study, "weight").read_text("utf-8"))
+        path = _read(out / f"{name}.weighted.parquet", study, "weight")
+        frame, meta = read_parquet(_matching(path, info, "parquet", study, "weight"))
+        calibration_path = _read(out / f"{name}.calibration.parquet", study, "weight")
+        calibration = read_calibration(
+            _matching(calibration_path, info, "calibration", study, "weight")
+        )
         final = frame["weight"].to_numpy(dtype=float)
         frame = frame.drop(columns="weight")
         meta = meta.replace(variables={k: v for k, v in meta.variables.items() if k != "weight"})
