@@ -246,6 +246,51 @@ def _weighting(spec: Any, wave: str, resolve: Any, problems: list[str]) -> Weigh
     )
 
 
+#: The first line of a stand-in table (population, margins) made by ``survey synth``.
+SYNTHETIC_TABLE_MARK = "# SYNTHETIC"
+
+
+def _check_files(
+    waves: Mapping[str, WaveConfig], source: str, synth_dir: Path, root: Path, problems: list[str]
+) -> None:
+    """Check that every configured file exists and that a real study uses none marked synthetic.
+
+    Synthetic stand-ins that ``survey synth`` can still generate may be missing.
+    """
+
+    def shown(path: Path) -> str:
+        return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+    for name, wave in waves.items():
+        files = {"codebook": wave.codebook, "file": wave.file, "population": wave.population}
+        if wave.weighting is not None:
+            files["weighting.margins"] = wave.weighting.margins
+        for key, path in files.items():
+            if path is None:
+                continue
+            generated = source == "synthetic" and path.is_relative_to(synth_dir)
+            if not path.exists():
+                if not generated:
+                    problems.append(f"waves.{name}.{key}: {shown(path)} is not found")
+                continue
+            if path.is_dir():
+                problems.append(f"waves.{name}.{key}: {shown(path)} is a folder, not a file")
+                continue
+            if source == "real" and path.suffix.lower() == ".csv" and _marked_synthetic(path):
+                problems.append(
+                    f"waves.{name}.{key}: {shown(path)} says it is SYNTHETIC (its first line), "
+                    "but data_source is real: point it at the real table"
+                )
+
+
+def _marked_synthetic(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.readline().upper().startswith(SYNTHETIC_TABLE_MARK)
+    except OSError:
+        return False
+
+
 def _unknown(spec: Mapping[str, Any], known: set[str], where: str, problems: list[str]) -> None:
     for key in spec:
         if key not in known:
@@ -461,6 +506,11 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
         candidate = Path(str(value or default))
         return candidate if candidate.is_absolute() else root / candidate
 
+    synth_dir = setting(synth.get("output_dir"), "data/raw/synthetic")
+    _check_files(waves, source, synth_dir, root, problems)
+    for key in ("analyses", "texts"):
+        if data.get(key) and not setting(data[key], "").exists():
+            problems.append(f"{key}: {data[key]} is not found")
     if problems:
         listing = "\n".join(f"  - {p}" for p in problems)
         raise InputError(
@@ -477,7 +527,7 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
         analyses=setting(data.get("analyses"), "config/analyses.yaml"),
         texts=setting(data.get("texts"), "config/texts.yaml"),
         synth_config=setting(synth["config"], "") if synth.get("config") else None,
-        synth_dir=setting(synth.get("output_dir"), "data/raw/synthetic"),
+        synth_dir=synth_dir,
         reports_dir=setting(report.get("output_dir"), "reports"),
         language=language,
         disclosure=disclosure,

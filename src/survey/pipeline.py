@@ -285,6 +285,13 @@ def run_ingest(
         frame, meta = read_spss(config.file, encoding=config.encoding, progress=True)
         if meta.encoding_note:
             progress(meta.encoding_note)
+        if study.data_source == "real" and is_synthetic_label(meta.file_label):
+            failures.append(
+                f"{study.relative(config.file)}: its file label says it is SYNTHETIC "
+                f"({meta.file_label!r}), but data_source is real: point waves.{name}.file at the "
+                "real export, or set data_source: synthetic"
+            )
+            continue
         report = validate(frame, meta, books[name])
         if report.errors:
             failures.append(report.format())

@@ -107,9 +107,22 @@ def _as_undeclared_cp1252(source: Path, target: Path, work: Path) -> None:
     )  # fmt: skip
 
 
+#: The file label of the stand-ins for real exports (a real study refuses files marked synthetic).
+EXPORT_LABEL = "Export for the test of foreign files"
+
+
+def _unmarked(meta: FileMeta) -> FileMeta:
+    return meta.replace(file_label=EXPORT_LABEL)
+
+
 def _write_foreign(synthetic: Path, raw: Path) -> None:
+    """Stand-ins for a user's real exports (and tables), without the synthetic marks."""
     raw.mkdir(parents=True)
-    shutil.copyfile(synthetic / "wea2008.sav", raw / "WEA2008_export.sav")
+    for table in sorted(synthetic.glob("*.csv")):
+        lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+        (raw / table.name).write_text("".join(lines[1:]), encoding="utf-8")  # no "# SYNTHETIC"
+    frame, meta = read_spss(synthetic / "wea2008.sav")
+    write_sav(frame, _unmarked(meta), raw / "WEA2008_export.sav")
 
     frame, meta = read_spss(synthetic / "wea2010.sav")
     frame, meta = _dont_know_98(frame, meta, DONT_KNOW_98["wea2010"])
@@ -117,14 +130,14 @@ def _write_foreign(synthetic: Path, raw: Path) -> None:
     frame[EXTRA[1]] = 1.0
     extra = VariableMeta(EXTRA[1], "Filter (intern, TNO)", "numeric", "F1.0", "nominal")
     meta = meta.replace(variables={**meta.variables, EXTRA[1]: extra})
-    write_sav(frame, meta, raw / "WEA2010_export.sav")
+    write_sav(frame, _unmarked(meta), raw / "WEA2010_export.sav")
 
     frame, meta = read_spss(synthetic / "beso2011.sav")
     frame, meta = _dont_know_98(frame, meta, DONT_KNOW_98["beso2011"])
     frame, meta = _rename(frame, meta, RENAMED["beso2011"])
     variables = {n: v for n, v in meta.variables.items() if n != MISSING[1]}
     frame = frame.drop(columns=MISSING[1])
-    write_sav(frame, meta.replace(variables=variables), raw / "utf8_beso.sav")
+    write_sav(frame, _unmarked(meta.replace(variables=variables)), raw / "utf8_beso.sav")
     _as_undeclared_cp1252(raw / "utf8_beso.sav", raw / "BESO2011_export.sav", raw / "pspp")
     (raw / "utf8_beso.sav").unlink()
     shutil.rmtree(raw / "pspp")
@@ -175,10 +188,11 @@ def _study(path: Path, codebooks: Path, synthetic: Path, processed: Path, raw: P
     for name, wave in data["waves"].items():
         wave["file"] = str(raw / files[name] if raw else synthetic / f"{name}.sav")
         wave["codebook"] = str(codebooks / f"{name}.yaml")
+        tables = raw or synthetic
         if "population" in wave:
-            wave["population"] = str(synthetic / Path(wave["population"]).name)
+            wave["population"] = str(tables / Path(wave["population"]).name)
         if "weighting" in wave:
-            wave["weighting"]["margins"] = str(synthetic / Path(wave["weighting"]["margins"]).name)
+            wave["weighting"]["margins"] = str(tables / Path(wave["weighting"]["margins"]).name)
     data["data_source"] = "real" if raw else "synthetic"
     data["processed_dir"] = str(processed)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -385,9 +399,11 @@ def test_real_data_template_loads_when_its_paths_exist(foreign: Foreign, tmp_pat
         wave["file"] = str(foreign.synthetic / f"{source}.sav")
         wave["codebook"] = str(CODEBOOKS / f"{source}.yaml")
         if wave.get("population"):
-            wave["population"] = str(foreign.synthetic / "population2010.csv")
+            wave["population"] = str(foreign.raw / "population2010.csv")
         if wave.get("weighting"):
-            wave["weighting"]["margins"] = str(foreign.synthetic / "margins2010.csv")
+            wave["weighting"]["margins"] = str(foreign.raw / "margins2010.csv")
+    data["analyses"] = str(REPO / "config" / "analyses.yaml")
+    data["texts"] = str(REPO / "config" / "texts.yaml")
     path = tmp_path / "config" / "study.yaml"
     path.parent.mkdir()
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -395,3 +411,25 @@ def test_real_data_template_loads_when_its_paths_exist(foreign: Foreign, tmp_pat
     assert study.data_source == "real"
     assert all(w.file.exists() and w.codebook.exists() for w in study.waves.values())
     assert any(w.weighting is not None for w in study.waves.values())
+
+
+def test_a_real_study_refuses_tables_marked_synthetic(foreign: Foreign, tmp_path: Path) -> None:
+    data = yaml.safe_load(foreign.after.read_text(encoding="utf-8"))
+    data["waves"]["wea2010"]["population"] = str(foreign.synthetic / "population2010.csv")
+    path = tmp_path / "config" / "study.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError, match=r"population2010\.csv says it is SYNTHETIC"):
+        load_study(path)
+
+
+def test_a_real_study_refuses_an_export_labelled_synthetic(foreign: Foreign, tmp_path: Path) -> None:
+    data = yaml.safe_load(foreign.after.read_text(encoding="utf-8"))
+    data["waves"]["beso2011"]["file"] = str(foreign.synthetic / "beso2011.sav")
+    data["processed_dir"] = str(tmp_path / "processed")
+    path = tmp_path / "config" / "study.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError, match=r"its file label says it is SYNTHETIC"):
+        run_ingest(load_study(path))
+    assert not (tmp_path / "processed").exists() or not any((tmp_path / "processed").iterdir())

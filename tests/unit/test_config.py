@@ -13,7 +13,10 @@ MINIMAL = "data_source: real\nwaves:\n  w1: {file: data/w1.sav, codebook: config
 
 
 def _study(folder: Path, text: str = MINIMAL) -> Path:
-    (folder / "config").mkdir(parents=True, exist_ok=True)
+    """A study config in ``folder`` with the files MINIMAL names present (empty)."""
+    for name in ("config/w1.yaml", "data/w1.sav"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).touch()
     path = folder / "config" / "study.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -100,4 +103,17 @@ def test_a_confidence_level_outside_0_5_to_1_is_an_error(tmp_path: Path) -> None
 def test_a_synthetic_study_needs_its_synth_config(tmp_path: Path) -> None:
     path = _study(tmp_path, MINIMAL.replace("real", "synthetic"))
     with pytest.raises(InputError, match=r"synth\.config"):
+        load_study(path)
+
+
+def test_a_configured_file_that_does_not_exist_is_named(tmp_path: Path) -> None:
+    path = _study(tmp_path)
+    (tmp_path / "data" / "w1.sav").unlink()
+    with pytest.raises(InputError, match=r"waves\.w1\.file: data/w1\.sav is not found"):
+        load_study(path)
+
+
+def test_a_folder_where_a_file_is_expected_is_named(tmp_path: Path) -> None:
+    path = _study(tmp_path, MINIMAL.replace("data/w1.sav", "data"))
+    with pytest.raises(InputError, match=r"waves\.w1\.file: data is a folder"):
         load_study(path)

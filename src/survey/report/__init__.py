@@ -108,7 +108,7 @@ def write_report(
 def _publish_folder(source: Path, target: Path) -> Path:
     """Move every file of ``source`` into ``target``; drop the files ``source`` does not have."""
     target.mkdir(parents=True, exist_ok=True)
-    files = sorted(p for p in source.iterdir() if p.is_file())
+    files = sorted(p for p in source.iterdir() if p.is_file()) if source.is_dir() else []
     for path in files:
         _replace(path, target / path.name)
     keep = {p.name for p in files}
