@@ -3,12 +3,18 @@
 Each sub-command parses its arguments, calls one library function and prints the result.
 Expected failures (:class:`~survey.errors.SurveyError`) are printed as one readable message on
 stderr with their exit code (2 usage, 3 input, 4 statistical) and no traceback.
+
+Labels, names and values come from data files, so everything printed passes through
+:func:`~survey.safe_text.terminal_text` (no escape sequences, control or bidi characters), every
+CSV cell through :func:`~survey.safe_text.csv_cell` (no spreadsheet formulas), and JSON writes
+what a terminal must not see as ``\\uXXXX`` escapes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import warnings
@@ -20,26 +26,53 @@ import pandas as pd
 from survey import __version__
 from survey.analysis.design import SurveyDesign
 from survey.analysis.quantiles import QRULES
-from survey.codebook import describe_file, load_codebook, skeleton, validate
+from survey.codebook import describe_file, load_codebook, match_file_names, skeleton, validate
 from survey.config import load_study
 from survey.errors import InputError, StatisticalError, SurveyError, UsageError
 from survey.io import atomic_output, read_data
 from survey.pipeline import ensure_synthetic, run_all, run_ingest, run_synth
+from survey.safe_text import csv_frame, json_escape_unsafe, terminal_text
 
 __all__ = ["main"]
 
 
 def _say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(terminal_text(text), file=sys.stderr, flush=True)
 
 
 def _write_text(text: str, out: str | None) -> None:
     if out is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.write(terminal_text(text if text.endswith("\n") else text + "\n"))
         return
     with atomic_output(out) as tmp:
         tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     _say(f"wrote {out}")
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    """The frame as CSV text, every text cell that a spreadsheet would run neutralised."""
+    return csv_frame(frame).to_csv(index=False, lineterminator="\n")
+
+
+def _json_text(payload: object) -> str:
+    return json_escape_unsafe(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file: the same inode (symlink, hard link) or resolved path."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one does not exist (yet): then only the paths can be compared
+        return first.resolve() == second.resolve()
+
+
+def _refuse_overwriting(data: str, option: str, out: str | None) -> None:
+    if out is not None and _same_file(Path(data), Path(out)):
+        other = Path(out).with_stem(f"{Path(out).stem}_out")
+        raise InputError(
+            f"{option} {out} is the input file {data} itself; it would be overwritten",
+            hint=f"write to another file, e.g. {option} {other}",
+        )
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -89,6 +122,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_codebook(args: argparse.Namespace) -> int:
+    _refuse_overwriting(args.data, "--out", args.out)
     frame, meta = read_data(args.data, encoding=args.encoding)
     if meta.encoding_note:
         _say(meta.encoding_note)
@@ -97,35 +131,40 @@ def _cmd_codebook(args: argparse.Namespace) -> int:
         return 0
     table = describe_file(frame, meta)
     if args.format == "csv":
-        _write_text(table.to_csv(index=False, lineterminator="\n"), args.out)
+        _write_text(_csv_text(table), args.out)
     elif args.format == "json":
         payload = {"file": str(args.data), "file_label": meta.file_label, "encoding": meta.encoding,
                    "rows": meta.n_rows, "codes": json.loads(table.to_json(orient="records"))}  # fmt: skip
-        _write_text(json.dumps(payload, indent=2, ensure_ascii=False), args.out)
+        _write_text(_json_text(payload), args.out)
     else:
         _write_text(_codebook_table(table, meta.file_label, meta.n_rows, str(args.data)), args.out)
     return 0
 
 
+def _field(value: object) -> str:
+    """A value from the data file as one line of text: a label cannot start a line of its own."""
+    return terminal_text(str(value), single_line=True)
+
+
 def _codebook_table(table: pd.DataFrame, file_label: str | None, rows: int, name: str) -> str:
     lines = [f"{name}: {rows} cases, {table['variable'].nunique() if len(table) else 0} variables"]
     if file_label:
-        lines.append(f"file label: {file_label}")
+        lines.append(f"file label: {_field(file_label)}")
     for variable, part in table.groupby("variable", sort=False):
         first = part.iloc[0]
-        missing = f"; missing: {first['missing']}" if first["missing"] else ""
+        missing = f"; missing: {_field(first['missing'])}" if first["missing"] else ""
         lines.append("")
-        lines.append(
-            f"{variable}  [{first['type']}, {first['format']}, {first['measure']}{missing}]"
-        )
+        kind = f"{first['type']}, {_field(first['format'])}, {first['measure']}{missing}"
+        lines.append(f"{_field(variable)}  [{kind}]")
         if first["label"]:
-            lines.append(f"  {first['label']}")
+            lines.append(f"  {_field(first['label'])}")
         for _, row in part.iterrows():
             if row["code"] == "":
                 lines.append(f"  {'(values)':>10}  {row['count']:>8} non-empty")
                 continue
             flag = " (missing)" if row["is_missing"] else ""
-            lines.append(f"  {row['code']:>10}  {row['count']:>8}  {row['value_label']}{flag}")
+            code, label = _field(row["code"]), _field(row["value_label"])
+            lines.append(f"  {code:>10}  {row['count']:>8}  {label}{flag}")
     return "\n".join(lines)
 
 
@@ -133,9 +172,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     frame, meta = read_data(args.data, encoding=args.encoding)
     if meta.encoding_note:
         _say(meta.encoding_note)
-    report = validate(frame, meta, load_codebook(args.codebook))
+    book = match_file_names(load_codebook(args.codebook), frame.columns, str(args.data))
+    report = validate(frame, meta, book)
     if args.format == "csv":
-        _write_text(report.to_frame().to_csv(index=False, lineterminator="\n"), None)
+        _write_text(_csv_text(report.to_frame()), None)
     else:
         _write_text(report.format(), None)
     return 0 if report.ok else InputError.exit_code
@@ -190,9 +230,9 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         payload = estimate_payload(str(args.data), design, table, tests)
         payload["design"]["weight"] = args.weight
         payload["design"]["calibration"] = calibration_note
-        _write_text(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False), None)
+        _write_text(_json_text(payload), None)
     elif args.format == "csv":
-        _write_text(table.to_csv(index=False, lineterminator="\n"), None)
+        _write_text(_csv_text(table), None)
     else:
         _write_text(estimate_table(table, design, tests), None)
     return 0
@@ -268,6 +308,8 @@ def _cmd_weight(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".sav", ".zsav", ".parquet"):
         raise UsageError(f"--out must end in .sav, .zsav or .parquet, not {out.suffix!r}")
+    _refuse_overwriting(args.data, "--out", args.out)
+    _refuse_overwriting(args.data, "--diagnostics", args.diagnostics)
     frame, meta = read_data(args.data, encoding=args.encoding)
     if args.name in frame.columns and args.name != args.base_weight:
         raise UsageError(f"the data already has a column '{args.name}'; choose another --name")
@@ -550,6 +592,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_error(exc: OSError) -> str:
+    """An operating-system error as one line naming the path and what to do."""
+    import errno
+
+    paths = [
+        str(p)
+        for p in (exc.filename, exc.filename2)
+        if p is not None and not (Path(str(p)).name.startswith(".") and str(p).endswith(".tmp"))
+    ]
+    where = " -> ".join(paths) if paths else "a file"
+    reason = exc.strerror or str(exc)
+    hints = {
+        errno.EACCES: "check the permissions of the file and its folder",
+        errno.EPERM: "check the permissions of the file and its folder",
+        errno.EROFS: "the folder is read-only: choose another output folder",
+        errno.ENOSPC: "the disk is full: free some space and run again",
+        errno.EISDIR: "a folder is where a file is expected: give a file name",
+        errno.ENOTDIR: "a file is where a folder is expected: correct the path",
+        errno.ENAMETOOLONG: "the path is too long: use a shorter one",
+        errno.ENOENT: "check that the path exists",
+    }
+    hint = hints.get(exc.errno or 0, "check the path and run again")
+    return f"{where}: {reason}\n  what to do: {hint}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``survey`` command.
 
@@ -573,6 +640,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SurveyError as exc:
         _say(f"error: {exc}")
         return exc.exit_code
+    except OSError as exc:  # permission, read-only folder, disk full, a folder for a file, ...
+        _say(f"error: {_os_error(exc)}")
+        return InputError.exit_code
     except KeyboardInterrupt:
         _say("interrupted")
         return 130

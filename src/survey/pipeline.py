@@ -18,7 +18,13 @@ import pandas as pd
 
 from survey import __version__
 from survey.clean import clean, processed_meta
-from survey.codebook import Codebook, ValidationReport, load_codebook, validate
+from survey.codebook import (
+    Codebook,
+    ValidationReport,
+    load_codebook,
+    match_file_names,
+    validate,
+)
 from survey.config import StudyConfig, config_root
 from survey.errors import InputError
 from survey.io import (
@@ -292,6 +298,7 @@ def run_ingest(
                 "real export, or set data_source: synthetic"
             )
             continue
+        books[name] = match_file_names(books[name], frame.columns, study.relative(config.file))
         report = validate(frame, meta, books[name])
         if report.errors:
             failures.append(report.format())

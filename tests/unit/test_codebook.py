@@ -13,8 +13,10 @@ from repo import REPO
 from survey.codebook import (
     Codebook,
     ValidationReport,
+    Variable,
     describe_file,
     load_codebook,
+    match_file_names,
     skeleton,
     validate,
 )
@@ -486,3 +488,25 @@ def test_a_link_without_key_needs_an_id(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match="needs `key:`"):
         load_codebook(path)
+
+
+# --------------------------------------------------------------------------- names in the file
+
+
+def _one_variable_book(raw: str) -> Codebook:
+    return Codebook("w", "s", "t", None, {"q": Variable("q", raw, "Vraag")})
+
+
+def test_a_raw_name_matches_the_file_whatever_its_case() -> None:
+    matched = match_file_names(_one_variable_book("q1"), ["Q1", "id"])
+    assert matched.variables["q"].raw == "Q1"  # the file's spelling is kept
+
+
+def test_an_exact_spelling_wins_over_a_case_variant() -> None:
+    matched = match_file_names(_one_variable_book("q1"), ["Q1", "q1"])
+    assert matched.variables["q"].raw == "q1"
+
+
+def test_two_file_names_that_differ_only_in_case_are_an_error() -> None:
+    with pytest.raises(InputError, match=r"'ab' \(q\) matches AB, Ab, names that differ only"):
+        match_file_names(_one_variable_book("ab"), ["AB", "Ab"])

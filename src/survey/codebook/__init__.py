@@ -20,6 +20,7 @@ from survey.codebook.schema import (
     MultipleResponseSet,
     Variable,
     load_codebook,
+    match_file_names,
 )
 from survey.codebook.validate import (
     Problem,
@@ -44,6 +45,7 @@ __all__ = [
     "format_code",
     "is_blank",
     "load_codebook",
+    "match_file_names",
     "skeleton",
     "validate",
 ]

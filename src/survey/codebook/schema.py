@@ -13,8 +13,9 @@ applying a codebook is ``clean.py``'s.
 from __future__ import annotations
 
 import difflib
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ __all__ = [
     "MultipleResponseSet",
     "Variable",
     "load_codebook",
+    "match_file_names",
 ]
 
 SYSMIS = "sysmis"
@@ -622,3 +624,57 @@ def load_codebook(path: str | Path) -> Codebook:
     _check_references(book, fail)
     fail.raise_if_any()
     return book
+
+
+def match_file_names(book: Codebook, columns: Iterable[Any], file: str = "the file") -> Codebook:
+    """The codebook with each ``raw`` name spelled as the file spells it.
+
+    SPSS variable names are case-insensitive: ``raw: q1`` finds ``Q1`` in the file. An exact
+    spelling wins; the file's spelling is kept in every message and output.
+
+    Parameters
+    ----------
+    book
+        The codebook.
+    columns
+        The file's variable names.
+    file
+        The file, for the message.
+
+    Returns
+    -------
+    Codebook
+        The same codebook, or a copy whose variables carry the file's spelling.
+
+    Raises
+    ------
+    InputError
+        A raw name matches two names of the file that differ only in case.
+
+    Examples
+    --------
+    >>> book = Codebook("w", "s", "t", None, {"q": Variable("q", "q1", "Vraag")})
+    >>> match_file_names(book, ["ID", "Q1"]).variables["q"].raw
+    'Q1'
+    """
+    names = [str(c) for c in columns]
+    exact = set(names)
+    folded: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        folded[name.casefold()].append(name)
+    changed = {}
+    for canonical, var in book.variables.items():
+        if var.raw in exact:
+            continue
+        found = folded.get(var.raw.casefold(), [])
+        if len(found) > 1:
+            raise InputError(
+                f"{file}: variable '{var.raw}' ({canonical}) matches {', '.join(found)}, names "
+                "that differ only in case (SPSS treats them as one name)",
+                f"set `raw:` of {canonical} in the codebook to the exact spelling",
+            )
+        if found:
+            changed[canonical] = replace(var, raw=found[0])
+    if not changed:
+        return book
+    return replace(book, variables={n: changed.get(n, v) for n, v in book.variables.items()})

@@ -4,8 +4,10 @@
 figure as SVG and 200-dpi PNG, atomically, without the metadata that changes between runs (date,
 software version) and with SVG ids from a fixed hash salt, prefixed with the file stem so that
 several SVGs can be inlined in one HTML page; the SVG gets ``role="img"`` and, with alt text, a
-``<title>``. The house style (:mod:`survey.figures.style`) is applied while saving, so fonts and
-hash salt are the same whatever the global ``matplotlib.rcParams`` are.
+``<title>``. Label text stays text: matplotlib escapes ``&``, ``<`` and ``>``, and characters
+XML cannot hold (control characters in a label) are left out. The house style
+(:mod:`survey.figures.style`) is applied while saving, so fonts and hash salt are the same
+whatever the global ``matplotlib.rcParams`` are.
 
 This module does not draw charts, write alt text or decide where a report keeps its figures.
 """
@@ -23,6 +25,7 @@ from matplotlib.figure import Figure
 
 from survey.figures.style import PNG_DPI, _style
 from survey.io import atomic_output
+from survey.safe_text import xml_text
 
 __all__ = ["FigureFiles", "save_figure"]
 
@@ -55,7 +58,9 @@ def _slug(name: str) -> str:
 def _finish_svg(raw: str, prefix: str, alt: str | None) -> str:
     """The SVG element only, ids prefixed, with role, title and a scoped style sheet."""
     start = raw.index("<svg")
-    svg = raw[start:]
+    # matplotlib escapes &, < and > in labels but copies control characters, which XML cannot
+    # hold: a label with one would make the file unreadable (and the report refuse it)
+    svg = xml_text(raw[start:])
     ids = set(re.findall(r'\bid="([^"]+)"', svg))
 
     def rename(match: re.Match[str]) -> str:
@@ -73,7 +78,7 @@ def _finish_svg(raw: str, prefix: str, alt: str | None) -> str:
     svg = svg.replace("<svg", attributes, 1)
     if alt:
         end = svg.index(">") + 1
-        title = f'\n <title id="{prefix}-title">{escape(alt)}</title>'
+        title = f'\n <title id="{prefix}-title">{escape(xml_text(alt))}</title>'
         svg = svg[:end] + title + svg[end:]
     return svg
 

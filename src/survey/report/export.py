@@ -9,7 +9,9 @@ other numeric columns of the table (e.g. ``se``, ``n``, ``n_level``) and ``flag`
 ``status`` (``[c]``, ``[u]`` or empty) and ``reason`` (``count``, ``base``, ``dominance``,
 ``tail``, ``secondary``, ``reliability``). The tables come out of disclosure control
 (:func:`survey.disclosure.disclose`): a confidential value is an empty field. UTF-8,
-comma-separated, ``.`` as decimal point; floats with up to 12 significant digits.
+comma-separated, ``.`` as decimal point; floats with up to 12 significant digits. A text field
+that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return) starts with a single quote (:func:`survey.safe_text.csv_cell`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from survey.io import atomic_output
 from survey.report.content import ReportContent, ReportTable
 from survey.report.render import flag_notes
 from survey.report.texts import load_text
+from survey.safe_text import csv_frame
 
 __all__ = ["header_notes", "table_frame", "write_tables"]
 
@@ -113,7 +116,7 @@ def write_tables(content: ReportContent, folder: str | os.PathLike[str]) -> list
     written = []
     for table in content.tables:
         path = target / f"{table.id}.csv"
-        frame = _twelve_digits(table_frame(table))
+        frame = csv_frame(_twelve_digits(table_frame(table)))
         notes = "".join(f"# {' '.join(line.split())}\n" for line in header_notes(table, content))
         with atomic_output(path) as tmp:
             Path(tmp).write_text(notes, encoding="utf-8")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -252,11 +253,91 @@ def _table_view(
 _ID_ATTR = re.compile(r"""\sid=["']([^"']+)["']""")
 _SVG_START = re.compile(r"<svg\b", re.IGNORECASE)
 _SVG_METADATA = re.compile(r"<metadata\b.*?</metadata>", re.IGNORECASE | re.DOTALL)
-_SVG_FORBIDDEN = re.compile(
-    r"<script\b|<foreignObject\b|\bon[a-z]+\s*=|javascript:|"
-    r"(?:href|src)\s*=\s*[\"']?\s*(?:https?:)?//|url\(\s*[\"']?\s*(?:https?:)?//|@import",
-    re.IGNORECASE,
+#: Elements an inlined SVG must not have: scripts, HTML inside SVG, and the animation and
+#: handler elements, which can set an attribute (an ``href``) to a script URL.
+_SVG_FORBIDDEN = frozenset(
+    {"script", "foreignobject", "handler", "listener", "set", "animate", "animatemotion",
+     "animatetransform", "discard", "iframe", "embed", "object"}
+)  # fmt: skip
+#: HTML elements that end SVG content when the HTML parser meets them inside an inline
+#: ``<svg>`` (HTML Living Standard, "the rules for parsing tokens in foreign content"): after
+#: one, the markup that follows is read as HTML, not as the SVG the checks below saw.
+_HTML_BREAKOUT = frozenset(
+    {"b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl", "dt", "em",
+     "embed", "font", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "i", "img", "li",
+     "listing", "menu", "meta", "nobr", "ol", "p", "pre", "ruby", "s", "small", "span", "strong",
+     "strike", "sub", "sup", "table", "tt", "u", "ul", "var"}
+)  # fmt: skip
+#: SVG elements whose content the HTML parser reads as HTML ("HTML integration points").
+_HTML_INSIDE = frozenset({"title", "desc"})
+#: The only references an ``href`` or ``src`` may make: a fragment of the page, or an image
+#: embedded as data (matplotlib embeds raster images so).
+_LOCAL_REF = re.compile(r"#\S*|data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*")
+#: CSS (a style sheet, a ``style`` or presentation attribute) that loads something: ``url()``
+#: other than ``url(#id)``, ``@import``, and the functions that take a URL as a string.
+_CSS_EXTERNAL = re.compile(
+    r"url\(\s*['\"]?\s*(?!#)|@import|(?:image-set|image|src)\(", re.IGNORECASE
 )
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|\n|(.))", re.DOTALL)
+
+
+def _css_unescaped(text: str) -> str:
+    """CSS text with its escapes (``u\\72l(`` is ``url(``) decoded, as a browser reads it."""
+
+    def decode(match: re.Match[str]) -> str:
+        if match.group(1):
+            code = int(match.group(1), 16)
+            return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+        return match.group(2) or ""
+
+    return _CSS_ESCAPE.sub(decode, text)
+
+
+def _local_name(name: str) -> str:
+    """An element or attribute name without namespace, in lower case as HTML compares it."""
+    return name.rsplit("}", 1)[-1].lower()
+
+
+def _svg_problem(svg: str) -> str | None:
+    """What in the SVG's markup makes it unsafe to inline in HTML, or ``None``.
+
+    Only markup is looked at (elements, attributes, style sheets), never character data: a
+    label reading "javascript: cursus" or "<script>" is text, escaped by the SVG writer. The
+    markup must be well-formed XML and read the same by the HTML parser, so CDATA sections,
+    processing instructions and comments the HTML parser ends early are refused as well.
+    """
+    if "<![CDATA[" in svg:
+        return "a CDATA section"
+    parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True, insert_pis=True))
+    try:
+        parser.feed(svg)
+        root = parser.close()
+    except ET.ParseError as exc:
+        return f"markup that is not well-formed XML ({exc})"
+    for node in root.iter():
+        if node.tag is ET.ProcessingInstruction:
+            return "a processing instruction"
+        if node.tag is ET.Comment:
+            if (node.text or "").startswith((">", "->")):
+                return "a comment that HTML ends early (<!--> or <!--->)"
+            continue
+        name = _local_name(node.tag)
+        shown = node.tag.rsplit("}", 1)[-1]
+        if name in _SVG_FORBIDDEN or name in _HTML_BREAKOUT:
+            return f"a <{shown}> element"
+        if name in _HTML_INSIDE and len(node):
+            return f"elements inside <{shown}>"
+        if name == "style" and _CSS_EXTERNAL.search(_css_unescaped("".join(node.itertext()))):
+            return "a style sheet that loads an external resource"
+        for attribute, value in node.attrib.items():
+            key = _local_name(attribute)
+            if key.startswith("on"):
+                return f"an event handler attribute {key}="
+            if key in ("href", "src") and not _LOCAL_REF.fullmatch(value):
+                return f"a reference {key}={value[:60]!r} outside the page"
+            if _CSS_EXTERNAL.search(_css_unescaped(value)):
+                return f"an attribute {key}={value[:60]!r} that loads an external resource"
+    return None
 
 
 def _inline_svg(figure: ReportFigure) -> Markup:
@@ -265,14 +346,15 @@ def _inline_svg(figure: ReportFigure) -> Markup:
     if match is None:  # checked by ReportFigure already
         raise InputError(f"report figure {figure.id!r} holds no <svg> element")
     svg = _SVG_METADATA.sub("", figure.svg[match.start() :]).strip()
-    bad = _SVG_FORBIDDEN.search(svg)
-    if bad:
+    problem = _svg_problem(svg)
+    if problem:
         raise InputError(
-            f"report figure {figure.id!r}: its SVG holds {bad.group(0)!r}, which a "
-            "self-contained report must not have (scripts, event handlers, external resources)",
+            f"report figure {figure.id!r}: its SVG holds {problem}, which a self-contained "
+            "report must not have (scripts, event handlers, external resources)",
             hint="draw the figure with survey.figures, which makes plain SVG",
         )
-    # Our own drawing code made this markup (checked above): trusted, not data.
+    # Checked above: the markup holds no script, handler or external reference, and reads the
+    # same to the HTML parser as to the XML parser that checked it; its text is escaped.
     return Markup(svg)
 
 

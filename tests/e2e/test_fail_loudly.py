@@ -1,0 +1,48 @@
+"""Ordinary mistakes end in one readable message and exit 3, never a traceback or a guess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from commands import run_survey
+from survey.io import frame_meta, write_sav
+
+
+@pytest.fixture
+def upper_case_file(tmp_path: Path) -> tuple[Path, Path]:
+    """A file whose names are upper case, and a codebook that spells them in lower case."""
+    frame = pd.DataFrame({"ID": [1.0, 2.0, 3.0], "Q1": [1.0, 2.0, 1.0]})
+    data = tmp_path / "upper.sav"
+    write_sav(frame, frame_meta(frame), data)
+    book = tmp_path / "book.yaml"
+    book.write_text(
+        "wave: w1\nsurvey: s\ntitle: t\nid: id\nscales:\n  yes_no: {values: {1: Ja, 2: Nee}}\n"
+        "variables:\n  id: {raw: id, label: Nummer}\n"
+        "  q1: {raw: q1, scale: yes_no, label: Vraag}\n",
+        encoding="utf-8",
+    )
+    return data, book
+
+
+def test_variable_names_match_whatever_their_case_as_in_spss(
+    upper_case_file: tuple[Path, Path], tmp_path: Path
+) -> None:
+    data, book = upper_case_file
+    done = run_survey(["validate", str(data), "--codebook", str(book)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "is not in the file" not in done.stdout + done.stderr
+
+
+def test_a_folder_given_as_an_output_file_is_exit_3_naming_it(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"q": [1.0, 2.0]})
+    data = tmp_path / "d.sav"
+    write_sav(frame, frame_meta(frame), data)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    done = run_survey(["codebook", str(data), "--out", str(folder)], tmp_path)
+    assert done.returncode == 3
+    assert f"{folder}: Is a directory" in done.stderr and "a folder is where a file" in done.stderr
+    assert "Traceback" not in done.stderr and ".tmp" not in done.stderr
