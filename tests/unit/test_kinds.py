@@ -173,3 +173,36 @@ def test_a_table_id_used_twice_is_an_error() -> None:
     twice = {"id": "a", "kind": "shares", "items": ["q"]}
     with pytest.raises(InputError, match="used twice: a"):
         parse_analyses({"sections": [{"id": "s", "analyses": [twice, twice]}]})
+
+
+def _model_with_scale(items: int) -> object:
+    return _one(
+        {
+            "id": "m", "kind": "model", "wave": "w1", "outcome": "g", "event": "A",
+            "numeric": ["count"],
+            "scales": {"count": {"label": "Aantal ja (0-1)", "items": items,
+                                 "count_of": {"match": "q", "level": "Ja"}}},
+        }
+    )  # fmt: skip
+
+
+def test_a_scale_built_from_the_declared_number_of_items_runs(ctx: Context) -> None:
+    table = run_analysis(_model_with_scale(1), ctx)["m"]
+    assert "Aantal ja (0-1)" in set(table["term_label"])
+
+
+def test_a_scale_whose_items_the_codebook_no_longer_provides_stops_the_analysis(
+    ctx: Context,
+) -> None:
+    with pytest.raises(InputError, match=r"analysis 'm'.*declared with 3 items.*provides 1 \(q\)"):
+        run_analysis(_model_with_scale(3), ctx)
+
+
+def test_a_scale_must_say_how_many_items_it_has() -> None:
+    with pytest.raises(InputError, match="items"):
+        _one(
+            {
+                "id": "m", "kind": "model", "wave": "w1", "outcome": "g", "event": "A",
+                "scales": {"c": {"label": "c", "count_of": {"match": "q", "level": "Ja"}}},
+            }
+        )  # fmt: skip

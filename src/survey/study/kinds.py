@@ -411,14 +411,21 @@ def _dominated(
 
 def _scale(design: SurveyDesign, book: Codebook, scale: s.Scale, what: str) -> pd.Series:
     data = design.data
+    items = scale.mean_of if scale.mean_of is not None else scale.count_of
+    if items is None:
+        raise InputError(f"{what}: a scale needs `mean_of` or `count_of`", "add one of them")
+    columns = [c for c, _ in item_set(book, items, what)]
+    if len(columns) != scale.items:
+        raise InputError(
+            f"{what}: the scale is declared with {scale.items} items, but the codebook of "
+            f"{book.wave} provides {len(columns)} ({', '.join(columns)})",
+            "restore the missing items in the codebook, or change the scale's `items` and its "
+            "label to the items there are",
+        )
     if scale.mean_of is not None:
-        columns = [c for c, _ in item_set(book, scale.mean_of, what)]
         return data[columns].mean(axis=1, skipna=False)
-    if scale.count_of is not None:
-        columns = [c for c, _ in item_set(book, scale.count_of, what)]
-        answered = data[columns].notna().all(axis=1)
-        return (data[columns] == scale.count_of.level).sum(axis=1).where(answered)
-    raise InputError(f"{what}: a scale needs `mean_of` or `count_of`", "add one of them")
+    answered = data[columns].notna().all(axis=1)
+    return (data[columns] == items.level).sum(axis=1).where(answered)
 
 
 def model(a: s.Model, ctx: Context) -> dict[str, pd.DataFrame]:

@@ -103,9 +103,15 @@ class Contrast(_Strict, frozen=True):
 
 
 class Scale(_Strict, frozen=True):
-    """A model covariate computed from items: the mean of a battery or a count of answers."""
+    """A model covariate computed from items: the mean of a battery or a count of answers.
+
+    ``items`` is how many items the score is made of: when the codebook provides another number
+    (an item was removed or added), the analysis stops, since the score would silently mean
+    something else (a count of 0-2 under a label that says 0-3).
+    """
 
     label: str
+    items: int
     mean_of: ItemSet | None = None
     count_of: ItemSet | None = None
 
