@@ -201,7 +201,11 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     )
     calibration_note = None
     if args.poststratify or args.rake:
-        result = _weighting_from_args(args, design.data, design.meta)
+        frame = design.data
+        if design.weights_from == "fpc":  # calibrate from the weights the fpc implies, as R
+            frame = frame.assign(**{_FPC_WEIGHT: design.weights})
+            args.base_weight = _FPC_WEIGHT
+        result = _weighting_from_args(args, frame, design.meta)
         design = design.calibrate(result, name=f"{args.weight or 'weight'}_calibrated")
         calibration_note = {
             "method": result.diagnostics.method,  # type: ignore[attr-defined]
@@ -277,6 +281,10 @@ def _read_hierarchy(path: str | None) -> dict[str, list[list[str]]] | None:
             "e.g. size_class: [['50 tot 100 werkzame personen', '100 of meer werkzame personen']]",
         )
     return {str(k): [[str(level) for level in group] for group in v] for k, v in data.items()}
+
+
+#: The column that carries the fpc-implied weights into calibration (`survey estimate --rake`).
+_FPC_WEIGHT = "__fpc_weight__"
 
 
 def _weighting_from_args(args: argparse.Namespace, frame: pd.DataFrame, meta: object) -> object:

@@ -46,3 +46,10 @@ def test_a_folder_given_as_an_output_file_is_exit_3_naming_it(tmp_path: Path) ->
     assert done.returncode == 3
     assert f"{folder}: Is a directory" in done.stderr and "a folder is where a file" in done.stderr
     assert "Traceback" not in done.stderr and ".tmp" not in done.stderr
+
+
+def test_the_codebook_of_a_processed_file_lists_its_labels(study, tmp_path: Path) -> None:
+    done = run_survey(["codebook", str(study.processed_dir / "beso2011.parquet")], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "121  Nee, nooit" in done.stdout

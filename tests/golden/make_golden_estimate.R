@@ -18,6 +18,15 @@
 # - missing values excluded (na.rm = TRUE); n = respondents with a valid value in the domain;
 # - df = degf() of the domain's subset design (which keeps rows with a missing value);
 # - means and totals: deff = "replace", CI = confint(..., df = degf(subset));
+# - counts per level (stat "total" of a factor): svytotal(~factor) of the subset design,
+#   deff = "replace", CI = confint(..., df = degf(subset)); n_level = respondents per level;
+# - lonely.psu = "average": the subset design's own strata count (svyby; see onestage's
+#   nstrat / nokstrat), so a domain averages over the strata that hold its rows; a domain whose
+#   strata all have one PSU gets NaN (null) as in R; contrasts use svyby(covmat = TRUE), which
+#   averages over every stratum of the design;
+# - designs without weights but with fpc (`*_fpc_weights`): svydesign derives the weights from
+#   the fpc, 1/pi per stage (weights.survey_fpc); R's weights(design) are recorded under
+#   `weights` and compared row by row;
 # - proportions: estimate, se, deff from svymean of the factor; CI logit = svyciprop(method =
 #   "logit"), beta = svyciprop(method = "beta"), wald = confint(svymean, df = degf(subset)),
 #   wilson = no R function, computed from R's p and SE by the formula in estimate.py;
@@ -57,6 +66,10 @@ strat$stype_lonely <- strat$stype
 strat$stype_lonely[1] <- "L"
 # ... which, with this fpc, is sampled with certainty (N = n = 1): no variance, not lonely
 strat$fpc_lonely <- ifelse(strat$stype_lonely == "L", 1, strat$fpc)
+# counties as strata: 13 of the 40 counties have one sampled school (lonely PSUs), and the
+# schools of those counties as a domain that lies in lonely strata only
+strat$cname <- chr(apistrat$cname)
+strat$county_alone <- ifelse(ave(rep(1, nrow(strat)), strat$cname, FUN = sum) == 1, "alone", "with")
 
 clus1 <- data.frame(
   dnum = num(apiclus1$dnum), pw = num(apiclus1$pw), fpc = num(apiclus1$fpc),
@@ -71,6 +84,10 @@ clus2 <- data.frame(
   enroll = num(apiclus2$enroll),  # has missing values
   awards = chr(apiclus2$awards)
 )
+# the same fpc as sampling fractions: districts sampled / in the population, schools sampled in
+# the district / in the district
+clus2$frac1 <- length(unique(clus2$dnum)) / clus2$fpc1
+clus2$frac2 <- ave(rep(1, nrow(clus2)), clus2$dnum, FUN = sum) / clus2$fpc2
 write.csv(strat, file.path(dir, "apistrat.csv"), row.names = FALSE)
 write.csv(clus1, file.path(dir, "apiclus1.csv"), row.names = FALSE)
 write.csv(clus2, file.path(dir, "apiclus2.csv"), row.names = FALSE)
@@ -131,6 +148,27 @@ designs$lonely_average_certain_fpc <- list(
                 data = data$strat),
   py = spec("apistrat.csv", "pw", "stype_lonely", fpc = "fpc_lonely", fpc_kind = "population",
             lonely_psu = "average"))
+designs$lonely_county_average <- list(
+  r = svydesign(id = ~1, strata = ~cname, weights = ~pw, data = data$strat),
+  py = spec("apistrat.csv", "pw", "cname", lonely_psu = "average"))
+# no weights: svydesign computes them from the fpc (population sizes or sampling fractions)
+designs$strat_fpc_weights <- list(
+  r = svydesign(id = ~1, strata = ~stype, fpc = ~fpc, data = data$strat),
+  py = spec("apistrat.csv", strata = "stype", fpc = "fpc", fpc_kind = "population"))
+designs$strat_frac_fpc_weights <- list(
+  r = svydesign(id = ~1, strata = ~stype, fpc = ~frac, data = data$strat),
+  py = spec("apistrat.csv", strata = "stype", fpc = "frac", fpc_kind = "fraction"))
+designs$clus1_fpc_weights <- list(
+  r = svydesign(id = ~dnum, fpc = ~fpc, data = data$clus1),
+  py = spec("apiclus1.csv", cluster = "dnum", fpc = "fpc", fpc_kind = "population"))
+designs$clus2_fpc_weights <- list(
+  r = svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = data$clus2),
+  py = spec("apiclus2.csv", cluster = c("dnum", "snum"), fpc = c("fpc1", "fpc2"),
+            fpc_kind = "population"))
+designs$clus2_frac_fpc_weights <- list(
+  r = svydesign(id = ~dnum + snum, fpc = ~frac1 + frac2, data = data$clus2),
+  py = spec("apiclus2.csv", cluster = c("dnum", "snum"), fpc = c("frac1", "frac2"),
+            fpc_kind = "fraction"))
 for (policy in c("remove", "adjust", "average", "certainty")) {
   designs[[paste0("lonely_", policy)]] <- list(
     r = svydesign(id = ~1, strata = ~stype_lonely, weights = ~pw, data = data$strat),
@@ -162,12 +200,13 @@ empty_row <- function(group, level = NA) {
 domain_rows <- function(cs, sub, g) {
   v <- sub$variables
   df <- degf(sub)
-  if (cs$stat %in% c("mean", "total") && all(is.na(v[[cs$variable]]))) {
+  numeric_stat <- cs$stat == "mean" || (cs$stat == "total" && !is.factor(v[[cs$variable]]))
+  if (numeric_stat && all(is.na(v[[cs$variable]]))) {
     # no respondent in the domain: R's svymean/svytotal return 0 with SE 0 (from an empty
     # design); estimate.py gives no estimate (NA), with the domain's df. Recorded as NA.
     return(list(modifyList(empty_row(g), list(df = df))))
   }
-  if (cs$stat %in% c("mean", "total")) {
+  if (numeric_stat) {
     f <- fml(paste0("~", cs$variable))
     m <- if (cs$stat == "mean") svymean(f, sub, na.rm = TRUE, deff = "replace")
          else svytotal(f, sub, na.rm = TRUE, deff = "replace")
@@ -185,9 +224,19 @@ domain_rows <- function(cs, sub, g) {
                      ci_high = est + tq(df) * se, df = df, deff = NA_real_,
                      n = sum(!is.na(v[[cs$variable]]) & !is.na(v[[cs$denominator]])))))
   }
+  levs <- levels(v[[cs$variable]])
+  n_level <- as.vector(table(factor(v[[cs$variable]], levels = levs)))
+  if (cs$stat == "total") {  # a factor: one population count per level
+    m <- svytotal(fml(paste0("~", cs$variable)), sub, na.rm = TRUE, deff = "replace")
+    ci <- confint(m, df = df)
+    return(lapply(seq_along(levs), function(j) {
+      list(group = g, level = levs[j], estimate = coef(m)[[j]], se = SE(m)[[j]],
+           ci_low = ci[j, 1], ci_high = ci[j, 2], df = df, deff = deff(m)[[j]],
+           n = sum(!is.na(v[[cs$variable]])), n_level = n_level[[j]])
+    }))
+  }
   stopifnot(cs$stat == "proportion")
   m <- svymean(fml(paste0("~", cs$variable)), sub, na.rm = TRUE, deff = "replace")
-  levs <- levels(v[[cs$variable]])
   wald <- confint(m, df = df)
   lapply(seq_along(levs), function(j) {
     p <- coef(m)[[j]]
@@ -200,7 +249,8 @@ domain_rows <- function(cs, sub, g) {
       wald = as.vector(wald[j, ]),
       wilson = wilson(p, se, df))
     list(group = g, level = levs[j], estimate = p, se = se, ci_low = ci[1], ci_high = ci[2],
-         df = df, deff = deff(m)[[j]], n = sum(!is.na(v[[cs$variable]])))
+         df = df, deff = deff(m)[[j]], n = sum(!is.na(v[[cs$variable]])),
+         n_level = n_level[[j]])
   })
 }
 
@@ -218,7 +268,7 @@ run_case <- function(cs) {
     rows <- do.call(c, lapply(levs, function(g) {
       inset <- !is.na(byv) & byv == g
       if (!any(inset)) {
-        if (cs$stat == "proportion") {
+        if (is.factor(d$variables[[cs$variable]]) && cs$stat %in% c("proportion", "total")) {
           return(lapply(levels(d$variables[[cs$variable]]), function(l) empty_row(g, l)))
         }
         return(list(empty_row(g)))
@@ -226,15 +276,13 @@ run_case <- function(cs) {
       domain_rows(cs, d[inset, ], g)
     }))
     check_svyby(cs, d, levs, rows)
-    if (isTRUE(cs$full_design_variance)) rows <- full_design_variance(cs, d, rows)
   }
   list(design = des$py, stat = cs$stat, variable = cs$variable,
        denominator = if (is.null(cs$denominator)) NA else cs$denominator,
        by = if (is.null(cs$by)) NA else cs$by,
        by_levels = if (is.null(cs$by_levels)) NA else as.list(cs$by_levels),
        ci = if (is.null(cs$ci)) NA else cs$ci,
-       domain_variance = if (isTRUE(cs$full_design_variance)) "vcov(svyby(covmat = TRUE))"
-                         else "svyby",
+       domain_variance = "svyby",
        rows = rows)
 }
 
@@ -246,32 +294,18 @@ check_svyby <- function(cs, d, levs, rows) {
   b <- svyby(fml(paste0("~", cs$variable)), ~by_f, d, fun, na.rm = TRUE,
              drop.empty.groups = FALSE)
   n_rows <- as.vector(table(d$variables$by_f))
+  per_level <- if (is.factor(d$variables[[cs$variable]])) nlevels(d$variables[[cs$variable]]) else 1
   n <- sapply(rows, function(r) r$n)
   est <- sapply(rows, function(r) r$estimate)
   se <- sapply(rows, function(r) r$se)
   ok <- n > 0
-  stopifnot(isTRUE(all.equal(unname(coef(b))[ok], est[ok], tolerance = 1e-12)),
-            isTRUE(all.equal(unname(SE(b))[ok], se[ok], tolerance = 1e-12)),
-            all(is.na(coef(b)[n_rows == 0])), all(is.na(SE(b)[n_rows == 0])))
-}
-
-# Under lonely.psu = "average", R is not consistent with itself for domains: svyby's SE averages
-# over the strata the domain's subset touches, vcov(svyby(..., covmat = TRUE)) over all strata of
-# the design. estimate.py uses the full design (the covmat value, which its compare_domains also
-# uses); for such a case the rows carry that variance, and R's svyby SE as `se_svyby`.
-full_design_variance <- function(cs, d, rows) {
-  stopifnot(cs$stat == "mean")
-  b <- svyby(fml(paste0("~", cs$variable)), fml(paste0("~", cs$by)), d, svymean,
-             covmat = TRUE, deff = "replace")
-  se <- sqrt(diag(vcov(b)))
-  stopifnot(identical(names(se), vapply(rows, function(r) r$group, "")))
-  lapply(seq_along(rows), function(j) {
-    r <- rows[[j]]
-    vsrs <- r$se^2 / r$deff  # the SRS variance of the subset route
-    modifyList(r, list(se = se[[j]], ci_low = r$estimate - tq(r$df) * se[[j]],
-                       ci_high = r$estimate + tq(r$df) * se[[j]], deff = se[[j]]^2 / vsrs,
-                       se_svyby = r$se))
-  })
+  empty <- rep(n_rows == 0, each = per_level)
+  # svyby's columns: the group, one estimate per level, one SE per level; rows: one per group
+  coef_b <- as.vector(t(as.matrix(b[, 1 + seq_len(per_level)])))
+  se_b <- as.vector(t(as.matrix(b[, 1 + per_level + seq_len(per_level)])))
+  same <- function(a, b) isTRUE(all.equal(a, b, tolerance = 1e-12))
+  stopifnot(same(coef_b[ok], est[ok]), same(se_b[ok], se[ok]), all(is.na(coef_b[empty])),
+            all(is.na(se_b[empty])))
 }
 
 run_contrast <- function(cs, d) {
@@ -369,6 +403,40 @@ cases <- list(
   cs("beso", "proportion", "obstacle_no_applicants", by = "experience_group", ci = "beta"),
   cs("wea", "proportion", "hired_vulnerable", by = "region", ci = "logit"),
   cs("wea", "proportion", "hired_vulnerable", by = "region", ci = "wald"),
+  # counts per level of a factor (svytotal(~factor)), overall and by domain, every design kind
+  cs("strat_population", "total", "awards"),
+  cs("strat_population", "total", "awards", by = "stype"),
+  cs("strat_population", "total", "awards", by = "stype_dom", by_levels = c("E", "H", "M", "X")),
+  cs("strat_fraction", "total", "sch_wide", by = "awards"),
+  cs("clus1", "total", "awards", by = "stype"),
+  cs("clus2", "total", "awards", by = "stype"),
+  cs("beso", "total", "obstacle_no_applicants", by = "experience_group"),
+  cs("wea", "total", "hired_vulnerable", by = "region"),
+  # lonely PSUs (13 single-school counties) under "average", by domain as svyby does it
+  cs("lonely_county_average", "mean", "api00"),
+  cs("lonely_county_average", "mean", "api00", by = "stype"),
+  cs("lonely_county_average", "mean", "api99_na", by = "awards"),
+  cs("lonely_county_average", "total", "enroll", by = "stype"),
+  cs("lonely_county_average", "total", "awards", by = "stype"),
+  cs("lonely_county_average", "ratio", "api00", by = "stype", denominator = "api99"),
+  cs("lonely_county_average", "proportion", "awards", by = "stype", ci = "logit"),
+  cs("lonely_county_average", "proportion", "sch_wide", by = "awards", ci = "beta"),
+  cs("lonely_county_average", "mean", "api00", by = "county_alone"),  # NaN SE for "alone"
+  cs("lonely_county_average", "contrast", "api00", by = "stype", group_a = "E", group_b = "H"),
+  # weights from the fpc (no weights given)
+  cs("strat_fpc_weights", "mean", "api00"),
+  cs("strat_fpc_weights", "total", "enroll", by = "awards"),
+  cs("strat_fpc_weights", "proportion", "awards", by = "stype", ci = "logit"),
+  cs("strat_fpc_weights", "total", "awards"),
+  cs("strat_frac_fpc_weights", "mean", "api00", by = "awards"),
+  cs("strat_frac_fpc_weights", "total", "enroll"),
+  cs("clus1_fpc_weights", "mean", "api00"),
+  cs("clus1_fpc_weights", "total", "enroll", by = "stype"),
+  cs("clus2_fpc_weights", "mean", "api00"),
+  cs("clus2_fpc_weights", "total", "enroll"),
+  cs("clus2_fpc_weights", "total", "awards", by = "stype"),
+  cs("clus2_frac_fpc_weights", "mean", "api00", by = "stype"),
+  cs("clus2_frac_fpc_weights", "total", "enroll"),
   # a single-PSU stratum sampled with certainty under "average": not counted as lonely
   cs("lonely_average_certain_fpc", "mean", "api00"),
   cs("lonely_average_certain_fpc", "proportion", "awards", ci = "logit")
@@ -380,7 +448,7 @@ for (policy in c("remove", "adjust", "average", "certainty")) {
     cs(key, "mean", "api00"),
     cs(key, "total", "enroll"),
     cs(key, "proportion", "awards", ci = "logit"),
-    cs(key, "mean", "api00", by = "stype", full_design_variance = policy == "average")
+    cs(key, "mean", "api00", by = "stype")
   ))
 }
 
@@ -404,10 +472,16 @@ results <- lapply(names(cases), function(nm) {
 })
 names(results) <- names(cases)
 
+fpc_weights <- lapply(names(designs)[grepl("_fpc_weights$", names(designs))], function(nm) {
+  list(name = nm, design = designs[[nm]]$py, weights = as.vector(weights(designs[[nm]]$r)))
+})
+names(fpc_weights) <- vapply(fpc_weights, function(x) x$name, "")
+
 out <- list(
   generated_by = "tests/golden/make_golden_estimate.R",
   r_version = R.version.string,
   survey_version = as.character(packageVersion("survey")),
+  weights = fpc_weights,
   cases = results
 )
 write_json(out, file.path(dir, "estimate.json"), digits = NA, auto_unbox = TRUE, pretty = TRUE,

@@ -1,10 +1,12 @@
 """Estimates agree with R's survey package (golden values in tests/golden/estimate/estimate.json).
 
 Each case rebuilds in Python the design R used, from the same CSV, and compares estimate, standard
-error, confidence limits, degrees of freedom, design effect and n with R's to a relative
-difference of 1e-7; a missing value in R (JSON null) must be NaN here. The golden file and its
-inputs are made by tests/golden/make_golden_inputs.py and tests/golden/make_golden_estimate.R,
-which document the R calls and conventions (CI has no R: the outputs are committed).
+error, confidence limits, degrees of freedom, design effect, n (and n_level for rows per level)
+with R's to a relative difference of 1e-7; a missing value in R (JSON null) must be NaN here.
+Designs given without weights but with fpc get their weights from the fpc; those weights are
+compared with R's ``weights(design)`` row by row to 1e-9. The golden file and its inputs are
+made by tests/golden/make_golden_inputs.py and tests/golden/make_golden_estimate.R, which
+document the R calls and conventions (CI has no R: the outputs are committed).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import warnings
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -30,13 +33,14 @@ from survey.analysis.estimate import (
 )
 
 GOLDEN = GOLDEN_ROOT / "estimate"
-CASES: dict[str, dict[str, Any]] = json.loads((GOLDEN / "estimate.json").read_text("utf-8"))[
-    "cases"
-]
-QUANTITIES = ("estimate", "se", "ci_low", "ci_high", "df", "deff", "n")
+GOLDEN_FILE: dict[str, Any] = json.loads((GOLDEN / "estimate.json").read_text("utf-8"))
+CASES: dict[str, dict[str, Any]] = GOLDEN_FILE["cases"]
+WEIGHTS: dict[str, dict[str, Any]] = GOLDEN_FILE["weights"]
+QUANTITIES = ("estimate", "se", "ci_low", "ci_high", "df", "deff", "n", "n_level")
 CONTRAST = ("estimate_a", "estimate_b", "difference", "se", "ci_low", "ci_high", "t", "df",
             "p_value")  # fmt: skip
 REL = 1e-7
+CLOSED_FORM = 1e-9
 TABLES = [name for name, case in CASES.items() if case["stat"] != "contrast"]
 CONTRASTS = [name for name, case in CASES.items() if case["stat"] == "contrast"]
 
@@ -93,7 +97,7 @@ def _compared(name: str) -> tuple[tuple[str, Any, Any, Any, Any], ...]:
             mask &= table["level"] == row["level"]
         (position,) = mask[mask].index
         mine = table.loc[position]
-        pairs += [(q, row["group"], row["level"], row[q], mine[q]) for q in QUANTITIES]
+        pairs += [(q, row["group"], row["level"], row[q], mine[q]) for q in QUANTITIES if q in row]
     return tuple(pairs)
 
 
@@ -138,7 +142,7 @@ def test_domain_contrast_matches_r_svycontrast(name: str) -> None:
 
 
 def _largest_differences() -> dict[str, float]:
-    largest = dict.fromkeys(("estimate", "se", "ci", "df", "deff", "n", "contrast"), 0.0)
+    largest = dict.fromkeys(("estimate", "se", "ci", "df", "deff", "n", "n_level", "contrast"), 0.0)
     for name in TABLES:
         for quantity, _, _, r, py in _compared(name):
             key = "ci" if quantity.startswith("ci_") else quantity
@@ -155,6 +159,15 @@ def _largest_differences() -> dict[str, float]:
     return largest
 
 
+@pytest.mark.parametrize("name", list(WEIGHTS))
+def test_weights_from_the_fpc_match_r_svydesign_without_weights(name: str) -> None:
+    golden = WEIGHTS[name]
+    design = _design({"design": golden["design"]})
+    assert design.weight is None and design.weights_from == "fpc"
+    expected = np.asarray(golden["weights"], dtype=float)
+    assert design.weights == pytest.approx(expected, rel=CLOSED_FORM)
+
+
 def test_largest_relative_difference_from_r_is_below_1e7_for_every_quantity() -> None:
     largest = _largest_differences()
     assert all(diff < REL for diff in largest.values()), largest
@@ -166,6 +179,18 @@ def test_golden_file_covers_every_design_and_statistic() -> None:
                        "wea2010.csv"}  # fmt: skip
     policies = {case["design"]["lonely_psu"] for case in CASES.values()}
     assert policies == {"fail", "remove", "adjust", "average", "certainty"}
+    per_level_totals = [c for c in CASES.values() if c["stat"] == "total" and c["rows"][0]["level"]]
+    assert {c["design"]["data"] for c in per_level_totals} == designs
+    unweighted_fpc = {c["design"]["data"] for c in CASES.values()
+                      if c["design"]["fpc"] and c["design"]["weight"] is None}  # fmt: skip
+    assert unweighted_fpc == {"apistrat.csv", "apiclus1.csv", "apiclus2.csv"}
+    assert {w["design"]["fpc_kind"] for w in WEIGHTS.values()} == {"population", "fraction"}
+    assert any(len(w["design"]["cluster"]) == 2 for w in WEIGHTS.values())
+    lonely_domains = [c for c in CASES.values()
+                      if c["design"]["lonely_psu"] == "average" and c["by"] is not None
+                      and c["stat"] != "contrast"]  # fmt: skip
+    assert all(c["domain_variance"] == "svyby" for c in lonely_domains)
+    assert {c["stat"] for c in lonely_domains} >= {"mean", "total", "ratio", "proportion"}
     assert {case["stat"] for case in CASES.values()} == {
         "mean", "total", "ratio", "proportion", "contrast"
     }  # fmt: skip

@@ -14,15 +14,20 @@ import pandas as pd
 import pytest
 
 from repo import GOLDEN_ROOT
+from survey.analysis.contrast import compare_domains
 from survey.analysis.design import LonelyPSU, SurveyDesign
 from survey.analysis.estimate import (
+    NO_SE_FLAG,
+    DefaultStatWarning,
     EmptyDomainWarning,
+    estimate,
     means,
     proportions,
     totals,
 )
 from survey.analysis.intervals import reliability_flag
 from survey.errors import InputError, StatisticalError
+from survey.io import VariableMeta, frame_meta, write_sav
 
 GOLDEN = GOLDEN_ROOT / "estimate"
 
@@ -99,8 +104,9 @@ def test_a_mean_of_text_is_an_input_error(small) -> None:
 
 def test_a_mean_of_a_categorical_is_an_input_error(small) -> None:
     frame = small.assign(answer=pd.Categorical(small["answer"]))
-    with pytest.raises(InputError, match="categorical"):
-        totals(SurveyDesign(frame, weight="w"), "answer")
+    with pytest.raises(InputError, match="categorical") as caught:
+        means(SurveyDesign(frame, weight="w"), "answer")
+    assert "total (counts per level)" in caught.value.hint
 
 
 def test_fpc_without_its_kind_is_an_input_error(small) -> None:
@@ -237,3 +243,229 @@ def test_reliability_flags_follow_the_nchs_rules() -> None:
         "review: estimate is 0 or 100%",
         "suppress: effective sample size below 30",
     ]
+
+
+# ------------------------------------------------------------------ the default statistic
+
+
+def _labelled(frame: pd.DataFrame, name: str, **meta: object) -> SurveyDesign:
+    """A design whose file declares value labels (and measure, missing codes) for one column."""
+    file_meta = frame_meta(frame)
+    variables = dict(file_meta.variables)
+    variables[name] = VariableMeta(name, **meta)  # type: ignore[arg-type]
+    return SurveyDesign(frame, meta=file_meta.replace(variables=variables))
+
+
+YES_NO = {1.0: "Ja", 2.0: "Nee", 9.0: "Weet niet"}
+
+
+def test_a_labelled_item_marked_scale_in_the_file_gets_proportions(tmp_path) -> None:
+    # SPSS, PSPP and haven write measure "scale" for every numeric variable by default
+    frame = pd.DataFrame({"q1": [1.0, 2.0, 1.0, 9.0, 1.0, 2.0]})
+    meta = frame_meta(frame)
+    labelled = VariableMeta("q1", "Aangenomen?", "numeric", "F1.0", "scale", YES_NO)
+    write_sav(frame, meta.replace(variables={"q1": labelled}), tmp_path / "q.sav")
+    design = SurveyDesign.from_file(tmp_path / "q.sav")
+    assert design.meta is not None and design.meta.variables["q1"].measure == "scale"
+    table = estimate(design, ["q1"])
+    assert table["stat"].tolist() == ["proportion"] * 3
+    assert table["level"].tolist() == ["Ja", "Nee", "Weet niet"]
+    assert table["estimate"].tolist() == pytest.approx([3 / 6, 2 / 6, 1 / 6])
+
+
+def test_labels_for_declared_missing_codes_only_leave_a_variable_numeric() -> None:
+    frame = pd.DataFrame({"age": [23.0, 41.0, 98.0, 35.0, 99.0]})
+    design = _labelled(
+        frame, "age", value_labels={98.0: "weet niet", 99.0: "geen antwoord"},
+        missing_values=(98.0, 99.0), measure="scale",
+    )  # fmt: skip
+    design = design.update(data=frame.where(frame < 98))  # as from_file leaves user-missing codes
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DefaultStatWarning)
+        table = estimate(design, ["age"])
+    assert table["stat"].tolist() == ["mean"]
+    assert table["estimate"].iloc[0] == pytest.approx((23 + 41 + 35) / 3)
+
+
+def test_a_mean_over_labelled_special_codes_that_are_not_declared_missing_warns() -> None:
+    frame = pd.DataFrame({"age": [23.0, 41.0, 99.0, 35.0, 99.0]})
+    design = _labelled(frame, "age", value_labels={98.0: "weet niet", 99.0: "geen antwoord"})
+    with pytest.warns(DefaultStatWarning, match="'age' has value labels but is estimated as a mean"
+                      ) as caught:  # fmt: skip
+        table = estimate(design, ["age"])
+    assert table["stat"].tolist() == ["mean"]
+    message = str(caught[0].message)
+    assert "99 'geen antwoord' (2 rows)" in message and "3 observed value(s)" in message
+    assert "weet niet" not in message  # 98 does not occur
+
+
+def test_asking_for_the_mean_explicitly_gives_no_warning() -> None:
+    frame = pd.DataFrame({"age": [23.0, 41.0, 99.0]})
+    design = _labelled(frame, "age", value_labels={98.0: "weet niet", 99.0: "geen antwoord"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DefaultStatWarning)
+        assert estimate(design, ["age"], stat="mean")["stat"].tolist() == ["mean"]
+
+
+def test_a_scale_with_labelled_end_points_is_a_mean() -> None:
+    frame = pd.DataFrame({"score": [0.0, 4.0, 7.0, 10.0]})
+    design = _labelled(frame, "score", value_labels={0.0: "Not at all", 10.0: "Fully"})
+    with pytest.warns(DefaultStatWarning, match="2 observed value"):
+        assert estimate(design, ["score"])["stat"].tolist() == ["mean"]
+
+
+def test_one_labelled_valid_code_does_not_make_a_variable_categorical() -> None:
+    frame = pd.DataFrame({"count": [1.0, 1.0, 1.0]})
+    design = _labelled(frame, "count", value_labels={1.0: "one"}, measure="nominal")
+    with pytest.warns(DefaultStatWarning, match="only one valid code has a label"):
+        assert estimate(design, ["count"])["stat"].tolist() == ["mean"]
+
+
+# ------------------------------------------------------------------ counts per level
+
+
+def test_a_total_of_a_categorical_is_a_population_count_per_level(small) -> None:
+    design = SurveyDesign(small, weight="w", strata="s")
+    table = totals(design, "answer")
+    assert table["stat"].tolist() == ["total", "total"]
+    assert table["level"].tolist() == ["no", "yes"]
+    assert table["estimate"].tolist() == pytest.approx([2 + 4 + 4, 2 + 3 + 3])
+    assert table["n_level"].tolist() == [3, 3] and table["n"].tolist() == [6, 6]
+    assert (table["ci_low"] < table["estimate"]).all() and (table["se"] > 0).all()
+
+
+def test_counts_per_level_add_up_to_the_weights_of_each_domain(apistrat) -> None:
+    design = SurveyDesign(apistrat, weight="pw", strata="stype", fpc="fpc", fpc_kind="population")
+    table = totals(design, "awards", by="stype")
+    sums = table.groupby("group")["estimate"].sum()
+    expected = apistrat.groupby("stype")["pw"].sum()
+    assert sums.to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-12)
+    # a binary variable: both counts have the same standard error within a stratum-domain
+    assert table["se"].iloc[0] == pytest.approx(table["se"].iloc[1], rel=1e-12)
+
+
+def test_stat_total_on_a_labelled_item_counts_its_levels_instead_of_summing_codes() -> None:
+    frame = pd.DataFrame({"q1": [1.0, 2.0, 1.0, 1.0]})
+    design = _labelled(frame, "q1", value_labels=YES_NO, measure="scale")
+    table = estimate(design, ["q1"], stat="total")
+    assert table[["level", "estimate", "n_level"]].values.tolist() == [
+        ["Ja", 3.0, 3], ["Nee", 1.0, 1], ["Weet niet", 0.0, 0]
+    ]  # fmt: skip
+
+
+# ------------------------------------------------------------------ weights from the fpc
+
+
+def test_without_a_weight_the_fpc_gives_the_weights_one_over_pi(small) -> None:
+    frame = small.assign(N=[10, 10, 30, 30, 8, 8])
+    design = SurveyDesign(frame, strata="s", fpc="N", fpc_kind="population")
+    assert design.weights.tolist() == [5.0, 5.0, 15.0, 15.0, 4.0, 4.0]
+    assert design.weights_from == "fpc" and design.summary()["weights_from"] == "fpc"
+    assert totals(design, "income")["estimate"].iloc[0] == pytest.approx(5 * 22 + 15 * 24 + 4 * 24)
+
+
+def test_sampling_fractions_give_the_same_weights_as_population_sizes(small) -> None:
+    sizes = SurveyDesign(small.assign(N=[10, 10, 30, 30, 8, 8]), strata="s", fpc="N",
+                         fpc_kind="population")  # fmt: skip
+    fractions = SurveyDesign(small.assign(f=[0.2, 0.2, 2 / 30, 2 / 30, 0.25, 0.25]), strata="s",
+                             fpc="f", fpc_kind="fraction")  # fmt: skip
+    assert fractions.weights == pytest.approx(sizes.weights, rel=1e-12)
+
+
+def test_two_stage_fpc_weights_multiply_the_stages() -> None:
+    frame = pd.DataFrame({
+        "psu": [1, 1, 1, 2, 2], "ssu": [1, 2, 3, 1, 2],
+        "n_psu": [10, 10, 10, 10, 10], "n_ssu": [6, 6, 6, 20, 20], "y": [1.0, 2, 3, 4, 5],
+    })  # fmt: skip
+    design = SurveyDesign(frame, cluster=("psu", "ssu"), fpc=("n_psu", "n_ssu"),
+                          fpc_kind="population")  # fmt: skip
+    assert design.weights.tolist() == [5 * 2, 5 * 2, 5 * 2, 5 * 10, 5 * 10]
+
+
+def test_fpc_weights_need_an_fpc_for_every_stage() -> None:
+    frame = pd.DataFrame({"psu": [1, 1, 2, 2], "ssu": [1, 2, 1, 2], "N": [9] * 4, "y": [1.0] * 4})
+    with pytest.raises(InputError, match="covers 1 of the 2 stages") as caught:
+        SurveyDesign(frame, cluster=("psu", "ssu"), fpc="N", fpc_kind="population")
+    assert "weight column" in caught.value.hint
+
+
+def test_a_weight_column_wins_over_the_fpc(small) -> None:
+    design = SurveyDesign(small.assign(N=100), weight="w", strata="s", fpc="N",
+                          fpc_kind="population")  # fmt: skip
+    assert design.weights.tolist() == small["w"].tolist() and design.weights_from == "column"
+
+
+# ------------------------------------------------------------------ lonely PSUs: average by domain
+
+
+@pytest.fixture
+def lonely() -> pd.DataFrame:
+    """Strata 1 and 2 with two PSUs each, strata 3 and 4 with one; domains cross the strata."""
+    return pd.DataFrame({
+        "s": [1, 1, 2, 2, 3, 4],
+        "y": [1.0, 3.0, 2.0, 6.0, 5.0, 4.0],
+        "g": ["a", "a", "b", "b", "a", "c"],
+        "h": ["x", "x", "x", "y", "x", "y"],
+    })  # fmt: skip
+
+
+def _no_lonely_variance(frame: pd.DataFrame, by: str, group: str) -> float:
+    """The domain mean's variance from the strata with two PSUs only (remove)."""
+    design = SurveyDesign(frame, strata="s", lonely_psu="remove")
+    return float(means(design, "y", by=by).set_index("group").loc[group, "se"] ** 2)
+
+
+def test_average_scales_a_domain_by_the_strata_that_hold_its_rows(lonely) -> None:
+    design = SurveyDesign(lonely, strata="s", lonely_psu="average")
+    table = means(design, "y", by="h").set_index("group")
+    # domain x: strata 1, 2, 3, of which 3 is lonely: 3 / 2 (not the design's 4 / 2)
+    assert table.loc["x", "se"] ** 2 == pytest.approx(
+        _no_lonely_variance(lonely, "h", "x") * 3 / 2, rel=1e-12
+    )
+    # domain y: strata 2 and 4, of which 4 is lonely: 2 / 1
+    assert table.loc["y", "se"] ** 2 == pytest.approx(
+        _no_lonely_variance(lonely, "h", "y") * 2 / 1, rel=1e-12
+    )
+
+
+def test_a_domain_in_lonely_strata_only_has_no_standard_error(lonely) -> None:
+    design = SurveyDesign(lonely, strata="s", lonely_psu="average")
+    row = means(design, "y", by="g").set_index("group").loc["c"]  # stratum 4 alone
+    assert row["estimate"] == 4.0 and np.isnan(row["se"]) and row["flag"] == NO_SE_FLAG
+    shares = proportions(design, "h", by="g")
+    assert (shares.loc[shares["group"] == "c", "flag"] == NO_SE_FLAG).all()
+
+
+def test_a_design_with_only_lonely_strata_has_no_standard_error_under_average() -> None:
+    frame = pd.DataFrame({"s": [1, 2, 3], "y": [1.0, 2.0, 4.0]})
+    row = means(SurveyDesign(frame, strata="s", lonely_psu="average"), "y").iloc[0]
+    assert np.isnan(row["se"]) and row["flag"] == NO_SE_FLAG
+
+
+def test_missing_values_leave_their_strata_out_of_the_average(lonely) -> None:
+    frame = lonely.assign(y=lonely["y"].where(lonely["s"] != 2))  # stratum 2 all missing
+    design = SurveyDesign(frame, strata="s", lonely_psu="average")
+    removed = SurveyDesign(frame, strata="s", lonely_psu="remove")
+    # R's svymean(na.rm = TRUE) works on the rows with a value: strata 1, 3, 4 -> 3 / 1
+    assert means(design, "y")["se"].iloc[0] ** 2 == pytest.approx(
+        means(removed, "y")["se"].iloc[0] ** 2 * 3, rel=1e-12
+    )
+
+
+def test_domain_contrasts_under_average_use_every_stratum_of_the_design(lonely) -> None:
+    # R: svycontrast(svyby(..., covmat = TRUE)), whose covariance averages over all strata
+    design = SurveyDesign(lonely, strata="s", lonely_psu="average")
+    result = compare_domains(design, "y", "h", "x", "y")
+    full = SurveyDesign(lonely, strata="s", lonely_psu="remove")
+    plain = compare_domains(full, "y", "h", "x", "y")
+    assert result["se"] ** 2 == pytest.approx(plain["se"] ** 2 * 4 / 2, rel=1e-12)
+
+
+def test_a_stratum_counts_for_the_average_even_where_the_domain_contributes_zero(lonely) -> None:
+    # the lonely row of domain x equals the domain mean (1 + 3 + 2 + 2) / 4: its influence is 0,
+    # but stratum 3 still belongs to the domain's subset design, as in R
+    frame = lonely.assign(y=[1.0, 3.0, 2.0, 6.0, 2.0, 4.0])
+    table = means(SurveyDesign(frame, strata="s", lonely_psu="average"), "y", by="h")
+    assert table.set_index("group").loc["x", "se"] ** 2 == pytest.approx(
+        _no_lonely_variance(frame, "h", "x") * 3 / 2, rel=1e-12
+    )

@@ -178,6 +178,13 @@ def test_zero_or_negative_target_in_the_margins_file_is_an_input_error(
         read_margins(path)
 
 
+def test_a_margins_file_with_only_its_header_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("variable,level,target\n", encoding="utf-8")
+    with pytest.raises(InputError, match="holds no margins"):
+        read_margins(path)
+
+
 def test_non_convergence_is_a_statistical_error(sample: pd.DataFrame) -> None:
     with pytest.raises(StatisticalError, match="did not converge in 1 iterations"):
         rake(sample, MARGINS, base_weight="w", max_iter=1)

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from survey.analysis.design import SurveyDesign
+from survey.analysis.design import LonelyPSU, SurveyDesign
+from survey.codebook.measure import LabelCoverage, label_coverage
 from survey.errors import InputError, StatisticalError
 
 
@@ -53,6 +54,32 @@ def _labels_from_meta(design: SurveyDesign, name: str) -> dict[Any, str]:
     }
 
 
+def _coverage(design: SurveyDesign, name: str) -> LabelCoverage | None:
+    """How the file's value labels cover a numeric column (None: no labels, or not from a file)."""
+    if design.meta is None or name not in design.meta.variables:
+        return None
+    var = design.meta.variables[name]
+    if not var.value_labels or var.type == "string":
+        return None
+    return label_coverage(var, design.column(name))
+
+
+def _is_categorical(design: SurveyDesign, name: str) -> bool:
+    """True for a categorical (pandas), text, or labelled-categorical numeric column.
+
+    A labelled numeric column is categorical by the rule of :mod:`survey.codebook.measure` (at
+    least two valid codes labelled, every observed valid value labelled), whatever measure the
+    file declares.
+    """
+    column = design.column(name)
+    if isinstance(column.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(
+        column.dtype
+    ):
+        return True
+    coverage = _coverage(design, name)
+    return coverage is not None and coverage.categorical
+
+
 def _variable(design: SurveyDesign, name: str, categorical: bool) -> _Variable:
     column = design.column(name)
     labels = _labels_from_meta(design, name)
@@ -78,8 +105,9 @@ def _variable(design: SurveyDesign, name: str, categorical: bool) -> _Variable:
     )
     if not categorical:
         raise InputError(
-            f"{design.where()}variable '{name}' holds text; a mean or total needs numbers",
-            "ask for --stat proportion, or choose a numeric variable",
+            f"{design.where()}variable '{name}' holds text; a mean, ratio or quantile needs numbers",
+            "ask for --stat proportion (shares) or total (counts per level), or choose a numeric "
+            "variable",
         )
     seen = set(text.dropna().unique().tolist())
     levels = sorted(seen | {k for k in labels if isinstance(k, str)})
@@ -122,7 +150,11 @@ def _sum_by(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray
 def _row_domain_scores(
     design: SurveyDesign, domain: np.ndarray, valid: np.ndarray, y: np.ndarray, n_domains: int
 ) -> dict[str, Any]:
-    """Weighted totals per domain and the sparse influence matrix of the domain means of y (n, D*K)."""
+    """Weighted totals per domain and the sparse influence matrix of the domain means of y (n, D*K).
+
+    ``used`` has the same shape and a 1 for every row a column uses (valid, in the domain); only
+    the lonely-PSU policy ``average`` needs it (None otherwise).
+    """
     w = design.weights
     use = valid & (domain >= 0)
     rows = np.flatnonzero(use)
@@ -138,7 +170,14 @@ def _row_domain_scores(
     counts = np.zeros(design.n, dtype=np.int64)
     counts[rows] = k
     indptr = np.concatenate([[0], np.cumsum(counts)])
-    scores = sp.csr_matrix((values.ravel(), cols.ravel(), indptr), shape=(design.n, n_domains * k))
+    shape = (design.n, n_domains * k)
+    scores = sp.csr_matrix((values.ravel(), cols.ravel(), indptr), shape=shape)
+    # the rows each column's subset design holds (R's svyby with na.rm): for lonely-PSU average
+    used = (
+        sp.csr_matrix((np.ones(cols.size), cols.ravel(), indptr), shape=shape)
+        if design.lonely_psu is LonelyPSU.AVERAGE
+        else None
+    )
     return {
         "rows": rows,
         "d": d,
@@ -146,6 +185,7 @@ def _row_domain_scores(
         "total_wy": total_wy,
         "mean": mean,
         "scores": scores,
+        "used": used,
     }
 
 
@@ -161,8 +201,10 @@ def _numeric(design: SurveyDesign, variable: str) -> np.ndarray:
     var = _variable(design, variable, categorical=False)
     if isinstance(design.column(variable).dtype, pd.CategoricalDtype):
         raise InputError(
-            f"{design.where()}variable '{variable}' is categorical; a mean or total needs numbers",
-            "ask for --stat proportion, or choose a numeric variable",
+            f"{design.where()}variable '{variable}' is categorical; a mean, ratio or quantile "
+            "needs numbers",
+            "ask for --stat proportion (shares) or total (counts per level), or choose a numeric "
+            "variable",
         )
     values = np.asarray(var.codes, dtype=float)
     _check_not_empty(design, variable, ~np.isnan(values))

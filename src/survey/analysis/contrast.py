@@ -72,7 +72,10 @@ def compare_domains(
     -----
     :math:`\\mathrm{Var}(\\hat\\theta_a - \\hat\\theta_b) = V_{aa} + V_{bb} - 2V_{ab}`, with the
     covariance from the same design (domains share PSUs); t on the full design's degrees of
-    freedom (R's ``svycontrast`` on ``svyby(..., covmat=TRUE)``).
+    freedom (R's ``svycontrast`` on ``svyby(..., covmat=TRUE)``). Under the lonely-PSU policy
+    ``average`` that covariance averages over every stratum of the design, as R's does, whereas
+    the standard error of each domain in :func:`~survey.analysis.estimate.means` averages over
+    the strata of the domain (R's ``svyby`` SE).
 
     Examples
     --------

@@ -112,7 +112,8 @@ class SurveyDesign:
     data
         One row per respondent.
     weight
-        Column of sampling weights; None gives every row weight 1.
+        Column of sampling weights. None: with ``fpc`` the weights the fpc implies, 1/pi per
+        stage (:meth:`fpc_weights`, as R's ``svydesign`` without ``weights``); without it 1.
     strata
         Column of first-stage strata; None for an unstratified design.
     cluster
@@ -362,10 +363,65 @@ class SurveyDesign:
 
     @cached_property
     def weights(self) -> np.ndarray:
-        """The sampling weights as floats (1 without a weight column)."""
-        if self.weight is None:
-            return np.ones(len(self.data))
-        return pd.to_numeric(self.data[self.weight], errors="coerce").to_numpy(dtype=float)
+        """The sampling weights as floats.
+
+        The weight column when there is one; without it, but with an fpc for every stage, the
+        inverse inclusion probabilities that the fpc implies (:meth:`fpc_weights`, as R's
+        ``svydesign`` computes them); otherwise 1.
+        """
+        if self.weight is not None:
+            return pd.to_numeric(self.data[self.weight], errors="coerce").to_numpy(dtype=float)
+        if self.fpc:
+            return self.fpc_weights()
+        return np.ones(len(self.data))
+
+    @property
+    def weights_from(self) -> str:
+        """Where the weights come from: ``"column"``, ``"fpc"`` or ``"equal"`` (all 1)."""
+        if self.weight is not None:
+            return "column"
+        return "fpc" if self.fpc else "equal"
+
+    def fpc_weights(self) -> np.ndarray:
+        """The weights the finite population corrections imply: 1/pi, the product over stages.
+
+        At every stage a unit's inclusion probability is the number of units sampled in its
+        stratum (for stage 2: in its PSU) over the number in the population,
+        :math:`\\pi_{hi} = n_h / N_h`, so the weight is :math:`\\prod_s N_{s} / n_{s}`. This is
+        what R's ``svydesign(id = ~id1 + id2, fpc = ~f1 + f2)`` uses when it gets neither
+        ``weights`` nor ``probs`` (``weights.survey_fpc(final = FALSE)``); fpc given as
+        sampling fractions f give :math:`N = n / f`, as R's ``as.fpc`` has it.
+
+        Returns
+        -------
+        numpy.ndarray
+            One weight per row.
+
+        Raises
+        ------
+        InputError
+            The design has fewer fpc columns than stages: a stage's probabilities are unknown.
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"s": [1, 1, 2, 2, 2], "N": [10, 10, 30, 30, 30]})
+        >>> design = SurveyDesign(frame, strata="s", fpc="N", fpc_kind="population")
+        >>> design.fpc_weights().tolist()
+        [5.0, 5.0, 10.0, 10.0, 10.0]
+        """
+        stages = self._stages
+        if len(self.fpc) < len(stages):
+            raise InputError(
+                f"{self.where()}no weight is given and fpc {', '.join(self.fpc)} covers "
+                f"{len(self.fpc)} of the {len(stages)} stages, so the sampling probabilities of "
+                f"stage {len(self.fpc) + 1} are unknown",
+                "give the weight column, or an fpc for every stage",
+            )
+        weights = np.ones(len(self.data))
+        for stage in stages:
+            stratum = stage.stratum[stage.cluster]  # per row
+            weights = weights * (stage.popsize[stratum] / stage.n_clusters[stratum])
+        return weights
 
     @property
     def n(self) -> int:
@@ -510,10 +566,13 @@ class SurveyDesign:
         Returns
         -------
         dict
-            Weight, strata, cluster and fpc columns, rows, PSUs, strata, degrees of freedom.
+            Weight column and where the weights come from (``weights_from``: ``column``,
+            ``fpc`` or ``equal``), strata, cluster and fpc columns, rows, PSUs, strata, degrees
+            of freedom.
         """
         return {
             "weight": self.weight,
+            "weights_from": self.weights_from,
             "strata": self.strata,
             "cluster": ",".join(self.cluster) if self.cluster else None,
             "fpc": ",".join(self.fpc) if self.fpc else None,
@@ -529,7 +588,11 @@ class SurveyDesign:
         from html import escape
 
         summary = self.summary()
-        weighting = f"weights '{summary['weight']}'" if summary["weight"] else "unweighted"
+        weighting = {
+            "column": f"weights '{summary['weight']}'",
+            "fpc": "weights from the fpc (1/pi per stage)",
+            "equal": "unweighted",
+        }[self.weights_from]
         if self.calibration:
             weighting += f", {len(self.calibration)} calibration step(s) in the variance"
         headline = (
@@ -546,7 +609,12 @@ class SurveyDesign:
 
     # ------------------------------------------------------------------ variance
 
-    def vcov(self, scores: np.ndarray | sp.spmatrix, diagonal: bool = False) -> np.ndarray:
+    def vcov(
+        self,
+        scores: np.ndarray | sp.spmatrix,
+        diagonal: bool = False,
+        used: np.ndarray | sp.spmatrix | None = None,
+    ) -> np.ndarray:
         """Taylor-linearisation (co)variance of estimators with the given influence values.
 
         ``scores`` holds, for each estimator (column), the weighted influence value of each row
@@ -556,12 +624,25 @@ class SurveyDesign:
         first-stage fpc, the second-stage term within each PSU weighted by the first-stage
         sampling fraction.
 
+        Under :attr:`LonelyPSU.AVERAGE` a stratum with one PSU gets the average variance of the
+        other strata: the first-stage sum is multiplied by the number of strata over the number
+        of strata that are not lonely (R's ``onestage``: ``nstrat / nokstrat``). R counts the
+        strata of the design the estimate is computed on: for a domain (``svyby``) or with
+        missing values left out (``na.rm = TRUE``) that is a subset, so only strata holding rows
+        of the estimate count. ``used`` says which rows those are; without it every stratum
+        counts (R's ``svyby(..., covmat = TRUE)`` and ``svycontrast`` on it). When every stratum
+        an estimate uses is lonely there is nothing to average and the variance is NaN, as in R.
+
         Parameters
         ----------
         scores
             Array or sparse matrix of shape (n, k).
         diagonal
             Return only the variances (k,) instead of the (k, k) covariance matrix.
+        used
+            Which rows each estimator uses, boolean of shape (n, k), or (n,) for all of them;
+            only the lonely-PSU policy ``average`` looks at it. A covariance of two estimators
+            with different ``used`` rows is scaled by the geometric mean of their factors.
 
         Returns
         -------
@@ -570,7 +651,19 @@ class SurveyDesign:
 
         References
         ----------
-        Lumley (2010), appendix C; R survey's ``svyrecvar``.
+        Lumley (2010), appendix C; R survey's ``svyrecvar``, ``onestage``, ``onestrat``.
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"s": [1, 1, 2, 2, 3], "y": [1.0, 3.0, 2.0, 6.0, 5.0]})
+        >>> design = SurveyDesign(frame, strata="s", lonely_psu="average")
+        >>> scores = frame["y"].to_numpy()[:, None] - 3.0  # any influence values
+        >>> # strata 1 and 2 give 2 * 2 and 2 * 8 (n_h / (n_h - 1) = 2); 3 strata, 2 not lonely
+        >>> float(design.vcov(scores, diagonal=True)[0])
+        30.0
+        >>> inside = (frame["s"] != 2).to_numpy()  # a domain in strata 1 and 3: 4 * 2 / 1
+        >>> float(design.vcov(np.where(inside, scores[:, 0], 0.0), True, used=inside)[0])
+        8.0
         """
         matrix = sp.csr_matrix(scores) if sp.issparse(scores) else np.asarray(scores, dtype=float)
         if matrix.ndim == 1:
@@ -579,10 +672,15 @@ class SurveyDesign:
             matrix = self._calibration_residuals(matrix)
         stages = self._stages
         result = _stage_variance(matrix, stages[0], self.lonely_psu, diagonal)
+        if self.lonely_psu is LonelyPSU.AVERAGE:
+            factor = _average_factor(stages[0], used, matrix.shape[1])
+            result = result * (factor if diagonal else np.sqrt(np.outer(factor, factor)))
         if len(stages) == 2 and np.isfinite(stages[0].popsize).any():
             fraction_1 = stages[0].n_clusters / stages[0].popsize  # 0 where with replacement
             weight_psu = fraction_1[stages[0].stratum]  # per PSU
-            # the second stage: SSU totals centred within each PSU, weighted by n1/N1
+            # the second stage: SSU totals centred within each PSU, weighted by n1/N1; under
+            # average a PSU with one SSU adds 0 here (R's onestage gives NaN for the whole
+            # variance: nothing to average over within that PSU)
             second = _stage_variance(
                 matrix, stages[1], self.lonely_psu, diagonal, stratum_weight=weight_psu
             )
@@ -635,6 +733,39 @@ def _aggregate(matrix: Any, groups: np.ndarray, n_groups: int) -> Any:
     return result
 
 
+def _finite_fraction_factor(stage: _Stage) -> np.ndarray:
+    """Per stratum ``1 - n/N`` (1 with replacement), 0 below 1e-7 (R's ``onestrat``: certainty)."""
+    n_h = stage.n_clusters
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(np.isfinite(stage.popsize), (stage.popsize - n_h) / stage.popsize, 1.0)
+    return np.where(f < 1e-7, 0.0, f)
+
+
+def _average_factor(stage: _Stage, used: Any, k: int) -> np.ndarray:
+    """Per estimator, strata with rows over those of them that are not lonely (R's onestage).
+
+    A single PSU sampled with certainty (fpc: f = 0) contributes a known zero and counts as a
+    stratum with a variance, as in R's ``onestrat``; only the other single-PSU strata are
+    averaged over. NaN where every stratum with rows is lonely; 1 for an estimator without rows.
+    """
+    lonely = (stage.n_clusters == 1) & (_finite_fraction_factor(stage) > 0)
+    n_strata = len(stage.n_clusters)
+    if used is None:
+        touched: np.ndarray = np.ones((n_strata, k), dtype=bool)
+    else:
+        flags = sp.csr_matrix(used) if sp.issparse(used) else np.asarray(used, dtype=bool)
+        flags = flags.reshape(flags.shape[0], -1).astype(float)
+        if flags.shape[1] == 1 and k > 1:
+            flags = sp.hstack([flags] * k).tocsr() if sp.issparse(flags) else np.repeat(flags, k, 1)
+        per_stratum = _aggregate(flags, stage.stratum[stage.cluster], n_strata)
+        per_stratum = per_stratum.toarray() if sp.issparse(per_stratum) else per_stratum
+        touched = np.asarray(per_stratum) > 0
+    n_all = touched.sum(axis=0)
+    n_ok = (touched & ~lonely[:, None]).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n_ok > 0, n_all / n_ok, np.where(n_all > 0, np.nan, 1.0))
+
+
 def _stage_variance(
     matrix: Any,
     stage: _Stage,
@@ -648,14 +779,13 @@ def _stage_variance(
     sums = _aggregate(totals, stage.stratum, n_strata)  # stratum sums of cluster totals
     sums = sums.toarray() if sp.issparse(sums) else np.asarray(sums)
     n_h = stage.n_clusters
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = np.where(np.isfinite(stage.popsize), (stage.popsize - n_h) / stage.popsize, 1.0)
-    f = np.where(f < 1e-7, 0.0, f)
+    f = _finite_fraction_factor(stage)
     lonely = n_h == 1
     scale = np.where(lonely, f, f * n_h / np.maximum(n_h - 1, 1))
     centre = np.where(lonely, 0.0, 1.0)
     if policy in (LonelyPSU.REMOVE, LonelyPSU.CERTAINTY, LonelyPSU.AVERAGE, LonelyPSU.FAIL):
-        # a single PSU centred at its own mean contributes nothing (average: left out, see below)
+        # a single PSU centred at its own mean contributes nothing (average: the other strata
+        # make up for it, see _average_factor)
         scale = np.where(lonely, 0.0, scale)
     if stratum_weight is not None:
         scale = scale * stratum_weight
@@ -666,23 +796,15 @@ def _stage_variance(
         sum_sq = sum_sq.toarray() if sp.issparse(sum_sq) else np.asarray(sum_sq)
         # sum over clusters of (t - mean)^2 = sum t^2 - 2 mean sum t + n mean^2
         per_stratum = sum_sq - 2 * mean * sums + n_h[:, None] * mean**2
-        result = (scale[:, None] * per_stratum).sum(axis=0)
-    else:
-        scaled = (
-            totals.multiply(scale[stage.stratum][:, None])
-            if sp.issparse(totals)
-            else totals * scale[stage.stratum][:, None]
-        )
-        cross = totals.T @ scaled
-        cross = cross.toarray() if sp.issparse(cross) else np.asarray(cross)
-        # sum (t - m)(t - m)' = sum t t' - m s' - s m' + n m m'
-        ws = scale[:, None] * sums
-        cross -= (mean.T @ ws) + (ws.T @ mean) - ((scale * n_h)[:, None] * mean).T @ mean
-        result = cross
-    # a single PSU sampled with certainty (fpc: f = 0) contributes a known zero and counts as a
-    # stratum with a variance, as in R's onestrat; only the others are averaged over
-    lonely = lonely & (f > 0)
-    # R averages over the strata of the first stage; within PSUs (stage 2) a lonely SSU adds 0
-    if policy is LonelyPSU.AVERAGE and stratum_weight is None and lonely.any() and (~lonely).any():
-        result = result * n_strata / (n_strata - int(lonely.sum()))
-    return np.asarray(result)
+        return np.asarray((scale[:, None] * per_stratum).sum(axis=0))
+    scaled = (
+        totals.multiply(scale[stage.stratum][:, None])
+        if sp.issparse(totals)
+        else totals * scale[stage.stratum][:, None]
+    )
+    cross = totals.T @ scaled
+    cross = cross.toarray() if sp.issparse(cross) else np.asarray(cross)
+    # sum (t - m)(t - m)' = sum t t' - m s' - s m' + n m m'
+    ws = scale[:, None] * sums
+    cross -= (mean.T @ ws) + (ws.T @ mean) - ((scale * n_h)[:, None] * mean).T @ mean
+    return np.asarray(cross)

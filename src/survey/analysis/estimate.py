@@ -34,22 +34,24 @@ import scipy.sparse as sp
 
 from survey.analysis._domain import (
     _check_not_empty,
+    _coverage,
     _domains,
+    _is_categorical,
     _json_code,
     _label,
-    _labels_from_meta,
     _numeric,
     _row_domain_scores,
     _sum_by,
     _Variable,
     _variable,
 )
-from survey.analysis.design import SurveyDesign
+from survey.analysis.design import LonelyPSU, SurveyDesign
 from survey.analysis.intervals import CIMethod, proportion_ci, reliability_flag, t_quantile
 from survey.errors import InputError
 
 __all__ = [
     "COLUMNS",
+    "DefaultStatWarning",
     "EmptyDomainWarning",
     "estimate",
     "means",
@@ -69,8 +71,17 @@ COLUMNS = [
 ]  # fmt: skip
 
 
+#: The flag of an estimate without a standard error: every stratum it uses has a single PSU
+#: and the lonely-PSU policy ``average`` has no other stratum to average over (R gives NaN).
+NO_SE_FLAG = "suppress: no standard error (only single-PSU strata to average over)"
+
+
 class EmptyDomainWarning(UserWarning):
     """A domain (by-group) has no respondents; its row has n = 0 and missing estimates."""
+
+
+class DefaultStatWarning(UserWarning):
+    """:func:`estimate` chose a mean for a variable with value labels that occur in the data."""
 
 
 def quietly(function: Callable[..., pd.DataFrame], *args: Any, **kwargs: Any) -> pd.DataFrame:
@@ -193,8 +204,33 @@ def proportions(
     {'level': ['a', 'b'], 'estimate': [0.6666666666666666, 0.3333333333333333]}
     """
     method = CIMethod(ci) if isinstance(ci, str) else ci
+    prepared = _level_parts(design, variable, by, _domain_info)
+    parts, counts, shape = prepared["parts"], prepared["counts"], prepared["shape"]
+    variance = design.vcov(parts["scores"], diagonal=True, used=parts["used"]).reshape(shape)
+    se = np.sqrt(np.maximum(variance, 0))
+    p = parts["mean"]
+    df = np.repeat(counts["df"][:, None], shape[1], axis=1)
+    n_rows = np.repeat(counts["n_rows"][:, None], shape[1], axis=1)
+    low, high = proportion_ci(p, se, df, n_rows, method, level)
+    flags = reliability_flag(
+        p, se, df, np.repeat(counts["n"][:, None], shape[1], axis=1), n_rows, level
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = variance / prepared["vsrs_share"]
+    return _level_frame(
+        design, variable, "proportion", by, prepared, p, se, low, high, deff, method.value, flags
+    )
+
+
+def _level_parts(
+    design: SurveyDesign,
+    variable: str,
+    by: str | None,
+    domain_info: tuple[np.ndarray, list[Any], _Variable | None] | None,
+) -> dict[str, Any]:
+    """What shares and counts per level share: indicators, domain sums, counts, SRS variances."""
     var = _variable(design, variable, categorical=True)
-    domain, groups, by_var = _domain_info or _domains(design, by)
+    domain, groups, by_var = domain_info or _domains(design, by)
     index = np.asarray(var.index)
     present = index >= 0
     _check_not_empty(design, variable, present)
@@ -205,41 +241,55 @@ def proportions(
     n_domains = len(groups)
     parts = _row_domain_scores(design, domain, present, y, n_domains)
     counts = _domain_counts(design, domain, present, n_domains)
-    variance = design.vcov(parts["scores"], diagonal=True).reshape(n_domains, len(levels))
-    se = np.sqrt(np.maximum(variance, 0))
-    p = parts["mean"]
     n_level = np.bincount(
         parts["d"] * len(levels) + index[parts["rows"]], minlength=n_domains * len(levels)
     ).reshape(n_domains, len(levels))
     # for 0/1 indicators sum w (y - p)^2 / sum w = p (1 - p): R's svyvar without a pass over rows
+    p = parts["mean"]
     n_valid = counts["n"][:, None].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        vsrs = n_valid / (n_valid - 1) * p * (1 - p) / n_valid
-    df = np.repeat(counts["df"][:, None], len(levels), axis=1)
-    n_rows = np.repeat(counts["n_rows"][:, None], len(levels), axis=1)
-    low, high = proportion_ci(p, se, df, n_rows, method, level)
-    flags = reliability_flag(
-        p, se, df, np.repeat(counts["n"][:, None], len(levels), axis=1), n_rows, level
-    )
+        vsrs_share = n_valid / (n_valid - 1) * p * (1 - p) / n_valid
+    return {"var": var, "levels": levels, "groups": groups, "by_var": by_var, "parts": parts,
+            "counts": counts, "n_level": n_level, "vsrs_share": vsrs_share,
+            "shape": (n_domains, len(levels))}  # fmt: skip
+
+
+def _level_frame(
+    design: SurveyDesign,
+    variable: str,
+    stat: str,
+    by: str | None,
+    prepared: dict[str, Any],
+    estimate: np.ndarray,
+    se: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    deff: np.ndarray,
+    ci_method: str,
+    flags: np.ndarray,
+) -> pd.DataFrame:
+    """One row per (group, level); arrays of shape (groups, levels)."""
+    var, by_var, counts = prepared["var"], prepared["by_var"], prepared["counts"]
     rows = []
     empty = []
-    for g, group in enumerate(groups):
-        if by is not None and counts["n"][g] == 0:
+    for g, group in enumerate(prepared["groups"]):
+        no_data = counts["n"][g] == 0
+        if by is not None and no_data:
             empty.append(_label(by_var, group) if by_var else str(group))
-        for j, code in enumerate(levels):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                deff = variance[g, j] / vsrs[g, j]
-            no_data = counts["n"][g] == 0
+        for j, code in enumerate(prepared["levels"]):
+            flag = flags[g, j] if no_data or np.isfinite(se[g, j]) else NO_SE_FLAG
             rows.append({
-                "variable": variable, "stat": "proportion", "by": by,
+                "variable": variable, "stat": stat, "by": by,
                 "group": _label(by_var, group) if by_var else None,
                 "group_code": _json_code(group) if by_var else None,
                 "level": _label(var, code), "code": _json_code(code),
-                "estimate": np.nan if no_data else p[g, j], "se": np.nan if no_data else se[g, j],
-                "ci_low": np.nan if no_data else low[g, j], "ci_high": np.nan if no_data else high[g, j],
-                "deff": np.nan if no_data or not np.isfinite(deff) else deff,
-                "n": int(counts["n"][g]), "n_level": int(n_level[g, j]), "df": int(df[g, j]),
-                "ci_method": method.value, "flag": flags[g, j],
+                "estimate": np.nan if no_data else estimate[g, j],
+                "se": np.nan if no_data else se[g, j],
+                "ci_low": np.nan if no_data else low[g, j],
+                "ci_high": np.nan if no_data else high[g, j],
+                "deff": np.nan if no_data or not np.isfinite(deff[g, j]) else deff[g, j],
+                "n": int(counts["n"][g]), "n_level": int(prepared["n_level"][g, j]),
+                "df": int(counts["df"][g]), "ci_method": ci_method, "flag": flag,
             })  # fmt: skip
     _empty_warning(design, by, empty)
     return _frame(rows)
@@ -278,7 +328,9 @@ def _wald_rows(
             "ci_high": np.nan if no_data else estimate[g] + t[g] * se[g],
             "deff": np.nan if no_data or not np.isfinite(deff) else deff,
             "n": int(counts["n"][g]), "n_level": None, "df": int(counts["df"][g]),
-            "ci_method": "wald", "flag": "suppress: no respondents" if no_data else "",
+            "ci_method": "wald",
+            "flag": "suppress: no respondents" if no_data
+            else ("" if np.isfinite(se[g]) else NO_SE_FLAG),
         })  # fmt: skip
     _empty_warning(design, by, empty)
     return _frame(rows)
@@ -344,7 +396,7 @@ def means(
     """
     prepared = _numeric_parts(design, variable, by, _domain_info)
     parts, counts = prepared["parts"], prepared["counts"]
-    variance = design.vcov(parts["scores"], diagonal=True)
+    variance = design.vcov(parts["scores"], diagonal=True, used=parts["used"])
     return _wald_rows(
         design,
         variable,
@@ -368,36 +420,47 @@ def totals(
     *,
     _domain_info: tuple[np.ndarray, list[Any], _Variable | None] | None = None,
 ) -> pd.DataFrame:
-    """Population total of a numeric variable, overall or by domain.
+    """Population total of a numeric variable, or population count of every level of a categorical.
 
     Parameters
     ----------
     design
         The survey design.
     variable
-        A numeric variable; missing values count as zero contributions (R's ``na.rm = TRUE``).
+        A numeric variable (missing values count as zero contributions, R's ``na.rm = TRUE``),
+        or a categorical one: pandas categorical, text, or numeric with value labels that make
+        it categorical (:mod:`survey.codebook.measure`); its missing values are left out.
     by
         Domain variable, or None.
     level
-        Confidence level.
+        Confidence level (Wald interval with Student t on the domain's degrees of freedom).
 
     Returns
     -------
     pandas.DataFrame
-        One row per group, columns :data:`COLUMNS`.
+        Columns :data:`COLUMNS`: one row per group for a numeric variable; one row per (group,
+        level) for a categorical one, with ``n_level`` the respondents giving that answer.
 
     Notes
     -----
     :math:`\\hat Y_d = \\sum_{i \\in d} w_i y_i` (Horvitz-Thompson), influence value
-    :math:`w_i y_i` inside the domain. The design effect compares with
-    :math:`\\hat N_d^2 s^2 / n_d`, the with-replacement SRS variance of the same total.
+    :math:`w_i y_i` inside the domain; for a level :math:`l` of a categorical variable
+    :math:`y_i = 1[x_i = l]`, the estimated number of population units in the domain giving
+    that answer (R's ``svytotal(~factor(x), design)``, by domain ``svyby``). The design effect
+    compares with :math:`\\hat N_d^2 s^2 / n_d`, the with-replacement SRS variance of the same
+    total (R's ``deff = "replace"``).
 
     Examples
     --------
     >>> frame = pd.DataFrame({"w": [1.0, 2, 1, 2], "x": [2.0, 4, 6, 8]})
     >>> totals(SurveyDesign(frame, weight="w"), "x")[["estimate", "se"]].round(4).to_dict("list")
     {'estimate': [32.0], 'se': [11.7757]}
+    >>> frame["answer"] = ["Ja", "Nee", "Ja", "Ja"]
+    >>> totals(SurveyDesign(frame, weight="w"), "answer")[["level", "estimate", "n_level"]].to_dict("list")
+    {'level': ['Ja', 'Nee'], 'estimate': [4.0, 2.0], 'n_level': [3, 1]}
     """
+    if _is_categorical(design, variable):
+        return _level_totals(design, variable, by, level, _domain_info)
     prepared = _numeric_parts(design, variable, by, _domain_info)
     parts, counts = prepared["parts"], prepared["counts"]
     rows, d = parts["rows"], parts["d"]
@@ -405,7 +468,7 @@ def totals(
     scores = sp.csr_matrix(
         (design.weights[rows] * values[rows], (rows, d)), shape=(design.n, len(prepared["groups"]))
     )
-    variance = design.vcov(scores, diagonal=True)
+    variance = design.vcov(scores, diagonal=True, used=parts["used"])
     vsrs = prepared["vsrs_mean"] * parts["total_w"] ** 2
     return _wald_rows(
         design,
@@ -420,6 +483,37 @@ def totals(
         counts,
         level,
     )
+
+
+def _level_totals(
+    design: SurveyDesign,
+    variable: str,
+    by: str | None,
+    level: float,
+    domain_info: tuple[np.ndarray, list[Any], _Variable | None] | None,
+) -> pd.DataFrame:
+    """Population counts per level (R: ``svyby(~factor(x), ~g, design, svytotal)``)."""
+    prepared = _level_parts(design, variable, by, domain_info)
+    parts, counts, shape = prepared["parts"], prepared["counts"], prepared["shape"]
+    levels = np.arange(shape[0] * shape[1]).reshape(shape)
+    rows, d = parts["rows"], parts["d"]
+    index = np.asarray(prepared["var"].index)[rows]
+    # influence value of the count of level l in domain g: w_i for a row of (g, l), else 0
+    scores = sp.csr_matrix(
+        (design.weights[rows], (rows, levels[d, index])), shape=(design.n, levels.size)
+    )
+    variance = design.vcov(scores, diagonal=True, used=parts["used"]).reshape(shape)
+    se = np.sqrt(np.maximum(variance, 0))
+    estimate = parts["total_wy"]
+    t = t_quantile(level, counts["df"])[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = variance / (prepared["vsrs_share"] * parts["total_w"][:, None] ** 2)
+    flags = np.where(counts["n"][:, None] == 0, "suppress: no respondents", "")
+    flags = np.broadcast_to(flags, shape).astype(object)
+    return _level_frame(
+        design, variable, "total", by, prepared, estimate, se,
+        estimate - t * se, estimate + t * se, deff, "wald", flags,
+    )  # fmt: skip
 
 
 def ratios(
@@ -473,8 +567,13 @@ def ratios(
         ratio = total_y / total_x
         values = w[rows] * (y[rows] - ratio[d] * x[rows]) / total_x[d]
     scores = sp.csr_matrix((values, (rows, d)), shape=(design.n, n_domains))
+    used = (
+        sp.csr_matrix((np.ones(rows.size), (rows, d)), shape=(design.n, n_domains))
+        if design.lonely_psu is LonelyPSU.AVERAGE
+        else None
+    )
     counts = _domain_counts(design, domain, valid, n_domains)
-    variance = design.vcov(scores, diagonal=True)
+    variance = design.vcov(scores, diagonal=True, used=used)
     out = _wald_rows(design, f"{numerator}/{denominator}", "ratio", by, groups, by_var, ratio, variance,
                      np.full(n_domains, np.nan), counts, level)  # fmt: skip
     return out
@@ -561,7 +660,12 @@ def estimate(
         Variable names.
     stat
         ``"proportion"``, ``"mean"``, ``"total"`` or ``"quantile"``; None chooses
-        ``proportion`` for labelled or categorical variables and ``mean`` for others.
+        ``proportion`` for categorical variables (pandas categoricals, text, and numeric
+        variables whose value labels cover at least two valid codes and every observed valid
+        value, :mod:`survey.codebook.measure`, whatever measure level the file declares) and
+        ``mean`` for others, with a :class:`DefaultStatWarning` when labelled codes of such a
+        variable occur in the data. ``total`` gives one row per level of a categorical
+        variable (population counts) and one row for a numeric one.
     by
         Domain variable, or None.
     ci, level
@@ -612,14 +716,25 @@ def estimate(
 
 
 def _default_stat(design: SurveyDesign, name: str) -> str:
-    column = design.column(name)
-    labelled = bool(_labels_from_meta(design, name)) and not (
-        design.meta is not None and design.meta.variables[name].measure == "scale"
-    )
-    if (
-        isinstance(column.dtype, pd.CategoricalDtype)
-        or labelled
-        or not pd.api.types.is_numeric_dtype(column.dtype)
-    ):
+    """``proportion`` for a categorical variable, else ``mean`` (warning when labels are averaged).
+
+    Categorical: a pandas categorical, text, or a numeric variable whose value labels make it
+    categorical by the rule of :mod:`survey.codebook.measure`; the measure level the file
+    declares does not count (SPSS, PSPP and haven write ``scale`` by default).
+    """
+    if _is_categorical(design, name):
         return "proportion"
+    coverage = _coverage(design, name)
+    averaged = [(code, rows) for code, rows in coverage.labelled_rows if rows] if coverage else []
+    if coverage is not None and averaged:
+        labels = design.meta.variables[name].value_labels if design.meta else {}
+        codes = ", ".join(f"{code:g} '{labels[code]}' ({rows} rows)" for code, rows in averaged)
+        warnings.warn(
+            f"{design.where()}'{name}' has value labels but is estimated as a mean: "
+            f"{coverage.reason()}; the labelled code(s) {codes} count as numbers. Declare special "
+            "codes missing in the file or codebook, ask for stat 'proportion' for shares, or for "
+            "stat 'mean' to keep the mean without this warning",
+            DefaultStatWarning,
+            stacklevel=3,
+        )
     return "mean"

@@ -53,6 +53,7 @@ def estimate_payload(
     summary = design.summary()
     design_part = {
         "weight": summary["weight"],
+        "weights_from": summary["weights_from"],
         "strata": summary["strata"],
         "cluster": summary["cluster"],
         "fpc": summary["fpc"],
@@ -66,6 +67,13 @@ def estimate_payload(
     estimates = [{k: _clean(v) for k, v in row.items()} for row in table.to_dict("records")]
     cleaned_tests = [{k: _clean(v) for k, v in test.items()} for test in tests]
     return {"data": data, "design": design_part, "estimates": estimates, "tests": cleaned_tests}
+
+
+def _weighting_text(summary: dict[str, Any]) -> str:
+    """``weight = pw``, ``weights from the fpc`` or ``unweighted``, for the heading."""
+    if summary["weights_from"] == "fpc":
+        return f"weights from the fpc ({summary['fpc']}: 1/pi per stage)"
+    return f"weight = {summary['weight']}" if summary["weight"] else "unweighted"
 
 
 def _level_text(record: dict[str, Any]) -> str:
@@ -109,7 +117,7 @@ def estimate_table(
     head = (
         f"{design.source or 'data'}: n = {summary['n']}, PSUs = {summary['psu']}, "
         f"strata = {summary['strata_count']}, df = {summary['df']}"
-        f"{', weight = ' + summary['weight'] if summary['weight'] else ', unweighted'}"
+        f", {_weighting_text(summary)}"
     )
     ci_header = f"{round(float(table.attrs.get('level', 0.95)) * 100):g}% CI"
     rows = []

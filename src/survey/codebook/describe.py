@@ -9,6 +9,7 @@ user edits into a real codebook. Nothing here checks a file against a codebook.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,20 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from survey.codebook.measure import label_coverage
 from survey.codebook.schema import Variable
 from survey.codebook.validate import format_code, is_blank
 from survey.io.meta import FileMeta, VariableMeta
 
 __all__ = ["describe_file", "skeleton"]
+
+
+def _as_codes(series: pd.Series, labels: Mapping[Any, str]) -> pd.Series:
+    """Processed data hold labels (categories): read them back as the codes they stand for."""
+    if not isinstance(series.dtype, pd.CategoricalDtype) or not labels:
+        return series
+    inverse = {str(label): code for code, label in labels.items()}
+    return series.astype(object).map(lambda v: v if pd.isna(v) else inverse.get(str(v), v))
 
 
 def describe_file(frame: pd.DataFrame, meta: FileMeta) -> pd.DataFrame:
@@ -43,7 +53,7 @@ def describe_file(frame: pd.DataFrame, meta: FileMeta) -> pd.DataFrame:
     """
     rows = []
     for name, var in meta.variables.items():
-        series = frame[name]
+        series = _as_codes(frame[name], var.value_labels)
         missing = ", ".join(
             [format_code(c) for c in var.missing_values]
             + [f"{format_code(a)}-{format_code(b)}" for a, b in var.missing_ranges]
@@ -55,8 +65,16 @@ def describe_file(frame: pd.DataFrame, meta: FileMeta) -> pd.DataFrame:
             blank = is_blank(series, Variable(name, name, type=var.type))
             counts = series[~blank].value_counts(dropna=True)
             codes = list(dict.fromkeys([*var.value_labels, *counts.index]))
-            flags = var.is_user_missing(
-                pd.Series(codes, dtype=object if var.type == "string" else float)
+            numeric_codes = var.type != "string" and all(
+                isinstance(c, int | float) and not isinstance(c, bool) for c in codes
+            )
+            # processed data hold the labels themselves (categories), not the codes
+            flags = (
+                var.is_user_missing(pd.Series(codes, dtype=float))
+                if numeric_codes
+                else pd.Series([False] * len(codes))
+                if var.type != "string"
+                else var.is_user_missing(pd.Series(codes, dtype=object))
             )
             for code, is_missing in zip(codes, flags, strict=True):
                 rows.append({**base, "code": format_code(code), "value_label": var.value_labels.get(code, ""),
@@ -82,11 +100,12 @@ def skeleton(meta: FileMeta, wave: str | None = None, frame: pd.DataFrame | None
     """Write a codebook skeleton for a file, to be edited into a real codebook.
 
     Canonical names start out equal to the raw names; missing codes are copied from the file's
-    declared missing values (check them); labelled variables list their codes and are
-    categorical (measure ``nominal``, or ``ordinal`` where the file says so), whatever measure the
-    file declares: SPSS marks every new numeric variable ``scale``, labelled or not. A numeric
-    variable whose labels name only missing codes, or (when the data are given) whose observed
-    valid values are not all labelled, is a scale variable: with the data it gets a ``range``
+    declared missing values (check them); labelled variables list their codes. Whether a numeric
+    variable is categorical follows the rule of :mod:`survey.codebook.measure`, whatever measure
+    the file declares (SPSS, PSPP and haven mark every numeric variable ``scale``, labelled or
+    not): at least two valid codes labelled and, when the data are given, every observed valid
+    value labelled. A categorical variable gets measure ``nominal`` (``ordinal`` where the file
+    says so); any other numeric variable is ``scale`` and, with the data, gets a ``range``
     spanning its observed valid values, so that labelled missing codes such as 99999 "Weet niet"
     do not turn it into a closed code list. The identifier is, with the data, the first variable
     whose values are all present and different; otherwise the first unlabelled numeric variable.
@@ -123,7 +142,7 @@ def skeleton(meta: FileMeta, wave: str | None = None, frame: pd.DataFrame | None
             for code in missing:
                 entry.setdefault("values", {}).setdefault(code, f"(missing code {code})")
         series = frame[raw] if frame is not None and raw in frame.columns else None
-        scale = var.type == "numeric" and _is_scale(var, set(missing), series)
+        scale = var.type == "numeric" and not label_coverage(var, series, missing).categorical
         if scale:
             entry["measure"] = "scale"
         elif var.value_labels or var.measure in ("nominal", "ordinal"):
@@ -161,20 +180,6 @@ def _valid_values(series: pd.Series, var: VariableMeta, missing: set[Any]) -> pd
     """The observed values of a numeric variable that are not missing codes."""
     values = pd.to_numeric(series, errors="coerce").dropna()
     return values[~values.isin(list(missing)) & ~var.is_user_missing(values)]
-
-
-def _is_scale(var: VariableMeta, missing: set[Any], series: pd.Series | None) -> bool:
-    """True for a numeric variable that is not a closed list of labelled codes.
-
-    Unlabelled; labelled for missing codes only; or, with the data, holding valid values that
-    have no label (labels for the end points of a 0-10 scale, say).
-    """
-    valid_labels = [code for code in var.value_labels if code not in missing]
-    if not valid_labels:
-        return True
-    if series is None:
-        return False
-    return not bool(_valid_values(series, var, missing).isin(valid_labels).all())
 
 
 def _unique_variable(meta: FileMeta, frame: pd.DataFrame | None) -> str | None:

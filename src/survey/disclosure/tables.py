@@ -249,7 +249,9 @@ def protect_estimates(
         values = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
         stat = str(values.get("stat", "proportion"))
         by = values.get("by")
-        measure = SUM if stat in ("mean", "total") else COUNT
+        levelled = "level" in rows.columns and rows["level"].notna().any()
+        # a total per level (of a categorical) is a count of respondents, like a share
+        measure = SUM if stat in ("mean", "total") and not levelled else COUNT
         found = estimate_uses(
             rows,
             source,

@@ -218,6 +218,13 @@ def means_kind(a: s.Means | s.Totals, ctx: Context) -> dict[str, pd.DataFrame]:
     rows = []
     for item in expand_items(ctx, a, a.items):
         table = quietly(estimator, design, item.variable, by=a.by, level=ctx.level)
+        if "level" in table.columns and table["level"].notna().any():
+            raise InputError(
+                f"analysis '{a.id}': '{item.variable}' is categorical (labelled), so it has no "
+                f"{kind_name(a)[:-1]}",
+                "show its levels with kind: shares, or give the codebook variable a `range` "
+                "if its codes are numbers",
+            )
         flags = _dominated(ctx, design, item.variable, a.by, table)
         uses = estimate_uses(
             table, ctx.wave(a), item.variable, by=a.by, measure=SUM, dominated=flags

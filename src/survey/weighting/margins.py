@@ -120,6 +120,11 @@ def read_margins(path: str | Path) -> list[Margin]:
             f"{source}: columns {', '.join(sorted(missing))} are missing (found {', '.join(map(str, table.columns))})",
             "margins files have the columns variable,level,target",
         )
+    if table.empty:
+        raise InputError(
+            f"{source}: holds no margins (only its header)",
+            "add one line per margin level: variable,level,target",
+        )
     target = pd.to_numeric(table["target"], errors="coerce")
     bad = table.loc[~(target > 0)]
     if len(bad):
