@@ -510,3 +510,20 @@ def test_an_exact_spelling_wins_over_a_case_variant() -> None:
 def test_two_file_names_that_differ_only_in_case_are_an_error() -> None:
     with pytest.raises(InputError, match=r"'ab' \(q\) matches AB, Ab, names that differ only"):
         match_file_names(_one_variable_book("ab"), ["AB", "Ab"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("wave: [1, 2]\nsurvey: s\nid: null\nvariables: {}\n", "'wave' must be a name, not list"),
+        ("wave: w\nsurvey: s\nid: null\nvariables: [a, b]\n", "'variables' must be a mapping"),
+        ("wave: w\nsurvey: s\nid: null\nweighted: sometimes\nvariables: {}\n", "'weighted' must"),
+    ],
+)
+def test_a_codebook_value_of_the_wrong_type_is_named(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "book.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        load_codebook(path)

@@ -74,3 +74,15 @@ def test_the_lock_of_a_killed_run_is_free_again(tmp_path: Path) -> None:
     time.sleep(0.05)
     with output_lock([tmp_path], "next"):
         pass
+
+
+def test_taking_the_lock_removes_what_a_killed_run_left(tmp_path: Path) -> None:
+    (tmp_path / ".staging-abc").mkdir()
+    (tmp_path / ".staging-abc" / "0000-a.parquet").write_text("half", encoding="utf-8")
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / ".t.csv.x1.tmp").write_text("half", encoding="utf-8")
+    (tmp_path / "kept.csv").write_text("done", encoding="utf-8")
+    with output_lock([tmp_path], "next"):
+        pass
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    assert left == [".survey.lock", "kept.csv", "tables"]

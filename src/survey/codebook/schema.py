@@ -582,6 +582,10 @@ def load_codebook(path: str | Path) -> Codebook:
             f"{source}: not a codebook (no 'variables' section)", "see config/codebooks/"
         )
     fail = _Fail(str(source))
+    for key in ("variables", "scales", "mr_sets", "batteries", "derived"):
+        if data.get(key) is not None and not isinstance(data[key], Mapping):
+            fail.add(f"top-level key '{key}' must be a mapping of names, not {data[key]!r}")
+    fail.raise_if_any()
     scales = data.get("scales") or {}
     variables = {
         str(name): _parse_variable(str(name), spec, scales, fail)
@@ -608,6 +612,12 @@ def load_codebook(path: str | Path) -> Codebook:
     for key in ("wave", "survey", "id"):
         if key not in data:
             fail.add(f"missing top-level key '{key}'")
+    for key in ("wave", "survey", "title", "id"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str | int):
+            fail.add(f"top-level key '{key}' must be a name, not {type(value).__name__} {value!r}")
+    if "weighted" in data and not isinstance(data["weighted"], bool):
+        fail.add(f"top-level key 'weighted' must be true or false, not {data['weighted']!r}")
     book = Codebook(
         wave=str(data.get("wave", source.stem)),
         survey=str(data.get("survey", "")),

@@ -177,6 +177,20 @@ def staged_outputs(folder: str | os.PathLike[str]) -> Iterator[Staging]:
 
 _HELD: dict[Path, tuple[int, int]] = {}
 
+#: What a run that was killed may leave: staging folders and temporary files.
+_LEFTOVERS = (".staging-*", ".report-*", ".*.tmp")
+
+
+def _sweep(folder: Path) -> None:
+    """Remove what killed runs left in a folder whose lock this run now holds."""
+    for pattern in _LEFTOVERS:
+        for path in sorted(folder.rglob(pattern)):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
 
 @contextlib.contextmanager
 def output_lock(folders: Iterable[str | os.PathLike[str]], what: str) -> Iterator[None]:
@@ -184,6 +198,7 @@ def output_lock(folders: Iterable[str | os.PathLike[str]], what: str) -> Iterato
 
     The lock is an ``fcntl`` lock on ``<folder>/.survey.lock``: the system drops it when the run
     ends, also when it is killed, so it never goes stale. Within one process it is re-entrant.
+    Taking it removes what a killed run left in the folder (staging folders, temporary files).
 
     Parameters
     ----------
@@ -222,6 +237,7 @@ def output_lock(folders: Iterable[str | os.PathLike[str]], what: str) -> Iterato
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{what} (process {os.getpid()})\n".encode(), 0)
             _HELD[folder] = (fd, 1)
+            _sweep(folder)
             taken.append(folder)
         yield
     finally:

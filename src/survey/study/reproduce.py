@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import msgspec
 import numpy as np
 import pandas as pd
 import yaml
@@ -49,6 +50,78 @@ COLUMNS = [
     "evidence",
     "cells",
 ]
+
+
+class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Base of the schemas of the two files: unknown keys are errors."""
+
+
+class PublishedFigure(_Strict, frozen=True):
+    """One figure of the published figures YAML (``figures:``)."""
+
+    id: str
+    kind: Literal["share", "approx", "at_least", "direction"]
+    survey: str | None = None
+    region: str | None = None
+    group: str | list[str] | None = None
+    value: float | None = None
+    precision: int = 0
+    base: str | None = None
+    measure: str | None = None
+    claim: str | None = None
+    section: str | None = None
+
+
+class Published(msgspec.Struct, frozen=True, kw_only=True):
+    """The published figures YAML: its figures (other top-level keys describe the source)."""
+
+    figures: list[PublishedFigure]
+
+
+class ComparedItem(_Strict, frozen=True):
+    """A share compared between the groups of ``by`` (a direction claim)."""
+
+    variable: str
+    level: str
+    by: str
+    higher: str | None = None
+    lower: str | None = None
+
+
+class Computation(_Strict, frozen=True):
+    """How one published figure is computed (``config/figures.yaml``)."""
+
+    wave: str
+    variable: str | None = None
+    level: str | None = None
+    stat: Literal["mean"] | None = None
+    where: dict[str, str] | None = None
+    each: dict[str, list[str]] | None = None
+    weighted: bool = False
+    compare: list[ComparedItem] | None = None
+    same: list[ComparedItem] | None = None
+    nl: str | None = None
+
+
+class FigureMap(_Strict, frozen=True):
+    """``config/figures.yaml``: figure id -> computation."""
+
+    figures: dict[str, Computation]
+
+
+def _checked(path: Path, schema: type, what: str) -> dict[str, Any]:
+    """A YAML file read and checked against its schema (as plain data, for the computations)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML ({exc})", "fix the YAML syntax") from None
+    try:
+        msgspec.convert(data, schema)
+    except msgspec.ValidationError as exc:
+        raise InputError(
+            f"{path}: {exc}", f"see the example study's {what} for its keys and types"
+        ) from None
+    return dict(data)
 
 
 def _domain_design(
@@ -224,8 +297,8 @@ def reproduction_table(
     InputError
         A published figure without a computation in the figure map.
     """
-    published = yaml.safe_load(Path(published_path).read_text(encoding="utf-8"))["figures"]
-    figure_map = yaml.safe_load(Path(figure_map_path).read_text(encoding="utf-8"))["figures"]
+    published = _checked(Path(published_path), Published, "config/published/")["figures"]
+    figure_map = _checked(Path(figure_map_path), FigureMap, "config/figures.yaml")["figures"]
     rows = []
     for figure in published:
         spec = figure_map.get(figure["id"])
@@ -233,6 +306,12 @@ def reproduction_table(
             raise InputError(
                 f"{figure_map_path}: no computation for published figure '{figure['id']}'",
                 "add it to config/figures.yaml",
+            )
+        if spec["wave"] not in designs:
+            raise InputError(
+                f"{figure_map_path}: figure '{figure['id']}' names wave '{spec['wave']}', which "
+                "the study does not have",
+                f"use one of: {', '.join(designs)}",
             )
         design = designs[spec["wave"]]
         result = (
