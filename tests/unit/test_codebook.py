@@ -21,7 +21,7 @@ from survey.codebook import (
     validate,
 )
 from survey.errors import InputError
-from survey.io import FileMeta, VariableMeta, read_spss, write_sav
+from survey.io import FileMeta, VariableMeta, frame_meta, read_spss, write_sav
 
 CODEBOOKS = REPO / "config" / "codebooks"
 
@@ -527,3 +527,32 @@ def test_a_codebook_value_of_the_wrong_type_is_named(
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match=message):
         load_codebook(path)
+
+
+def test_circular_routing_is_an_error_naming_the_chain(tmp_path: Path) -> None:
+    path = tmp_path / "book.yaml"
+    path.write_text(
+        "wave: w\nsurvey: s\nid: null\nvariables:\n"
+        "  a: {raw: a, values: {1: Ja, 2: Nee}, asked_if: {b: [1]}}\n"
+        "  b: {raw: b, values: {1: Ja, 2: Nee}, asked_if: {c: [1]}}\n"
+        "  c: {raw: c, values: {1: Ja, 2: Nee}, asked_if: {a: [1]}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"routing is circular: a -> b -> c -> a"):
+        load_codebook(path)
+
+
+def test_a_variable_without_any_valid_answer_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "book.yaml"
+    path.write_text(
+        "wave: w\nsurvey: s\nid: null\nvariables:\n"
+        "  q: {raw: q, values: {1: Ja, 2: Nee, 9: Weet niet}, missing: [9]}\n",
+        encoding="utf-8",
+    )
+    frame = pd.DataFrame({"q": [9.0, np.nan, 9.0]})
+    report = validate(frame, frame_meta(frame), load_codebook(path))
+    [problem] = [p for p in report.problems if p.kind == "all_missing"]
+    assert (
+        problem.severity == "warning"
+        and "no valid answer in any of the 3 case(s)" in problem.message
+    )

@@ -503,6 +503,34 @@ def _parse_derived(name: str, spec: Mapping[str, Any], fail: _Fail) -> Derived:
     )
 
 
+def _routing_cycle(book: Codebook) -> list[str]:
+    """A chain of routing conditions that comes back to where it started, or []."""
+    graph = {
+        name: [o for o in (*var.asked_if, *var.asked_if_any) if o in book.variables]
+        for name, var in book.variables.items()
+    }
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(name: str, path: list[str]) -> list[str]:
+        state[name] = 1
+        for other in graph[name]:
+            if state.get(other) == 1:
+                return [*path[path.index(other) :], other] if other in path else [name, other]
+            if other not in state:
+                found = visit(other, [*path, other])
+                if found:
+                    return found
+        state[name] = 2
+        return []
+
+    for name in graph:
+        if name not in state:
+            found = visit(name, [name])
+            if found:
+                return found
+    return []
+
+
 def _check_references(book: Codebook, fail: _Fail) -> None:
     names = set(book.variables)
     if book.id is not None and book.id not in names:
@@ -517,6 +545,9 @@ def _check_references(book: Codebook, fail: _Fail) -> None:
         for other in list(var.asked_if) + list(var.asked_if_any):
             if other not in names:
                 fail.add(f"variable '{var.name}': routing refers to unknown variable '{other}'")
+    cycle = _routing_cycle(book)
+    if cycle:
+        fail.add(f"routing is circular: {' -> '.join(cycle)} (who is asked can never be decided)")
     for mr in book.mr_sets.values():
         for item in (*mr.items, *([mr.none_item] if mr.none_item else [])):
             if item not in names:

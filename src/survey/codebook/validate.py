@@ -42,8 +42,8 @@ class Problem:
     ----------
     kind
         ``missing_variable``, ``type_mismatch``, ``unknown_code``, ``out_of_range``, ``routing``,
-        ``duplicate_id``, ``missing_id``, ``mr_inconsistent``, ``missing_codes_differ`` or
-        ``extra_variable``.
+        ``duplicate_id``, ``missing_id``, ``mr_inconsistent``, ``missing_codes_differ``,
+        ``all_missing`` or ``extra_variable``.
     variable
         Raw variable name (canonical name in brackets in the message).
     message
@@ -202,6 +202,27 @@ def asked_mask(frame: pd.DataFrame, book: Codebook, var: Variable) -> pd.Series:
     if var.asked_if_any:
         mask &= _condition_mask(frame, book, var.asked_if_any, any_=True)
     return mask
+
+
+def _check_answered(frame: pd.DataFrame, var: Variable, file: str) -> list[Problem]:
+    """A variable without a single valid answer (every case empty or missing) is reported."""
+    series = frame[var.raw]
+    if len(series) == 0:
+        return []
+    valid = ~is_blank(series, var) & ~series.isin(list(var.missing))
+    if valid.any():
+        return []
+    return [
+        Problem(
+            "all_missing",
+            var.raw,
+            f"{file}: variable '{var.raw}' ({var.name}) has no valid answer in any of the "
+            f"{len(series)} case(s); analyses of it will fail (check the export or the routing)",
+            None,
+            len(series),
+            "warning",
+        )
+    ]
 
 
 def is_blank(series: pd.Series, var: Variable) -> pd.Series:
@@ -474,6 +495,7 @@ def validate(frame: pd.DataFrame, meta: FileMeta, book: Codebook) -> ValidationR
         declared = meta.variables.get(var.raw)
         problems += _check_values(frame, var, file, declared.format if declared else None)
         problems += _check_declared_missing(meta, var, file)
+        problems += _check_answered(frame, var, file)
         if var.role == "id":
             problems += _check_id(frame, var, file)
     routing_ok = {v.name for v in present}
