@@ -513,6 +513,15 @@ def reweight(a: s.Reweight, ctx: Context) -> dict[str, pd.DataFrame]:
         )
     linked = ctx.designs[a.link.wave].data
     population = ctx.data.populations[a.population.wave]
+    needed = {*a.population.where, *a.population.recode.values(), a.population.count}
+    needed |= {c for c in a.link.columns if c not in a.population.recode}
+    absent = sorted(needed - set(population.columns))
+    if absent:
+        raise InputError(
+            f"{what}: the population table of wave {a.population.wave} has no column(s) "
+            f"{', '.join(absent)} (it has {', '.join(map(str, population.columns))})",
+            "correct the population table, or the analysis's `population:` and `link:`",
+        )
     for variable, label in a.population.where.items():
         population = population.loc[population[variable].astype(str) == label]
     population = population.copy()
