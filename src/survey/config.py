@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
 
 from survey.disclosure.policy import DisclosurePolicy, policy_from_config
@@ -52,6 +53,73 @@ _FPC_KINDS = ("population", "fraction")
 _WEIGHTING_KEYS = {"method", "margins", "base_weight", "trim", "max_iter", "tolerance", "collapse"}
 _REPORT_KEYS = {"output_dir", "language", "disclosure", "confidence_level", "ci_method"}
 _SYNTH_KEYS = {"config", "output_dir"}
+
+
+#: The schema of ``study.yaml``'s types (msgspec); keys and values are checked after it.
+_Names = str | list[str] | None
+
+
+class _WeightingFile(msgspec.Struct, kw_only=True):
+    method: str | None = None
+    margins: str | None = None
+    base_weight: str | None = None
+    trim: list[float] | None = None
+    max_iter: int | None = None
+    tolerance: float | None = None
+    collapse: dict[str, list[list[str | int | float]]] | None = None
+
+
+class _WaveFile(msgspec.Struct, kw_only=True):
+    file: str | None = None
+    codebook: str | None = None
+    population: str | None = None
+    encoding: str | None = None
+    weighting: _WeightingFile | None = None
+    strata: _Names = None
+    weight: str | None = None
+    cluster: _Names = None
+    fpc: _Names = None
+    fpc_kind: str | None = None
+
+
+class _ReportFile(msgspec.Struct, kw_only=True):
+    output_dir: str | None = None
+    language: str | None = None
+    disclosure: dict[str, Any] | None = None
+    confidence_level: float | None = None
+    ci_method: str | None = None
+    min_cell_count: Any = None  # moved: reported with its new place
+
+
+class _SynthFile(msgspec.Struct, kw_only=True):
+    config: str | None = None
+    output_dir: str | None = None
+
+
+class _StudyFile(msgspec.Struct, kw_only=True):
+    title: str | None = None
+    data_source: str | None = None
+    waves: dict[str, _WaveFile] | None = None
+    processed_dir: str | None = None
+    analyses: str | None = None
+    texts: str | None = None
+    synth: _SynthFile | None = None
+    report: _ReportFile | None = None
+
+
+def _types(data: Any, config_path: Path) -> None:
+    """Check the types of ``study.yaml`` against its schema (msgspec), naming the key path.
+
+    Unknown keys are reported afterwards with a suggestion (:func:`_unknown`); values are then
+    checked one by one.
+    """
+    try:
+        msgspec.convert(data, _StudyFile, str_keys=True)
+    except msgspec.ValidationError as exc:
+        raise InputError(
+            f"{config_path}: {exc}",
+            "compare with the example study's config/study.yaml (README, 'The study folder')",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -434,6 +502,7 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
     if not isinstance(data, Mapping):
         raise InputError(f"{config_path}: expected a mapping of settings", "see config/study.yaml")
     root = config_root(config_path)
+    _types(data, config_path)
     problems: list[str] = []
     _unknown(data, _KEYS, "", problems)
 

@@ -117,3 +117,20 @@ def test_a_folder_where_a_file_is_expected_is_named(tmp_path: Path) -> None:
     path = _study(tmp_path, MINIMAL.replace("data/w1.sav", "data"))
     with pytest.raises(InputError, match=r"waves\.w1\.file: data is a folder"):
         load_study(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("waves: [a]\n", r"Expected `object \| null`, got `array` - at `\$\.waves`"),
+        ("report: 5\n", r"got `int` - at `\$\.report`"),
+        (
+            MINIMAL.replace("codebook: config/w1.yaml}", "codebook: config/w1.yaml, "
+                            "weighting: {margins: m.csv, max_iter: many}}"),
+            r"Expected `int \| null`, got `str` - at `\$\.waves\[\.\.\.\]\.weighting\.max_iter`",
+        ),
+    ],
+)  # fmt: skip
+def test_a_value_of_the_wrong_type_names_its_key_path(tmp_path: Path, text: str, place: str) -> None:
+    with pytest.raises(InputError, match=place):
+        load_study(_study(tmp_path, text))
