@@ -423,7 +423,9 @@ def test_a_real_study_refuses_tables_marked_synthetic(foreign: Foreign, tmp_path
         load_study(path)
 
 
-def test_a_real_study_refuses_an_export_labelled_synthetic(foreign: Foreign, tmp_path: Path) -> None:
+def test_a_real_study_refuses_an_export_labelled_synthetic(
+    foreign: Foreign, tmp_path: Path
+) -> None:
     data = yaml.safe_load(foreign.after.read_text(encoding="utf-8"))
     data["waves"]["beso2011"]["file"] = str(foreign.synthetic / "beso2011.sav")
     data["processed_dir"] = str(tmp_path / "processed")

@@ -131,6 +131,8 @@ def test_a_folder_where_a_file_is_expected_is_named(tmp_path: Path) -> None:
         ),
     ],
 )  # fmt: skip
-def test_a_value_of_the_wrong_type_names_its_key_path(tmp_path: Path, text: str, place: str) -> None:
+def test_a_value_of_the_wrong_type_names_its_key_path(
+    tmp_path: Path, text: str, place: str
+) -> None:
     with pytest.raises(InputError, match=place):
         load_study(_study(tmp_path, text))
