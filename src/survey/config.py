@@ -488,6 +488,9 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
     >>> (folder / "config").mkdir()
+    >>> (folder / "data" / "raw").mkdir(parents=True)
+    >>> for name in ("data/raw/w1.sav", "config/w1.yaml"):  # every configured file must exist
+    ...     (folder / name).touch()
     >>> _ = (folder / "config" / "study.yaml").write_text(
     ...     "data_source: real\\nwaves: {w1: {file: data/raw/w1.sav, codebook: config/w1.yaml}}")
     >>> study = load_study(folder)
