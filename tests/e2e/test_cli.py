@@ -24,6 +24,7 @@ from survey import __version__
 from survey.cli import main
 from survey.codebook import load_codebook
 from survey.io import read_spss, sha256_file, write_sav
+from survey.io.files import LOCK_NAME
 
 CONFIG = REPO / "config"
 WAVES = ("wea2008", "wea2010", "beso2011")
@@ -31,11 +32,13 @@ SURVEY_EXE = Path(sys.executable).parent / "survey"
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    """File name -> sha256 of every file under ``folder``."""
+    """File name -> sha256 of every file under ``folder`` (not the output lock, ``.survey.lock``)."""
     if not folder.exists():
         return {}
     return {
-        str(p.relative_to(folder)): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()
+        str(p.relative_to(folder)): sha256_file(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != LOCK_NAME
     }
 
 
@@ -149,7 +152,7 @@ def _truncate(study: Good) -> tuple[list[str], str]:
     path = study.raw / "wea2010.sav"
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    return [], "wea2010.sav: cannot be read as an SPSS file"
+    return [], "wea2010.sav: the header declares 5310 cases but the file holds"
 
 
 def _not_spss(study: Good) -> tuple[list[str], str]:
@@ -385,7 +388,7 @@ def test_truncated_file_in_a_real_process_exits_3_without_traceback(
     _truncate(copy_of_good)
     result = run_exe(["--config", str(copy_of_good.config), "ingest"], copy_of_good.root)
     assert result.returncode == 3
-    assert "wea2010.sav: cannot be read as an SPSS file" in result.stderr
+    assert "wea2010.sav: the header declares 5310 cases but the file holds" in result.stderr
     assert len(error_lines(result.stderr)) == 1
     assert "Traceback" not in result.stderr
     assert snapshot(copy_of_good.processed) == before
