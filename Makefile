@@ -57,9 +57,10 @@ golden: system-deps $(STAMP) ## regenerate tests/golden/ with R (installs R and 
 	$(BIN)/python tests/golden/make_golden_weighting_inputs.py
 	Rscript tests/golden/make_golden_weighting.R
 
-bench: system-deps $(STAMP) ## benchmark estimates and raking (1,000,000 rows) against R and weightipy, and time make report
+bench: system-deps $(STAMP) ## benchmark estimates and raking (1,000,000 rows) against R and weightipy, time make report and the crash-proof SPSS read
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/report_time.py
+	$(BIN)/python benchmarks/spss_read.py
 
 NOTEBOOKS := notebooks/1.0-explore-beso.ipynb notebooks/2.0-wea-trend-and-weighting.ipynb \
 	notebooks/3.0-bring-your-own-data.ipynb

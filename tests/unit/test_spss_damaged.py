@@ -373,6 +373,32 @@ def test_a_hanging_child_does_not_outlive_a_parent_that_was_killed(tmp_path):
         time.sleep(0.05)
 
 
+def test_the_folders_of_a_call_go_also_when_its_parent_was_killed(tmp_path):
+    scratch, pid_file = tmp_path / "scratch", tmp_path / "child.pid"
+    scratch.mkdir()
+    script = (
+        f"import sys, tempfile; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        f"tempfile.tempdir = {str(scratch)!r}; "
+        "from survey.io import isolated; isolated._MEMORY = tempfile.tempdir; "
+        "from test_spss_damaged import _write_pid_and_hang; "
+        f"isolated.call_isolated(_write_pid_and_hang, {str(pid_file)!r}, timeout=600)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline, "the child never started"
+            time.sleep(0.05)
+        assert len(list(scratch.iterdir())) == 2  # the call's folders: "memory" and temporary
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while list(scratch.iterdir()):
+        assert time.monotonic() < deadline, f"left behind: {list(scratch.iterdir())}"
+        time.sleep(0.05)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

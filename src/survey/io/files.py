@@ -182,9 +182,14 @@ _LEFTOVERS = (".staging-*", ".report-*", ".*.tmp")
 
 
 def _sweep(folder: Path) -> None:
-    """Remove what killed runs left in a folder whose lock this run now holds."""
+    """Remove what killed runs left in a folder whose lock this run now holds.
+
+    Only the folder itself and its ``tables``/``figures`` subfolders are looked at (an output
+    folder may be a big tree, e.g. the project's root).
+    """
+    places = [folder, *(folder / sub for sub in ("tables", "figures") if (folder / sub).is_dir())]
     for pattern in _LEFTOVERS:
-        for path in sorted(folder.rglob(pattern)):
+        for path in sorted(p for place in places for p in place.glob(pattern)):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
             else:

@@ -10,9 +10,10 @@ run a second, independent check in one more process, on another core, while it w
 
 How: one helper process per Python process (a small fork server, started on first use, with a
 single thread) imports the function's module once and forks a child for every call, so a call
-costs a ``fork`` rather than a new interpreter. The child writes its result to a temporary file as
-a pickle whose large buffers (NumPy arrays) are stored raw beside it (pickle protocol 5), so a
-data frame comes back without being encoded value by value. Why not :mod:`multiprocessing`: its
+costs a ``fork`` rather than a new interpreter. The child writes its result to a temporary file (in
+memory, ``/dev/shm``, when there is room) as a pickle whose large buffers (NumPy arrays) are
+stored raw beside it (pickle protocol 5); the caller maps the file, so a data frame comes back
+without being encoded value by value or copied. Why not :mod:`multiprocessing`: its
 children re-import the caller's main module (for the ``survey`` command that is the whole command
 line interface, two seconds per call) and its ``fork`` method forks this process, threads and all.
 
@@ -67,6 +68,7 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _LENGTH = struct.Struct("<Q")
 _ALIGNMENT = 64
 _RESULT_NAME = "result.pickle"
+_MEMORY = "/dev/shm"
 #: Without the thread pools that start on import (NumPy's OpenBLAS, pyarrow's jemalloc purger) the
 #: helper has a single thread, so forking it is safe; its children need none of them.
 _ONE_THREAD = {
@@ -352,11 +354,28 @@ def _aligned(offset: int) -> int:
     return -(-offset // _ALIGNMENT) * _ALIGNMENT
 
 
-def _dump_result(value: object, path: str) -> None:
-    """Write ``value`` as a pickle with its large buffers stored raw after it."""
+def _dump_result(value: object, folders: list[str]) -> None:
+    """Write ``value`` as a pickle with its large buffers stored raw after it.
+
+    It goes to the first folder with room for it: the call's folder in memory (``/dev/shm``),
+    which spares the disk, else the one in the temporary folder.
+    """
     buffers: list[pickle.PickleBuffer] = []
     data = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
     raws = [buffer.raw() for buffer in buffers]
+    size = len(data) + sum(raw.nbytes + _ALIGNMENT for raw in raws)
+    for folder in folders[:-1]:
+        try:
+            room = shutil.disk_usage(folder).free
+            if room > 2 * size:
+                _write_result(data, raws, os.path.join(folder, _RESULT_NAME))
+                return
+        except OSError:  # e.g. it filled up meanwhile: the next folder
+            Path(folder, _RESULT_NAME).unlink(missing_ok=True)
+    _write_result(data, raws, os.path.join(folders[-1], _RESULT_NAME))
+
+
+def _write_result(data: bytes, raws: list[memoryview], path: str) -> None:
     with open(path, "wb") as handle:
         head = struct.pack(f"<QQ{len(raws)}Q", len(data), len(raws), *(r.nbytes for r in raws))
         handle.write(head)
@@ -414,7 +433,7 @@ def _serve() -> None:
     prepared: set[bytes] = set()
     while True:
         try:
-            sys_path, cwd, workdir, payload, prepare = _receive(requests)
+            sys_path, cwd, folders, payload, prepare = _receive(requests)
         except EOFError:
             return
         sys.path[:] = sys_path
@@ -434,10 +453,12 @@ def _serve() -> None:
         gc.freeze()
         pid = os.fork()
         if pid == 0:
-            _child(requests, replies, workdir, payload)
+            _child(requests, replies, folders, payload)
         _send(replies, ("started", pid))
         code = _wait_for(pid, requests)
-        if code is None:  # the parent is gone
+        if code is None:  # the parent is gone, and cannot clean up after the call
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
             return
         _send(replies, ("exited", code))
 
@@ -472,7 +493,7 @@ def _wait_for(pid: int, requests: int) -> int | None:
             os.close(child)
 
 
-def _child(requests: int, replies: int, workdir: str, payload: bytes) -> NoReturn:
+def _child(requests: int, replies: int, folders: list[str], payload: bytes) -> NoReturn:
     global _progress_pipe
     code = 70
     try:
@@ -480,13 +501,12 @@ def _child(requests: int, replies: int, workdir: str, payload: bytes) -> NoRetur
         _progress_pipe = replies  # messages up to 4 KiB reach the pipe whole (PIPE_BUF)
         _expect_crashes()
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        tempfile.tempdir = workdir  # what the function leaves behind goes when the call ends
+        tempfile.tempdir = folders[-1]  # what the function leaves behind goes when the call ends
         outcome = _outcome(payload)
-        path = os.path.join(workdir, _RESULT_NAME)
         try:
-            _dump_result(outcome, path)
+            _dump_result(outcome, folders)
         except Exception as exc:  # an unpicklable result
-            _dump_result(("raised", _portable(exc), outcome[2]), path)
+            _dump_result(("raised", _portable(exc), outcome[2]), folders[-1:])
         code = 0
     finally:
         for stream in (sys.stdout, sys.stderr):
@@ -544,13 +564,31 @@ class _ForkServer:
         timeout: float,
         on_progress: Callable[[int], object],
     ) -> tuple[str, Any, list[Any]]:
+        try:
+            return self._call_once(payload, prepare, timeout, on_progress)
+        except ChildFailed as exc:
+            if exc.returncode != 0:
+                raise
+        # The child exited cleanly but its result is gone (seen once under heavy load): start a
+        # fresh helper process and try once more; a second such failure is reported.
+        with self.lock:
+            self._stop()
+        return self._call_once(payload, prepare, timeout, on_progress)
+
+    def _call_once(
+        self,
+        payload: bytes,
+        prepare: bytes | None,
+        timeout: float,
+        on_progress: Callable[[int], object],
+    ) -> tuple[str, Any, list[Any]]:
         with self.lock:
             requests, replies = _pipes(self.running())
-            workdir = tempfile.mkdtemp(prefix="survey-isolated-")
+            folders = [*_memory_folders(), tempfile.mkdtemp(prefix="survey-isolated-")]
             pid = 0
             try:
                 paths = [p or os.getcwd() for p in sys.path]
-                request = (paths, os.getcwd(), workdir, payload, prepare)
+                request = (paths, os.getcwd(), folders, payload, prepare)
                 try:
                     _send(requests, request)
                 except BrokenPipeError:  # the helper died since the last call: start another
@@ -558,10 +596,10 @@ class _ForkServer:
                     requests, replies = _pipes(self.running())
                     _send(requests, request)
                 pid, code = self._follow(replies, timeout, on_progress)
-                result = Path(workdir) / _RESULT_NAME
-                if code != 0 or not result.exists():
+                results = [Path(f, _RESULT_NAME) for f in folders if Path(f, _RESULT_NAME).exists()]
+                if code != 0 or not results:
                     raise ChildFailed(code)
-                outcome: tuple[str, Any, list[Any]] = _load_result(str(result))
+                outcome: tuple[str, Any, list[Any]] = _load_result(str(results[0]))
                 return outcome
             except (ChildFailed, ChildTimedOut):
                 raise
@@ -577,7 +615,8 @@ class _ForkServer:
                 self._stop()
                 raise
             finally:
-                shutil.rmtree(workdir, ignore_errors=True)
+                for folder in folders:
+                    shutil.rmtree(folder, ignore_errors=True)
 
     @staticmethod
     def _follow(
@@ -619,6 +658,16 @@ class _ForkServer:
             process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+def _memory_folders() -> list[str]:
+    """A new folder in ``/dev/shm`` (memory) for a call's result, if the system has one."""
+    if not os.path.isdir(_MEMORY) or not os.access(_MEMORY, os.W_OK):
+        return []
+    try:
+        return [tempfile.mkdtemp(prefix="survey-isolated-", dir=_MEMORY)]
+    except OSError:
+        return []
 
 
 def _pipes(process: subprocess.Popen[bytes]) -> tuple[int, int]:
