@@ -21,9 +21,18 @@ What is measured
   reading child's (the helper process waits for its children, so their time is in its
   ``cutime``/``cstime`` in ``/proc``). ``cpu_ratio`` is the ratio of the medians. On a shared
   machine wall time swings by 10-20 % from round to round; CPU time hardly depends on what else
-  runs, so it is the steadier measure of what the isolation costs.
+  runs, so it is the steadier measure of what the isolation costs. (On a virtual machine whose
+  neighbours are busy it swings too.)
+* ``added_steps_s``: each step ``read_spss`` adds to the bare read, timed on its own in this
+  process, best of 5 (robust to other work on the machine): the copy that leaves the case count
+  open, the code page probe and metadata, the look for cases beyond the declared number (run
+  beside the read, on another core, for large compressed files: listed, but not in
+  ``added_pct``), packing the text columns, writing and mapping the result, and a fork with its
+  messages. ``added_pct`` is their sum over the best bare read. These use private functions of
+  ``survey.io.spss`` and ``survey.io.isolated``: update them with those modules.
 
-Run: ``python benchmarks/spss_read.py`` (about 1.5 minutes, plus 20 s to write the file once).
+Run: ``python benchmarks/spss_read.py`` (about 3 minutes, plus 20 s to write the file once);
+``--file`` times another file instead, e.g. a compressed export.
 Results go to stdout and to ``benchmarks/results/spss_read.json``.
 """
 
@@ -34,6 +43,7 @@ import gc
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -49,7 +59,7 @@ import pyreadstat
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from survey.io import isolated, read_spss  # noqa: E402
+from survey.io import isolated, read_spss, spss  # noqa: E402
 
 SEED = 20120101
 LIKERT = {1.0: "Helemaal oneens", 2.0: "Oneens", 3.0: "Neutraal", 4.0: "Eens", 5.0: "Helemaal eens"}
@@ -145,6 +155,58 @@ def measure(path: Path, repeats: int) -> dict[str, Any]:
     }
 
 
+def _best(call: Callable[[], object], times: int = 5) -> float:
+    return min(_timed(call)[0] for _ in range(times))
+
+
+def added_steps(path: Path) -> dict[str, Any]:
+    """Seconds of each step read_spss adds to a bare read, best of 5; their share of the bare read."""
+    header = spss._check_readable(path)
+    meta, used = spss._read_meta_in_child(path, None)
+    frame, _ = spss._read_raw(path, used)
+    columns = spss._pack_columns(frame, meta)
+    beside = bool(header.cases and header.cases > spss._PROBE_BESIDE_CASES and header.compressed)
+    with tempfile.TemporaryDirectory() as scratch:
+        tempfile.tempdir, saved = scratch, tempfile.tempdir
+        try:
+            copies = spss._Uncounted(path, header)
+            beyond = copies.beyond()
+            folder = isolated._memory_folders() or [scratch]
+            result = ("ok", (columns, meta), [])
+            steps = {
+                "uncounted copy": _best(lambda: spss._Uncounted(path, header).beyond().unlink()),
+                "code page probe and metadata": _best(lambda: spss._read_meta_in_child(path, None)),
+                "cases beyond the declared number": _best(
+                    lambda: spss._holds_a_case_after(beyond, used, header.cases or 0), 3
+                ),
+                "pack text columns": _best(lambda: spss._pack_columns(frame, meta)),
+                "write result": _best(lambda: isolated._dump_result(result, folder)),
+                "map result and unpack": _best(
+                    lambda: spss._unpack_columns(
+                        isolated._load_result(f"{folder[0]}/{isolated._RESULT_NAME}")[1][0], meta
+                    )
+                ),
+                "fork and messages": _best(lambda: isolated.call_isolated(len, (), timeout=60), 10),
+            }
+            copies.remove()
+        finally:
+            tempfile.tempdir = saved
+            for extra in folder:
+                if extra != scratch:
+                    shutil.rmtree(extra, ignore_errors=True)
+    bare = _best(
+        lambda: pyreadstat.read_sav(str(path), user_missing=True, disable_datetime_conversion=True),
+        3,
+    )
+    serial = sum(v for k, v in steps.items() if not (beside and k.startswith("cases beyond")))
+    return {
+        "added_steps_s": {k: round(v, 3) for k, v in steps.items()},
+        "beyond_runs_beside": beside,
+        "bare_best_s": round(bare, 3),
+        "added_pct": round(100 * serial / bare, 1),
+    }
+
+
 def check_same_data(path: Path) -> None:
     """Refuse to report times of a read that does not return the data pyreadstat returns."""
     raw, _ = pyreadstat.read_sav(str(path), user_missing=True, disable_datetime_conversion=True)
@@ -180,6 +242,7 @@ def main() -> int:
         "repeats": args.repeats,
         "cold_start_s": round(start_s, 3),
         **measure(path, args.repeats),
+        **added_steps(path),
         "python": platform.python_version(),
         "pyreadstat": pyreadstat.__version__,
         "pandas": pd.__version__,

@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -83,10 +83,12 @@ _PROBE_ROWS = 500
 _STRING_FORMAT = re.compile(r"^A(\d+)$", re.IGNORECASE)
 
 #: The header record of an SPSS system file is 176 bytes; ``layout_code`` (2 or 3, which tells
-#: the byte order) is the int32 at byte 64, ``compression`` (0 none, 1 bytecode, 2 zlib) at byte
-#: 72, ``ncases`` (the number of cases, -1 when the writer leaves it open) at byte 80.
+#: the byte order) is the int32 at byte 64, ``nominal_case_size`` (8-byte slots a case takes) at
+#: 68, ``compression`` (0 none, 1 bytecode, 2 zlib) at 72, ``ncases`` (the number of cases, -1
+#: when the writer leaves it open) at 80.
 _HEADER_SIZE = 176
 _LAYOUT_OFFSET = 64
+_CASE_SIZE_OFFSET = 68
 _COMPRESSION_OFFSET = 72
 _NCASES_OFFSET = 80
 
@@ -152,7 +154,7 @@ def read_spss_meta(
     (2, {1.0: 'Noord', 2.0: 'Zuid'})
     """
     source = Path(path)
-    _check_has_cases(source, _check_readable(source))
+    _check_has_cases(source, _check_readable(source).cases)
     return _isolated(source, _read_meta_in_child, source, encoding)
 
 
@@ -217,7 +219,7 @@ def read_spss(
     from tqdm.auto import tqdm
 
     source = Path(path)
-    declared = _check_readable(source)
+    declared = _check_readable(source).cases
     _check_has_cases(source, declared)
     if chunksize is None and progress and (declared or 0) > CHUNK_THRESHOLD:
         chunksize = CHUNK_THRESHOLD
@@ -231,11 +233,16 @@ def read_spss(
     return frame, meta.replace(n_rows=len(frame))
 
 
-def _check_readable(path: Path) -> int | None:
-    """Check that ``path`` is an SPSS system file; return the number of cases its header declares.
+class _Header(NamedTuple):
+    """What the reader needs of the 176-byte header record of an SPSS system file."""
 
-    Returns None when the header leaves the number open (-1, which SPSS allows).
-    """
+    cases: int | None  # None: the writer left the number open (-1)
+    compressed: bool
+    case_bytes: int | None  # None: not declared
+
+
+def _check_readable(path: Path) -> _Header:
+    """Check that ``path`` is an SPSS system file; return what its header declares."""
     if not path.exists():
         raise InputError(
             f"{path}: file not found",
@@ -263,19 +270,23 @@ def _check_readable(path: Path) -> int | None:
             "header of an SPSS system file",
             _damaged_hint(path),
         )
-    return _declared_cases(path, header)
+    return _parse_header(path, header)
 
 
-def _declared_cases(path: Path, header: bytes) -> int | None:
-    """The header's ``ncases`` (an int32 at byte 80), in the byte order its layout code tells."""
+def _parse_header(path: Path, header: bytes) -> _Header:
+    """The header's int32 fields, in the byte order its layout code tells."""
     (layout,) = struct.unpack_from("<i", header, _LAYOUT_OFFSET)
     order = "<" if layout in (2, 3) else ">"
+    (slots,) = struct.unpack_from(f"{order}i", header, _CASE_SIZE_OFFSET)
+    (compression,) = struct.unpack_from(f"{order}i", header, _COMPRESSION_OFFSET)
     (cases,) = struct.unpack_from(f"{order}i", header, _NCASES_OFFSET)
-    if cases == -1:
-        return None
-    if cases < 0:
+    if cases < -1:
         raise InputError(f"{path}: the header declares {cases} cases", _damaged_hint(path))
-    return int(cases)
+    return _Header(
+        cases=None if cases == -1 else int(cases),
+        compressed=compression != 0,
+        case_bytes=8 * slots if slots > 0 else None,
+    )
 
 
 def _check_has_cases(path: Path, declared: int | None) -> None:
@@ -442,43 +453,116 @@ def _read_in_child(
     """Read the file (in chunks of ``chunksize`` rows, or in one go) and pack its data.
 
     The data come from the file itself: with the number of cases it declares, pyreadstat reads
-    fastest. A copy that leaves the number open (see :func:`_uncounted_copy`) serves to look for
+    fastest. Copies that leave the number open (see :class:`_Uncounted`) serve to look for
     cases beyond that number, and to count the cases of a file that holds fewer.
     """
-    declared = _check_readable(source)
-    if declared is None:  # the file itself leaves the number open
+    header = _check_readable(source)
+    if header.cases is None:  # the file itself leaves the number open
         meta, used = _read_meta_in_child(source, encoding)
         frame = _read_data(source, source, used, meta.encoding, chunksize)
         return _pack_columns(frame, meta), meta
-    uncounted = _uncounted_copy(source)
+    declared = header.cases
+    copies = _Uncounted(source, header)
     try:
-        meta, used = _read_meta_in_child(source, encoding, uncounted)
+        try:
+            meta, used = _read_meta_in_child(source, encoding)
+        except InputError:  # e.g. a file holding fewer cases than the code page probe asks for
+            meta, used = _read_meta_in_child(source, encoding, copies.whole())
         # Looking beyond the declared cases decodes a compressed file up to there: for a large one
         # that is done beside the read, on another core (0.4 s of a 7 s read of a million-row
-        # .zsav); an uncompressed file is a seek, a small one quick.
-        slow = declared > _PROBE_BESIDE_CASES and _is_compressed(source)
-        with check_beside(_holds_a_case_after, uncounted, used, declared, here=not slow) as more:
+        # .zsav); in an uncompressed file it is a seek, in a small one quick.
+        slow = declared > _PROBE_BESIDE_CASES and header.compressed
+        beyond = copies.beyond()
+        with check_beside(_holds_a_case_after, beyond, used, declared, here=not slow) as more:
             try:
                 frame = _read_data(source, source, used, meta.encoding, chunksize)
             except InputError:  # a file that holds fewer cases fails: say how many
-                _check_case_count(source, declared, _count_cases(uncounted, used))
+                _check_case_count(source, declared, _count_cases(copies.whole(), used))
                 raise
             if more():
-                _check_case_count(source, declared, _count_cases(uncounted, used))
+                _check_case_count(source, declared, _count_cases(copies.whole(), used))
     finally:
-        if uncounted != source:
-            uncounted.unlink()
+        copies.remove()
     return _pack_columns(frame, meta), meta
 
 
-def _is_compressed(path: Path) -> bool:
-    """Whether the header's ``compression`` field (the int32 at byte 72) is not 0 (none)."""
-    with open(path, "rb") as handle:
-        header = handle.read(_HEADER_SIZE)
-    (layout,) = struct.unpack_from("<i", header, _LAYOUT_OFFSET)
-    order = "<" if layout in (2, 3) else ">"
-    (compression,) = struct.unpack_from(f"{order}i", header, _COMPRESSION_OFFSET)
-    return bool(compression)
+class _Uncounted:
+    """Temporary copies of a file whose header leaves the number of cases open (-1), as needed.
+
+    ReadStat stops after the number of cases the header declares, so cases beyond a damaged count
+    would be dropped without a word, and a file that holds fewer fails without saying how many;
+    told -1, it reads to the end of the data. In a child of
+    :func:`~survey.io.isolated.call_isolated` the copies go to the call's temporary folder, which
+    goes when the call ends, also if the child crashes.
+    """
+
+    def __init__(self, source: Path, header: _Header) -> None:
+        self.source = source
+        self.header = header
+        self._whole: Path | None = None
+        self._made: list[Path] = []
+
+    def whole(self) -> Path:
+        """A copy of the whole file: to count its cases, or to probe one holding fewer."""
+        if self._whole is None:
+            self._whole = self._copy(None)
+        return self._whole
+
+    def beyond(self) -> Path:
+        """A copy from which ReadStat can read the cases after the declared ones.
+
+        ReadStat decodes a compressed file from its start, but seeks to a case in an
+        uncompressed one: there the copy leaves out the declared cases (a hole, which takes
+        neither disk space nor time to write). It keeps the first ``size - declared * width``
+        bytes, which hold the header and the dictionary if the file holds at least the declared
+        cases (else reading it fails first), and every byte from ``176 + declared * width`` on,
+        the earliest that case ``declared + 1`` can begin.
+        """
+        width, declared = self.header.case_bytes, self.header.cases
+        if self.header.compressed or width is None or declared is None:
+            return self.whole()
+        size = self.source.stat().st_size
+        head = size - declared * width
+        if head < _HEADER_SIZE:
+            return self.whole()
+        return self._copy((head, max(head, _HEADER_SIZE + declared * width)))
+
+    def _copy(self, hole: tuple[int, int] | None) -> Path:
+        descriptor, name = tempfile.mkstemp(suffix=self.source.suffix, prefix="survey-uncounted-")
+        os.close(descriptor)
+        copy = Path(name)
+        self._made.append(copy)
+        try:
+            if hole is None:
+                shutil.copyfile(self.source, copy)
+            else:
+                _copy_around(self.source, copy, *hole)
+        except OSError as exc:
+            warnings.warn(
+                f"{self.source}: no temporary copy could be made to count its cases ({exc}); "
+                "cases beyond the number its header declares would go unnoticed",
+                UserWarning,
+                stacklevel=3,
+            )
+            return self.source
+        with open(copy, "r+b") as handle:
+            handle.seek(_NCASES_OFFSET)
+            handle.write(struct.pack("<i", -1))  # all bits set: -1 in either byte order
+        return copy
+
+    def remove(self) -> None:
+        for copy in self._made:
+            copy.unlink(missing_ok=True)
+
+
+def _copy_around(source: Path, copy: Path, start: int, end: int) -> None:
+    """Copy ``source`` but for the bytes from ``start`` to ``end``, which become a hole."""
+    with open(source, "rb") as original, open(copy, "wb") as out:
+        out.write(original.read(start))
+        original.seek(end)
+        out.seek(end)
+        shutil.copyfileobj(original, out)
+        out.truncate(source.stat().st_size)
 
 
 def _holds_a_case_after(path: Path, encoding: str | None, row: int) -> bool:
@@ -522,35 +606,6 @@ def _read_data(
                 "in the study config",
             ) from None
         raise _unreadable(source, exc) from None
-
-
-def _uncounted_copy(source: Path) -> Path:
-    """A temporary copy of the file whose header leaves the number of cases open (-1).
-
-    ReadStat stops after the number of cases the header declares, so cases beyond a damaged count
-    would be dropped without a word, and a file that holds fewer fails without saying how many;
-    told -1, it reads to the end of the data. In a child of
-    :func:`~survey.io.isolated.call_isolated` the copy goes to the call's temporary folder, which
-    goes when the call ends, also if the child crashes.
-    """
-    descriptor, name = tempfile.mkstemp(suffix=source.suffix, prefix="survey-uncounted-")
-    os.close(descriptor)
-    copy = Path(name)
-    try:
-        shutil.copyfile(source, copy)
-    except OSError as exc:
-        copy.unlink(missing_ok=True)
-        warnings.warn(
-            f"{source}: no temporary copy could be made to count its cases ({exc}); cases beyond "
-            "the number its header declares would go unnoticed",
-            UserWarning,
-            stacklevel=2,
-        )
-        return source
-    with open(copy, "r+b") as handle:
-        handle.seek(_NCASES_OFFSET)
-        handle.write(struct.pack("<i", -1))  # all bits set: -1 in either byte order
-    return copy
 
 
 def _pack_columns(frame: pd.DataFrame, meta: FileMeta) -> _Columns:
