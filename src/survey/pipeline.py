@@ -558,6 +558,7 @@ def run_report(
     ReportResult
         The results and the written files.
     """
+    import tempfile
     import time
 
     from survey.report import write_report
@@ -567,14 +568,18 @@ def run_report(
 
     text = load_text(lang or study.language, study.texts)
     out = study.reports_dir
-    with output_lock([out], "survey report"), staged_outputs(out) as staging:
+    out.mkdir(parents=True, exist_ok=True)
+    with (
+        output_lock([out], "survey report"),
+        tempfile.TemporaryDirectory(prefix=".staging-", dir=out) as staging,
+    ):
         start = time.perf_counter()
         results = analyse(study, data)
         published = publish(results, study.disclosure)
         hidden = len(published.decision.reasons) if published.decision else 0
         progress(f"analyses done in {time.perf_counter() - start:.1f} s; {hidden} cells suppressed")
         start = time.perf_counter()
-        figures_dir = staging.dir / "figures"
+        figures_dir = Path(staging) / "figures"
         figures = build_figures(published, figures_dir, text)
         progress(f"{len(figures)} figures drawn in {time.perf_counter() - start:.1f} s")
         start = time.perf_counter()
