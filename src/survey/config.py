@@ -11,7 +11,6 @@ and no path is built from the package's own location (which is wrong once it is 
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 import msgspec
 import yaml
 
+from survey import strict
 from survey.disclosure.policy import DisclosurePolicy, policy_from_config
 from survey.errors import InputError
 
@@ -42,24 +42,15 @@ STUDY_FILE = Path("config") / "study.yaml"
 _DATA_SOURCES = ("synthetic", "real")
 _LANGUAGES = ("nl", "en")
 _CI_METHODS = ("logit", "wilson", "beta", "wald")
-_KEYS = {
-    "title", "data_source", "waves", "processed_dir", "analyses", "texts", "synth", "report",
-}  # fmt: skip
-_WAVE_KEYS = {
-    "file", "codebook", "population", "encoding", "weighting", "strata", "weight", "cluster", "fpc",
-    "fpc_kind",
-}  # fmt: skip
 _FPC_KINDS = ("population", "fraction")
-_WEIGHTING_KEYS = {"method", "margins", "base_weight", "trim", "max_iter", "tolerance", "collapse"}
-_REPORT_KEYS = {"output_dir", "language", "disclosure", "confidence_level", "ci_method"}
-_SYNTH_KEYS = {"config", "output_dir"}
+_HINT = "compare with the example study's config/study.yaml (README, 'The study folder')"
 
 
-#: The schema of ``study.yaml``'s types (msgspec); keys and values are checked after it.
+#: The schema of ``study.yaml`` (msgspec): keys and types; values are checked after it.
 _Names = str | list[str] | None
 
 
-class _WeightingFile(msgspec.Struct, kw_only=True):
+class _WeightingFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     method: str | None = None
     margins: str | None = None
     base_weight: str | None = None
@@ -69,7 +60,7 @@ class _WeightingFile(msgspec.Struct, kw_only=True):
     collapse: dict[str, list[list[str | int | float]]] | None = None
 
 
-class _WaveFile(msgspec.Struct, kw_only=True):
+class _WaveFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     file: str | None = None
     codebook: str | None = None
     population: str | None = None
@@ -82,7 +73,7 @@ class _WaveFile(msgspec.Struct, kw_only=True):
     fpc_kind: str | None = None
 
 
-class _ReportFile(msgspec.Struct, kw_only=True):
+class _ReportFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     output_dir: str | None = None
     language: str | None = None
     disclosure: dict[str, Any] | None = None
@@ -91,12 +82,12 @@ class _ReportFile(msgspec.Struct, kw_only=True):
     min_cell_count: Any = None  # moved: reported with its new place
 
 
-class _SynthFile(msgspec.Struct, kw_only=True):
+class _SynthFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     config: str | None = None
     output_dir: str | None = None
 
 
-class _StudyFile(msgspec.Struct, kw_only=True):
+class _StudyFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     title: str | None = None
     data_source: str | None = None
     waves: dict[str, _WaveFile] | None = None
@@ -105,21 +96,6 @@ class _StudyFile(msgspec.Struct, kw_only=True):
     texts: str | None = None
     synth: _SynthFile | None = None
     report: _ReportFile | None = None
-
-
-def _types(data: Any, config_path: Path) -> None:
-    """Check the types of ``study.yaml`` against its schema (msgspec), naming the key path.
-
-    Unknown keys are reported afterwards with a suggestion (:func:`_unknown`); values are then
-    checked one by one.
-    """
-    try:
-        msgspec.convert(data, _StudyFile, str_keys=True)
-    except msgspec.ValidationError as exc:
-        raise InputError(
-            f"{config_path}: {exc}",
-            "compare with the example study's config/study.yaml (README, 'The study folder')",
-        ) from None
 
 
 @dataclass(frozen=True)
@@ -287,7 +263,6 @@ def _weighting(spec: Any, wave: str, resolve: Any, problems: list[str]) -> Weigh
     if not isinstance(spec, Mapping):
         problems.append(f"waves.{wave}.weighting: expected method, margins, ...; got {spec!r}")
         return None
-    _unknown(spec, _WEIGHTING_KEYS, f"waves.{wave}.weighting", problems)
     method = spec.get("method", "rake")
     if method not in ("rake", "poststratify", "linear"):
         problems.append(
@@ -357,15 +332,6 @@ def _marked_synthetic(path: Path) -> bool:
             return handle.readline().upper().startswith(SYNTHETIC_TABLE_MARK)
     except OSError:
         return False
-
-
-def _unknown(spec: Mapping[str, Any], known: set[str], where: str, problems: list[str]) -> None:
-    for key in spec:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), sorted(known), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            prefix = f"{where}." if where else ""
-            problems.append(f"unknown key '{prefix}{key}'{hint}; known: {', '.join(sorted(known))}")
 
 
 def _names(value: Any, key: str, problems: list[str]) -> tuple[str, ...]:
@@ -505,9 +471,8 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
     if not isinstance(data, Mapping):
         raise InputError(f"{config_path}: expected a mapping of settings", "see config/study.yaml")
     root = config_root(config_path)
-    _types(data, config_path)
+    strict.convert(data, _StudyFile, config_path, _HINT)
     problems: list[str] = []
-    _unknown(data, _KEYS, "", problems)
 
     def resolve(value: Any, key: str, required: bool = True) -> Path | None:
         if value in (None, ""):
@@ -522,7 +487,6 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
         if not isinstance(spec, Mapping):
             problems.append(f"wave '{name}': expected file, codebook, ...; got {spec!r}")
             continue
-        _unknown(spec, _WAVE_KEYS, f"waves.{name}", problems)
         file = resolve(spec.get("file"), f"waves.{name}.file")
         codebook = resolve(spec.get("codebook"), f"waves.{name}.codebook")
         if file is None or codebook is None:
@@ -552,7 +516,6 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
             f"(disclosure: {{min_cell_count: {report['min_cell_count']!r}}})"
         )
         report = {k: v for k, v in report.items() if k != "min_cell_count"}
-    _unknown(report, _REPORT_KEYS, "report", problems)
     level = report.get("confidence_level", 0.95)
     if not isinstance(level, float) or not 0.5 <= level < 1:
         problems.append(f"report.confidence_level must be a number from 0.5 to 1, not {level!r}")
@@ -570,7 +533,6 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
     except InputError as exc:
         problems.append(str(exc).replace("\n  what to do: ", "; "))
     synth = data.get("synth") or {}
-    _unknown(synth, _SYNTH_KEYS, "synth", problems)
     if source == "synthetic" and not synth.get("config"):
         problems.append("data_source is synthetic but 'synth.config' is not set")
 
@@ -587,7 +549,7 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
         listing = "\n".join(f"  - {p}" for p in problems)
         raise InputError(
             f"{config_path}: the study config has {len(problems)} problem(s):\n{listing}",
-            "compare with the example study's config/study.yaml (README, 'The study folder')",
+            _HINT,
         )
     return StudyConfig(
         path=config_path,

@@ -515,9 +515,19 @@ def test_two_file_names_that_differ_only_in_case_are_an_error() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("wave: [1, 2]\nsurvey: s\nid: null\nvariables: {}\n", "'wave' must be a name, not list"),
-        ("wave: w\nsurvey: s\nid: null\nvariables: [a, b]\n", "'variables' must be a mapping"),
-        ("wave: w\nsurvey: s\nid: null\nweighted: sometimes\nvariables: {}\n", "'weighted' must"),
+        (
+            "wave: [1, 2]\nsurvey: s\nid: null\nvariables: {}\n",
+            r"wave: expected str or int, got list",
+        ),
+        ("wave: w\nsurvey: s\nid: null\nvariables: [a, b]\n", "variables: expected a mapping"),
+        (
+            "wave: w\nsurvey: s\nid: null\nweighted: sometimes\nvariables: {}\n",
+            r"weighted: expected bool, got str 'sometimes'",
+        ),
+        (
+            "wave: w\nsurvey: s\nid: null\nvariables: {q: {raw: q, values: {1: Ja, 2: no}}}\n",
+            r"variables\.q\.values\.2: expected str, int or float, got true/false False \(YAML reads",
+        ),
     ],
 )
 def test_a_codebook_value_of_the_wrong_type_is_named(
@@ -525,6 +535,26 @@ def test_a_codebook_value_of_the_wrong_type_is_named(
 ) -> None:
     path = tmp_path / "book.yaml"
     path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        load_codebook(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("batteris: {}\n", r"unknown key 'batteris' \(did you mean 'batteries'\?\)"),
+        ("variables: {q: {raw: q, lable: Vraag}}\n", r"'variables\.q\.lable' \(did you mean 'label'\?\)"),
+        ("batteries: {b: {items: [q], agre: [4, 5]}}\n", r"'batteries\.b\.agre' \(did you mean 'agree'\?\)"),
+        ("derived: {d: {kind: map, form: q}}\n", r"'derived\.d\.form' \(did you mean 'from'\?\)"),
+        ("scales: {s: {valeus: {1: Ja}}}\n", r"'scales\.s\.valeus' \(did you mean 'values'\?\)"),
+    ],
+)  # fmt: skip
+def test_an_unknown_codebook_key_is_an_error_that_suggests_the_closest_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "book.yaml"
+    variables = "" if text.startswith("variables") else "variables: {q: {raw: q}}\n"
+    path.write_text("wave: w\nsurvey: s\nid: null\n" + variables + text, encoding="utf-8")
     with pytest.raises(InputError, match=message):
         load_codebook(path)
 

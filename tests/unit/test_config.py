@@ -122,12 +122,12 @@ def test_a_folder_where_a_file_is_expected_is_named(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "place"),
     [
-        ("waves: [a]\n", r"Expected `object \| null`, got `array` - at `\$\.waves`"),
-        ("report: 5\n", r"got `int` - at `\$\.report`"),
+        ("waves: [a]\n", r"waves: expected a mapping, got list \['a'\]"),
+        ("report: 5\n", r"report: expected a mapping, got int 5"),
         (
             MINIMAL.replace("codebook: config/w1.yaml}", "codebook: config/w1.yaml, "
                             "weighting: {margins: m.csv, max_iter: many}}"),
-            r"Expected `int \| null`, got `str` - at `\$\.waves\[\.\.\.\]\.weighting\.max_iter`",
+            r"waves\.w1\.weighting\.max_iter: expected int, got str 'many'",
         ),
     ],
 )  # fmt: skip

@@ -154,13 +154,20 @@ def test_an_analysis_without_a_wave_in_a_study_of_two_is_an_error(ctx: Context) 
         run_analysis(_one({"id": "a", "kind": "shares", "items": ["q"]}), ctx)
 
 
-def test_an_unknown_kind_is_an_error() -> None:
-    with pytest.raises(InputError, match="kind"):
+def test_an_unknown_kind_is_an_error_that_suggests_the_closest_kind() -> None:
+    with pytest.raises(InputError, match=r"analyses\[0\]\.kind: unknown value 'median_split'"):
         _one({"id": "a", "kind": "median_split", "items": ["q"]})
 
 
+def test_a_misspelt_kind_gets_a_suggestion() -> None:
+    with pytest.raises(InputError, match=r"unknown value 'share' \(did you mean 'shares'\?\)"):
+        _one({"id": "a", "kind": "share", "items": ["q"]})
+
+
 def test_an_unknown_key_of_an_analysis_is_an_error() -> None:
-    with pytest.raises(InputError, match="unknown field `itmes`"):
+    with pytest.raises(
+        InputError, match=r"'sections\[0\]\.analyses\[0\]\.itmes' \(did you mean 'items'\?\)"
+    ):
         _one({"id": "a", "kind": "shares", "itmes": ["q"]})
 
 

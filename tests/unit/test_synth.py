@@ -20,6 +20,7 @@ import yaml
 from repo import REPO
 from survey.clean import clean
 from survey.codebook import load_codebook, validate
+from survey.errors import InputError
 from survey.io import read_spss
 from survey.synth import generate, is_synthetic_label, load_published
 from survey.weighting import rake, read_margins
@@ -247,3 +248,10 @@ def test_wea_routing_leaves_satisfaction_to_those_with_experience(tidy: dict) ->
     frame = tidy["wea2010"]
     assert frame.loc[frame["experience"] == "Zonder ervaring", "satisfaction"].isna().all()
     assert frame.loc[frame["experience"] == "Met ervaring", "satisfaction"].notna().mean() > 0.95
+
+
+def test_an_unknown_key_in_the_synth_config_suggests_the_closest_key(tmp_path: Path) -> None:
+    path = tmp_path / "synth.yaml"
+    path.write_text((REPO / "config" / "synth.yaml").read_text(encoding="utf-8") + "seeed: 1\n")
+    with pytest.raises(InputError, match=r"unknown key 'seeed' \(did you mean 'seed'\?\)"):
+        generate(path, {}, tmp_path / "out", tmp_path)

@@ -169,7 +169,7 @@ def test_margins_with_different_totals_are_a_statistical_error(sample: pd.DataFr
         rake(sample, margins, base_weight="w")
 
 
-@pytest.mark.parametrize("target", ["0", "-25"])
+@pytest.mark.parametrize("target", ["0", "-25", "inf", "nan"])
 def test_zero_or_negative_target_in_the_margins_file_is_an_input_error(
     tmp_path: Path, target: str
 ) -> None:
@@ -181,7 +181,7 @@ def test_zero_or_negative_target_in_the_margins_file_is_an_input_error(
 def test_a_margins_file_with_only_its_header_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "m.csv"
     path.write_text("variable,level,target\n", encoding="utf-8")
-    with pytest.raises(InputError, match="holds no margins"):
+    with pytest.raises(InputError, match="holds only its header, no rows"):
         read_margins(path)
 
 
@@ -402,6 +402,15 @@ def test_margins_from_population_requires_the_count_column() -> None:
         margins_from_population(POPULATION, [["region"]])
     with pytest.raises(InputError, match=r"no count column 'establishments'.*persons"):
         margins_from_population(POPULATION, [["region"]], count="establishments")
+
+
+@pytest.mark.parametrize("count", ["veel", "-3", "inf", ""])
+def test_a_population_count_that_is_not_a_count_is_an_input_error_naming_its_row(
+    count: str,
+) -> None:
+    population = POPULATION.astype(str).assign(persons=["60", count, "100"])
+    with pytest.raises(InputError, match=rf"'persons' holds '{count}' in row 1"):
+        margins_from_population(population, [["region"]], count="persons")
 
 
 def test_margins_from_population_names_a_variable_missing_from_the_table() -> None:

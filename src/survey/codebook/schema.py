@@ -19,9 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 import yaml
 
+from survey import strict
 from survey.errors import InputError
 
 __all__ = [
@@ -37,6 +39,79 @@ __all__ = [
 
 SYSMIS = "sysmis"
 _DERIVED_KINDS = ("map", "bins", "any")
+
+# --------------------------------------------------------------------------- the file's schema
+# Keys and types of a codebook file (msgspec, checked by survey.strict before anything is
+# parsed): an unknown key anywhere is an error with a suggestion, a wrong type names its key path.
+# Codes are numbers or text; a label may be a number (a year); true/false is never a code or a
+# label (YAML reads an unquoted Ja/Nee as text but yes/no as true/false).
+
+_Code = str | int | float
+_Conditions = dict[str, _Code | list[_Code]]
+
+
+class _VariableFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    raw: str | None = None
+    type: str | None = None
+    label: _Code | None = None
+    values: dict[_Code, _Code] | None = None
+    missing: list[_Code] | None = None
+    not_applicable: _Code | None = None
+    range: tuple[float, float] | None = None
+    recode: dict[_Code, _Code] | None = None
+    labels: dict[_Code, _Code] | None = None
+    asked_if: _Conditions | None = None
+    asked_if_any: _Conditions | None = None
+    measure: str | None = None
+    format: str | None = None
+    role: str | None = None
+    scale: str | None = None
+
+
+class _SetFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    label: _Code | None = None
+    items: list[str] = msgspec.field(default_factory=list)
+    counted: _Code | None = None
+    none_item: str | None = None
+
+
+class _BatteryFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    label: _Code | None = None
+    items: list[str] = msgspec.field(default_factory=list)
+    agree: list[_Code] | None = None
+    reversed: list[str] | None = None
+    agree_labels: dict[_Code, _Code] | None = None
+
+
+class _DerivedFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    kind: str | None = None
+    label: _Code | None = None
+    values: dict[_Code, _Code] | None = None
+    source: str | None = msgspec.field(name="from", default=None)
+    map: dict[_Code, _Code] | None = None
+    default: _Code | None = None
+    edges: list[float] | None = None
+    any_of: _Conditions | None = None
+    none_if: _Conditions | None = None
+
+
+class _LinkFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    wave: str
+    key: str | None = None
+
+
+class _CodebookFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    wave: str | int | None = None
+    survey: str | int | None = None
+    title: _Code | None = None
+    id: str | None = None
+    weighted: bool | None = None
+    link: _LinkFile | None = None
+    scales: dict[str, _VariableFile] | None = None
+    variables: dict[str, _VariableFile] | None = None
+    mr_sets: dict[str, _SetFile] | None = None
+    batteries: dict[str, _BatteryFile] | None = None
+    derived: dict[str, _DerivedFile] | None = None
 
 
 @dataclass(frozen=True)
@@ -321,6 +396,12 @@ def _conditions(mapping: Mapping[str, Any] | None) -> dict[str, tuple[Any, ...]]
     }
 
 
+_HINT = (
+    "correct the codebook YAML; its schema is described in the README (section 'Codebooks') "
+    "and in survey.codebook.schema"
+)
+
+
 class _Fail:
     """Collects mistakes in a codebook so that one error lists all of them."""
 
@@ -336,36 +417,13 @@ class _Fail:
             listing = "\n".join(f"  - {m}" for m in self.messages)
             raise InputError(
                 f"{self.source}: the codebook has {len(self.messages)} problem(s):\n{listing}",
-                "correct the codebook YAML; its schema is described in the README (section "
-                "'Codebooks') and in survey.codebook.schema",
+                _HINT,
             )
-
-
-_VARIABLE_KEYS = {
-    "raw",
-    "type",
-    "label",
-    "values",
-    "missing",
-    "not_applicable",
-    "range",
-    "recode",
-    "labels",
-    "asked_if",
-    "asked_if_any",
-    "measure",
-    "format",
-    "role",
-    "scale",
-}
 
 
 def _parse_variable(
     name: str, spec: Mapping[str, Any], scales: Mapping[str, Any], fail: _Fail
 ) -> Variable:
-    if not isinstance(spec, Mapping):
-        fail.add(f"variable '{name}': expected a mapping, got {spec!r}")
-        return Variable(name=name, raw=name)
     merged: dict[str, Any] = {}
     if "scale" in spec:
         scale = scales.get(spec["scale"])
@@ -376,9 +434,6 @@ def _parse_variable(
         else:
             merged.update(scale)
     merged.update({k: v for k, v in spec.items() if k != "scale"})
-    unknown = set(merged) - _VARIABLE_KEYS
-    if unknown:
-        fail.add(f"variable '{name}': unknown key(s) {', '.join(sorted(unknown))}")
     if "raw" not in merged:
         fail.add(f"variable '{name}': no raw name given (key 'raw')")
     vtype = merged.get("type", "numeric")
@@ -612,11 +667,8 @@ def load_codebook(path: str | Path) -> Codebook:
         raise InputError(
             f"{source}: not a codebook (no 'variables' section)", "see config/codebooks/"
         )
+    strict.convert(data, _CodebookFile, source, _HINT)
     fail = _Fail(str(source))
-    for key in ("variables", "scales", "mr_sets", "batteries", "derived"):
-        if data.get(key) is not None and not isinstance(data[key], Mapping):
-            fail.add(f"top-level key '{key}' must be a mapping of names, not {data[key]!r}")
-    fail.raise_if_any()
     scales = data.get("scales") or {}
     variables = {
         str(name): _parse_variable(str(name), spec, scales, fail)
@@ -643,12 +695,6 @@ def load_codebook(path: str | Path) -> Codebook:
     for key in ("wave", "survey", "id"):
         if key not in data:
             fail.add(f"missing top-level key '{key}'")
-    for key in ("wave", "survey", "title", "id"):
-        value = data.get(key)
-        if value is not None and not isinstance(value, str | int):
-            fail.add(f"top-level key '{key}' must be a name, not {type(value).__name__} {value!r}")
-    if "weighted" in data and not isinstance(data["weighted"], bool):
-        fail.add(f"top-level key 'weighted' must be true or false, not {data['weighted']!r}")
     book = Codebook(
         wave=str(data.get("wave", source.stem)),
         survey=str(data.get("survey", "")),

@@ -20,7 +20,6 @@ A :class:`DisclosurePolicy` is read from ``report.disclosure`` in a study's ``st
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -169,11 +168,11 @@ class DisclosurePolicy:
 
 
 def _unknown(spec: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
-    for key in spec:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"use: {', '.join(known)}"
-            raise InputError(f"unknown key '{where}.{key}' in the study config", hint)
+    from survey.strict import unknown
+
+    found = unknown(spec, known, where)
+    if found:
+        raise InputError(f"{found[0]} (in the study config)", "correct or remove the key")
 
 
 def policy_from_config(spec: Mapping[str, Any] | None) -> DisclosurePolicy:

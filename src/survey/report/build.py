@@ -20,12 +20,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pandas as pd
 import yaml
 
 from survey import figures as charts
+from survey import strict
 from survey.errors import InputError
 from survey.report.content import (
+    COLUMN_KINDS,
     ColumnSpec,
     ReportContent,
     ReportFigure,
@@ -40,10 +43,61 @@ from survey.study.run import StudyResults
 __all__ = ["build_content", "build_figures", "formatted_values"]
 
 
+#: Conditions a fourth element of a column spec may name (see layout.yaml).
+_CONDITIONS = ("several_items", "grouped", "per_level")
+
+#: A column spec: a shortcut's name, or ``[column, header, kind]`` with an optional condition.
+_Column = str | list[str]
+
+
+class _Layout(msgspec.Struct, forbid_unknown_fields=True):
+    """``layout.yaml``: shortcuts, and the table roles of every kind with their columns."""
+
+    shortcuts: dict[str, list[list[str]]]
+    kinds: dict[str, dict[str, list[_Column]]]
+
+
 @functools.cache
-def _layout() -> dict[str, Any]:
-    text = resources.files("survey.report").joinpath("layout.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+def _layout() -> _Layout:
+    source = resources.files("survey.report").joinpath("layout.yaml")
+    layout = strict.convert(
+        yaml.safe_load(source.read_text(encoding="utf-8")),
+        _Layout,
+        "survey/report/layout.yaml",
+        "the layout ships with the package: reinstall it, or correct the edited copy",
+    )
+    for kind, roles in layout.kinds.items():
+        for role, spec in roles.items():
+            _expand(spec, layout, f"survey/report/layout.yaml: kinds.{kind}.{role}")
+    return layout
+
+
+def _expand(spec: Sequence[_Column], layout: _Layout, where: str) -> list[list[str]]:
+    """A table's column specs with shortcuts replaced by their columns, each spec checked."""
+    expanded: list[list[str]] = []
+    for item in spec:
+        if isinstance(item, str):
+            if item not in layout.shortcuts:
+                raise InputError(
+                    f"{where}: '{item}' is not a column shortcut",
+                    f"use one of {', '.join(layout.shortcuts)} or [column, header, kind]",
+                )
+            expanded += layout.shortcuts[item]
+        else:
+            expanded.append(item)
+    for entry in expanded:
+        if len(entry) not in (3, 4) or (len(entry) == 4 and entry[3] not in _CONDITIONS):
+            raise InputError(
+                f"{where}: column {entry!r} is not [column, header, kind] or "
+                "[column, header, kind, condition]",
+                f"conditions: {', '.join(_CONDITIONS)}; kinds: {', '.join(COLUMN_KINDS)}",
+            )
+        if entry[2] not in COLUMN_KINDS:
+            raise InputError(
+                f"{where}: column {entry[0]!r} has kind {entry[2]!r}",
+                f"use one of: {', '.join(COLUMN_KINDS)}",
+            )
+    return expanded
 
 
 def _caption(text: Mapping[str, Any], group: str, key: str) -> str:
@@ -151,11 +205,8 @@ def _columns(
     labels = text["columns"]
     fill = {**_placeholders(analysis), "confidence_level": _level_text(settings, text)}
     held = _conditions(analysis)
-    expanded: list[Any] = []
-    for item in spec:
-        expanded += _layout()["shortcuts"][item] if isinstance(item, str) else [item]
     columns = []
-    for entry in expanded:
+    for entry in _expand(spec, _layout(), f"analysis '{analysis.id}', columns"):
         name, label, kind, *when = entry
         if when and when[0] not in held:
             continue
@@ -180,7 +231,7 @@ def _roles(analysis: Any) -> list[tuple[str, str]]:
 
 def _tables(analysis: Any, results: StudyResults, text: Mapping[str, Any]) -> list[ReportTable]:
     kind = kind_name(analysis)
-    defaults = _layout()["kinds"][kind]
+    defaults = _layout().kinds[kind]
     unknown = sorted(set(analysis.columns) - set(defaults))
     if unknown:
         raise InputError(

@@ -16,8 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
 
+from survey import strict
 from survey.errors import InputError
 
 __all__ = ["LANGUAGES", "load_text"]
@@ -62,8 +64,17 @@ def _read_study(path: Path) -> dict[str, Any]:
     return data
 
 
-_STUDY_KEYS = {"title", "sections", "tables", "figures", "columns", "methods", "summary",
-               "synthetic_methods"}  # fmt: skip
+class _StudyTexts(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The texts of one language in a study's texts file (each over the package's own)."""
+
+    title: str | None = None
+    sections: dict[str, str] | None = None
+    tables: dict[str, str] | None = None
+    figures: dict[str, str] | None = None
+    columns: dict[str, str] | None = None
+    methods: list[str] | None = None
+    summary: list[str] | None = None
+    synthetic_methods: str | None = None
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -119,12 +130,12 @@ def load_text(lang: str, study: str | Path | None = None) -> dict[str, Any]:
             "report in another language",
         )
     own = copy.deepcopy(data[lang]) or {}
-    unknown = sorted(set(own) - _STUDY_KEYS)
-    if unknown:
-        raise InputError(
-            f"{path}: unknown key(s) under `{lang}`: {', '.join(unknown)}",
-            f"use: {', '.join(sorted(_STUDY_KEYS))}",
-        )
+    strict.convert(
+        own,
+        _StudyTexts,
+        f"{path} (under `{lang}:`)",
+        "compare with the example study's config/texts.yaml (README, 'The study folder')",
+    )
     if "title" in own:
         base["report"]["title"] = own.pop("title")
     return _merge(base, own)

@@ -28,6 +28,7 @@ from survey.codebook import Codebook, load_codebook
 from survey.config import StudyConfig, WaveConfig
 from survey.errors import InputError
 from survey.io import FileMeta, atomic_output, read_parquet, sha256_file
+from survey.io.tables import read_table
 from survey.weighting import Calibration, WeightingResult, read_margins, weigh
 
 __all__ = [
@@ -235,13 +236,12 @@ def _populations(study: StudyConfig) -> dict[str, pd.DataFrame]:
     for name, wave in study.waves.items():
         if wave.population is None:
             continue
-        if not wave.population.exists():
-            raise InputError(
-                f"{study.relative(wave.population)}: the population table of wave '{name}' is "
-                "not found",
-                "correct `population:` in the study config, or remove it",
-            )
-        out[name] = pd.read_csv(wave.population, comment="#")
+        out[name] = read_table(
+            wave.population,
+            f"population table of wave '{name}'",
+            "one column per classifying variable and one with the counts; correct `population:` "
+            "in the study config, or remove it",
+        )
     return out
 
 

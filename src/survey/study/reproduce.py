@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from survey import strict
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import means, proportions, quietly
 from survey.analysis.inference import adjust_pvalues, rao_scott
@@ -115,12 +116,7 @@ def _checked(path: Path, schema: type, what: str) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: not valid YAML ({exc})", "fix the YAML syntax") from None
-    try:
-        msgspec.convert(data, schema)
-    except msgspec.ValidationError as exc:
-        raise InputError(
-            f"{path}: {exc}", f"see the example study's {what} for its keys and types"
-        ) from None
+    strict.convert(data, schema, path, f"see the example study's {what} for its keys and types")
     return dict(data)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 import yaml
 
+from survey import strict
 from survey.errors import InputError
 
 __all__ = [
@@ -146,7 +147,7 @@ class _Kind(_Strict, tag_field="kind", kw_only=True, frozen=True):
     id: str
     wave: str | None = None
     figure: Figure | None = None
-    columns: dict[str, list[Any]] = msgspec.field(default_factory=dict)
+    columns: dict[str, list[str | list[str]]] = msgspec.field(default_factory=dict)
 
 
 class Shares(_Kind, tag="shares", kw_only=True, frozen=True):
@@ -330,15 +331,15 @@ def parse_analyses(data: Any, source: str = "analyses.yaml") -> Analyses:
     ...     parse_analyses({"sections": [], "colour": "red"})
     ... except InputError as exc:
     ...     print(exc.message)
-    analyses.yaml: Object contains unknown field `colour`
+    analyses.yaml: 1 unknown key(s):
+      - unknown key 'colour'; known: sections, appendices, values, path
     """
-    try:
-        spec = msgspec.convert(data, Analyses)
-    except msgspec.ValidationError as exc:
-        raise InputError(
-            f"{source}: {exc}",
-            "see the study folder's README or config/analyses.yaml of the example study for the keys",
-        ) from None
+    spec = strict.convert(
+        data,
+        Analyses,
+        source,
+        "see the study folder's README or config/analyses.yaml of the example study for the keys",
+    )
     for analysis in spec.all():
         for item in getattr(analysis, "items", []):
             if isinstance(item, Item):

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 import yaml
 
+from survey import strict
 from survey.codebook import Codebook
 from survey.errors import InputError
 from survey.io import atomic_output, write_sav
@@ -196,7 +198,7 @@ def generate(
     >>> is_synthetic_label(f"{SYNTHETIC_MARK}, geen echte data: BESO 2011")
     True
     """
-    config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
+    config = _read_config(Path(config_path))
     published = load_published(root / config["published_figures"])
     for wave in ("wea2008", "wea2010", "beso2011"):
         if wave not in codebooks:
@@ -233,6 +235,28 @@ def generate(
     files["beso2011"] = _write(beso, codebooks["beso2011"], out / "beso2011.sav", config)
     rows["beso2011"] = len(beso)
     return SynthResult(files=files, rows=rows)
+
+
+class _SynthFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``config/synth.yaml``: its sections (their contents are the generators' parameters)."""
+
+    seed: int
+    published_figures: str
+    file_label: str
+    file_note: str
+    population: dict[str, Any]
+    sample: dict[str, Any]
+    wea: dict[str, Any]
+    beso: dict[str, Any]
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the synth config ({exc})", "fix the file") from None
+    strict.convert(data, _SynthFile, path, "compare with the example study's config/synth.yaml")
+    return dict(data)
 
 
 def _write(codes: pd.DataFrame, book: Codebook, path: Path, config: dict[str, Any]) -> Path:

@@ -50,7 +50,13 @@ from survey.weighting.diagnostics import (
     kish_deff,
     kish_ess,
 )
-from survey.weighting.margins import Margin, level_keys, margins_from_population, read_margins
+from survey.weighting.margins import (
+    Margin,
+    level_keys,
+    margins_from_population,
+    population_counts,
+    read_margins,
+)
 from survey.weighting.methods import (
     METHODS,
     linear_calibration,
@@ -75,6 +81,7 @@ __all__ = [
     "linear_calibration",
     "margins_from_population",
     "nonresponse_adjustment",
+    "population_counts",
     "poststratify",
     "rake",
     "read_margins",

@@ -57,7 +57,11 @@ def design_weights(
     """
     keys = frame[list(strata)].astype(str)
     n = keys.groupby(list(strata), observed=True).size().rename("n")
-    counts = population.astype({s: str for s in strata}).groupby(list(strata))[count].sum()
+    from survey.weighting.margins import population_counts
+
+    table = population.astype({s: str for s in strata})
+    counts = table.assign(**{count: population_counts(population, count)})
+    counts = counts.groupby(list(strata))[count].sum()
     weight = (counts / n).rename("weight")
     out = keys.join(weight, on=list(strata))["weight"]
     if out.isna().any():

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -31,6 +32,7 @@ __all__ = [
     "level_keys",
     "margin_index",
     "margins_from_population",
+    "population_counts",
     "read_margins",
 ]
 
@@ -73,6 +75,14 @@ class Margin:
         return float(sum(self.targets.values()))
 
 
+class _MarginRow(msgspec.Struct, forbid_unknown_fields=True):
+    """One line of a margins file."""
+
+    variable: str
+    level: str
+    target: float
+
+
 def read_margins(path: str | Path) -> list[Margin]:
     """Read population margins from a CSV file with columns ``variable,level,target``.
 
@@ -103,40 +113,23 @@ def read_margins(path: str | Path) -> list[Margin]:
     >>> [(m.variables, m.total) for m in read_margins(path)]
     [(('region',), 1000.0), (('region', 'size'), 1000.0)]
     """
+    from survey.io.tables import read_table, table_rows
+
     source = Path(path)
-    if not source.exists():
+    hint = "margins files have the columns variable,level,target"
+    rows = table_rows(read_table(source, "margins file", hint), _MarginRow, source, hint)
+    bad = [r for r in rows if not 0 < r.target < np.inf]
+    if bad:
+        row = bad[0]
         raise InputError(
-            f"{source}: margins file not found", "check the path (config/study.yaml names it)"
-        )
-    try:
-        table = pd.read_csv(source, comment="#", dtype={"variable": str, "level": str})
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(
-            f"{source}: not a readable CSV file ({exc})", "write it as variable,level,target"
-        ) from None
-    missing = {"variable", "level", "target"} - set(table.columns)
-    if missing:
-        raise InputError(
-            f"{source}: columns {', '.join(sorted(missing))} are missing (found {', '.join(map(str, table.columns))})",
-            "margins files have the columns variable,level,target",
-        )
-    if table.empty:
-        raise InputError(
-            f"{source}: holds no margins (only its header)",
-            "add one line per margin level: variable,level,target",
-        )
-    target = pd.to_numeric(table["target"], errors="coerce")
-    bad = table.loc[~(target > 0)]
-    if len(bad):
-        row = bad.iloc[0]
-        raise InputError(
-            f"{source}: margin '{row['variable']}' level '{row['level']}' has target {row['target']!r}; "
+            f"{source}: margin '{row.variable}' level '{row.level}' has target {row.target:g}; "
             "targets must be positive population counts",
             "correct the target, or drop the level and collapse it with a neighbour",
         )
+    table = pd.DataFrame([msgspec.structs.asdict(r) for r in rows])
     margins = []
-    for variable, part in table.assign(target=target).groupby("variable", sort=False):
-        levels = part["level"].astype(str).str.strip()
+    for variable, part in table.groupby("variable", sort=False):
+        levels = part["level"]
         repeated = levels[levels.duplicated()].unique()
         if len(repeated):
             raise InputError(
@@ -150,6 +143,44 @@ def read_margins(path: str | Path) -> list[Margin]:
             )
         )
     return margins
+
+
+def population_counts(population: pd.DataFrame, count: str) -> pd.Series:
+    """The count column of a population table as numbers, each checked to be a count.
+
+    Parameters
+    ----------
+    population
+        The population table (e.g. read by :func:`survey.io.tables.read_table`: text cells,
+        indexed by line number).
+    count
+        Its column of counts.
+
+    Returns
+    -------
+    pandas.Series
+        The counts as floats.
+
+    Raises
+    ------
+    InputError
+        A count that is not a number of 0 or more (naming its row: the file's line).
+
+    Examples
+    --------
+    >>> population_counts(pd.DataFrame({"n": ["30", "1.5e3"]}), "n").tolist()
+    [30.0, 1500.0]
+    """
+    counts = pd.to_numeric(population[count], errors="coerce").astype(float)
+    bad = ~(counts >= 0) | (counts == np.inf)
+    if bad.any():
+        row = bad.idxmax()
+        raise InputError(
+            f"the population table's count column '{count}' holds {population[count][row]!r} in "
+            f"row {row} (the file's line, when read by survey.io.tables.read_table): not a count",
+            "every count must be a number of 0 or more",
+        )
+    return counts
 
 
 def margins_from_population(
@@ -175,7 +206,8 @@ def margins_from_population(
     Raises
     ------
     InputError
-        ``count`` or a variable of ``crosses`` is not a column of ``population``.
+        ``count`` or a variable of ``crosses`` is not a column of ``population``, or a count is
+        not a number of 0 or more.
 
     Examples
     --------
@@ -195,6 +227,7 @@ def margins_from_population(
             "name the column that holds the population counts (count=) and the classifying "
             "variables as they are spelled in the population table",
         )
+    population = population.assign(**{count: population_counts(population, count)})
     out = []
     for variables in crosses:
         sums = population.groupby(list(variables), sort=True, observed=True)[count].sum()
