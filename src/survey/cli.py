@@ -625,6 +625,11 @@ def _os_error(exc: OSError) -> str:
     return f"{where}: {reason}\n  what to do: {hint}"
 
 
+def _show_warning(message: Warning | str, *_: object, **__: object) -> None:
+    """Print a warning as ``warning: ...`` on stderr (no file name, line or source line)."""
+    _say(f"warning: {message}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``survey`` command.
 
@@ -644,7 +649,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
         return int(exc.code or 0)
     try:
-        return int(args.func(args))
+        with warnings.catch_warnings():  # a warning is one plain line, as errors are
+            warnings.showwarning = _show_warning
+            return int(args.func(args))
     except SurveyError as exc:
         _say(f"error: {exc}")
         return exc.exit_code

@@ -559,6 +559,29 @@ def test_an_unknown_codebook_key_is_an_error_that_suggests_the_closest_key(
         load_codebook(path)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "variables: {q: {raw: q, values: {1: Ja, 2: Nee}, recode: {1: ja, 2: nee}}}\n",
+            r"variable 'q': recodes onto the text code 'ja', but the variable is numeric",
+        ),
+        (
+            "variables: {q: {raw: q, values: {1: Ja, 2: Nee}}}\n"
+            "derived: {d: {kind: map, from: q, map: {1: ja}, values: {ja: Ja}}}\n",
+            r"derived 'd': the text code 'ja'; derived variables are numeric",
+        ),
+    ],
+)
+def test_text_codes_on_a_numeric_variable_are_an_error_before_anything_is_written(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "book.yaml"
+    path.write_text("wave: w\nsurvey: s\nid: null\n" + text, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        load_codebook(path)
+
+
 def test_circular_routing_is_an_error_naming_the_chain(tmp_path: Path) -> None:
     path = tmp_path / "book.yaml"
     path.write_text(

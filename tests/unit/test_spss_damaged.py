@@ -432,3 +432,15 @@ def test_a_check_beside_is_stopped_when_its_block_ends(tmp_path):
             assert time.monotonic() < deadline, "the check never started"
             time.sleep(0.01)
     assert not _alive(int(pid_file.read_text()))
+
+
+def test_metadata_the_spss_writer_refuses_is_an_input_error_and_writes_nothing(tmp_path):
+    frame = pd.DataFrame({"q1": [1.0, 2.0]})
+    meta = FileMeta(
+        variables={"q1": VariableMeta("q1", "Werkt", "numeric", "F1.0", "nominal", {"ja": "Ja"})},
+        n_rows=2,
+    )
+    target = tmp_path / "out.sav"
+    with pytest.raises(InputError, match=r"out\.sav: the SPSS file cannot be written: .*numeric"):
+        write_sav(frame, meta, target)
+    assert list(tmp_path.iterdir()) == []

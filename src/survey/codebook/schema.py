@@ -456,6 +456,16 @@ def _parse_variable(
     for code in missing:
         if values and code not in values:
             fail.add(f"variable '{name}': missing code {code} has no label in 'values'")
+    recode = _code_map(merged.get("recode"), text_values=False)
+    labels = _code_map(merged.get("labels"))
+    if not text:
+        texts = [c for c in (*recode.values(), *labels) if isinstance(c, str)]
+        if texts:
+            fail.add(
+                f"variable '{name}': recodes onto the text code {texts[0]!r}, but the variable "
+                "is numeric: canonical codes of a numeric variable are numbers (recode onto "
+                "numbers and give their labels under `labels`)"
+            )
     valid_range = merged.get("range")
     if valid_range is not None:
         valid_range = (float(valid_range[0]), float(valid_range[1]))
@@ -471,8 +481,8 @@ def _parse_variable(
         missing=missing,
         not_applicable=not_applicable,
         valid_range=valid_range,
-        recode=_code_map(merged.get("recode"), text_values=False),
-        labels=_code_map(merged.get("labels")),
+        recode=recode,
+        labels=labels,
         asked_if=_conditions(merged.get("asked_if")),
         asked_if_any=_conditions(merged.get("asked_if_any")),
         measure=measure,
@@ -544,13 +554,20 @@ def _parse_derived(name: str, spec: Mapping[str, Any], fail: _Fail) -> Derived:
             f"derived '{name}': {len(edges)} edges but {len(values)} labels; give one label per class"
         )
     default = spec.get("default")
+    mapping = _code_map(spec.get("map"), text_values=False)
+    texts = [c for c in (*values, *mapping.values(), default) if isinstance(c, str)]
+    if texts:
+        fail.add(
+            f"derived '{name}': the text code {texts[0]!r}; derived variables are numeric, so "
+            "their codes are numbers (give the texts as labels under `values`)"
+        )
     return Derived(
         name=name,
         kind=str(kind),
         label=str(spec.get("label", "")),
         values=values,
         source=spec.get("from"),
-        mapping=_code_map(spec.get("map"), text_values=False),
+        mapping=mapping,
         default=None if default is None else _code(default),
         edges=edges,
         any_of=_conditions(spec.get("any_of")),

@@ -981,6 +981,12 @@ def write_sav(frame: pd.DataFrame, meta: FileMeta, path: str | os.PathLike[str])
     -------
     pathlib.Path
         The written file.
+
+    Raises
+    ------
+    InputError
+        pyreadstat refuses the data or metadata (e.g. text value labels on a numeric variable);
+        no file is written.
     """
     target = Path(path)
     data = _codes_for_spss(frame, meta)
@@ -1004,7 +1010,14 @@ def write_sav(frame: pd.DataFrame, meta: FileMeta, path: str | os.PathLike[str])
     if meta.notes:
         kwargs["note"] = list(meta.notes)
     with atomic_output(target) as tmp:
-        pyreadstat.write_sav(data, str(tmp), **kwargs)
+        try:
+            pyreadstat.write_sav(data, str(tmp), **kwargs)
+        except pyreadstat.PyreadstatError as exc:  # nothing is published: tmp is removed
+            raise InputError(
+                f"{target}: the SPSS file cannot be written: {exc}",
+                "SPSS value labels need codes of the variable's own type (numbers for a numeric "
+                "variable); correct the codebook's recode/labels, or the variable's metadata",
+            ) from None
         _fix_header_stamp(tmp)
     return target
 
