@@ -10,6 +10,11 @@ column is shown. A table of estimates must have passed disclosure control
 (:func:`survey.disclosure.disclose`): its confidential values are missing already and its
 column ``status`` holds each row's flag (``[c]``, ``[u]`` or empty). Optionally ``flag`` holds the
 NCHS reliability flag text (``"suppress: ..."`` or ``"review: ..."``).
+
+Text in another language than the report's (a quoted source title, a label of the data that has
+no translation) is marked inside any string as ``[nl: ...]`` or ``[en: ...]``
+(:data:`FOREIGN`): the HTML gives it its ``lang`` attribute, and :func:`plain` removes the
+marks for outputs without markup (CSV, XLSX, alt texts).
 """
 
 from __future__ import annotations
@@ -25,12 +30,40 @@ from survey.errors import InputError
 
 __all__ = [
     "COLUMN_KINDS",
+    "FOREIGN",
     "ColumnSpec",
     "ReportContent",
     "ReportFigure",
     "ReportSection",
     "ReportTable",
+    "foreign",
+    "plain",
 ]
+
+#: A fragment in another language inside a report string: ``[nl: Werk geven en nemen]``.
+FOREIGN = re.compile(r"\[(nl|en): ([^\[\]]*)\]")
+
+
+def foreign(text: str, lang: str) -> str:
+    """Mark a fragment as being in language ``lang`` (see :data:`FOREIGN`).
+
+    Examples
+    --------
+    >>> foreign("Werk geven en nemen", "nl")
+    '[nl: Werk geven en nemen]'
+    """
+    return f"[{lang}: {text}]"
+
+
+def plain(text: str) -> str:
+    """The text without its language marks (for CSV, XLSX and alt texts).
+
+    Examples
+    --------
+    >>> plain("the report [nl: Werk geven en nemen] (2012)")
+    'the report Werk geven en nemen (2012)'
+    """
+    return FOREIGN.sub(lambda m: m.group(2), text)
 
 #: How a column can be shown (see :func:`survey.report.render.format_cell`):
 #:
