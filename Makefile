@@ -13,13 +13,18 @@ SURVEY := $(BIN)/survey
 help: ## list the tasks
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml constraints.txt
+# axe-core (the report's accessibility check) comes from npm, pinned by package-lock.json, into
+# node_modules/; node and npm are system packages (system-packages.txt, [test]).
+$(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm is not installed (the report's accessibility tests need axe-core from npm)" >&2; \
+	echo "  what to do: sudo apt-get install npm (NodeSource's nodejs package brings its own npm)" >&2; exit 3; }
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
-setup: $(STAMP) ## create .venv and install the package with pinned versions
+setup: $(STAMP) ## create .venv and install the package and the test tools (axe-core) with pinned versions
 
 # The Debian packages of a task (its section of system-packages.txt); `make test`, `make bench` and
 # `make golden` run this first with their own section. Installs only what is missing (as root).
@@ -65,17 +70,15 @@ bench: system-deps $(STAMP) ## benchmark estimates and raking (1,000,000 rows) a
 NOTEBOOKS := notebooks/1.0-explore-beso.ipynb notebooks/2.0-wea-trend-and-weighting.ipynb \
 	notebooks/3.0-bring-your-own-data.ipynb
 
-notebooks: $(STAMP) check-raw ## execute the three notebooks on the synthetic data
-	$(BIN)/jupyter-execute --kernel_name=python3 --timeout=600 $(NOTEBOOKS)
+notebooks: $(STAMP) check-raw ## run the three notebooks; executed copies (with outputs) go to reports/notebooks/
+	$(BIN)/python scripts/notebooks.py run --out reports/notebooks $(NOTEBOOKS)
 
 strip-notebooks: $(STAMP) ## remove outputs and execution counts from the notebooks (before committing)
-	$(BIN)/python -c 'import sys, nbformat; nbs = {p: nbformat.read(p, as_version=4) for p in sys.argv[1:]}; \
-	[c.update(outputs=[], execution_count=None) for nb in nbs.values() for c in nb.cells if c.cell_type == "code"]; \
-	[nbformat.write(nb, p) for p, nb in nbs.items()]' $(NOTEBOOKS)
+	$(BIN)/python scripts/notebooks.py strip $(NOTEBOOKS)
 
 lint: $(STAMP) ## ruff lint and format check, mypy on src/
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
 
 format: $(STAMP) ## format the code with ruff

@@ -151,6 +151,7 @@ def sample_content(
             wave_word=text["wave_word"][1],
             confidence_level="95%",
             weighting_method="rake",
+            strata="Sector × Grootteklasse" if lang == "nl" else "Sector × Size class",
             min_cell_count=min_cell_count,
         )
         for p in text["methods"]

@@ -60,6 +60,7 @@ _PUBLIC = {
     "analyse": "survey.pipeline",
     "run_all": "survey.pipeline",
     "styled": "survey.notebook",
+    "show": "survey.notebook",
     "SurveyError": "survey.errors",
 }
 
@@ -93,6 +94,7 @@ __all__ = [
     "run_all",
     "run_study",
     "styled",
+    "show",
     "totals",
     "weigh",
     "write_data",

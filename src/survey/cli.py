@@ -40,6 +40,16 @@ def _say(text: str) -> None:
     print(terminal_text(text), file=sys.stderr, flush=True)
 
 
+#: Whether the pipeline's step-by-step progress is shown (``--progress``; auto: on a terminal).
+_SHOW_PROGRESS = {"value": True}
+
+
+def _progress(text: str) -> None:
+    """A progress line of a long run: shown on a terminal, quiet when stderr is piped."""
+    if _SHOW_PROGRESS["value"]:
+        _say(text)
+
+
 def _write_text(text: str, out: str | None) -> None:
     if out is None:
         sys.stdout.write(terminal_text(text if text.endswith("\n") else text + "\n"))
@@ -114,9 +124,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         }
         study = replace(study, waves=waves)
     if args.synth_if_missing:
-        ensure_synthetic(study, _say)
+        ensure_synthetic(study, _progress)
     start = time.perf_counter()
-    result = run_ingest(study, args.wave or None, _say)
+    result = run_ingest(study, args.wave or None, _progress)
     _say(f"ingested {len(result.waves)} wave(s) in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -355,7 +365,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if study.synthetic:
         _say("data source: SYNTHETIC (generated stand-in files, not real respondents)")
     total = time.perf_counter()
-    run = run_all(study, args.lang, not args.no_pdf, _say)
+    run = run_all(study, args.lang, not args.no_pdf, _progress)
     assert run.report is not None
     table = run.report.reproduction
     if table is not None:
@@ -376,7 +386,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         )
         raise StatisticalError(
             f"{len(failed)} published figure(s) are not reproduced:\n{listing}",
-            "see the reproduction table in the report (reports/tables/reproduction.csv)",
+            "see the reproduction table in the report (reports/tables/<lang>/reproduction.csv)",
         )
     return 0
 
@@ -449,6 +459,12 @@ def build_parser() -> argparse.ArgumentParser:
         "from the working folder upward)"
     )
     parser.add_argument("--config", help=config_help)
+    parser.add_argument(
+        "--progress",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="show each step of a long run (auto: when stderr is a terminal)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     synth = sub.add_parser(
@@ -576,7 +592,11 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser(
         "report", help="run the whole pipeline and write the HTML and PDF report"
     )
-    report.add_argument("--lang", choices=["nl", "en"], help="report language (default: config)")
+    report.add_argument(
+        "--lang",
+        choices=["nl", "en"],
+        help="write the report in this language only (default: every language of report.languages)",
+    )
     report.add_argument(
         "--check", action="store_true", help="exit 4 when a published figure is not reproduced"
     )
@@ -648,6 +668,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
         return int(exc.code or 0)
+    mode = getattr(args, "progress", "auto")
+    _SHOW_PROGRESS["value"] = mode == "always" or (mode == "auto" and sys.stderr.isatty())
     try:
         with warnings.catch_warnings():  # a warning is one plain line, as errors are
             warnings.showwarning = _show_warning

@@ -76,6 +76,10 @@ class _WaveFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class _ReportFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     output_dir: str | None = None
     language: str | None = None
+    languages: list[str] | None = None
+    data_language: str | None = None
+    contact: str | None = None
+    date: str | None = None
     disclosure: dict[str, Any] | None = None
     confidence_level: float | None = None
     ci_method: str | None = None
@@ -203,7 +207,18 @@ class StudyConfig:
     reports_dir
         Where reports go.
     language
-        Report language, ``"nl"`` or ``"en"``.
+        The primary report language, ``"nl"`` or ``"en"`` (its table book is also
+        ``tables.xlsx``).
+    languages
+        Every language the report is written in (``report.languages``; default the primary).
+    data_language
+        The language of the labels in the data, codebooks and analyses file; a report in
+        another language shows them through the texts' ``labels`` translations.
+    contact
+        Who answers questions about the figures (the table book's cover), or None.
+    date
+        The publication date shown on the table book's cover (text, e.g. ``"2026-12-04"``), or
+        None; taken from the config so that the outputs are reproducible.
     disclosure
         The disclosure policy of every published output (``report.disclosure``).
     confidence_level
@@ -224,6 +239,10 @@ class StudyConfig:
     synth_dir: Path
     reports_dir: Path
     language: str = "nl"
+    languages: tuple[str, ...] = ("nl",)
+    data_language: str = "nl"
+    contact: str | None = None
+    date: str | None = None
     disclosure: DisclosurePolicy = field(default_factory=DisclosurePolicy)
     confidence_level: float = 0.95
     ci_method: str = "logit"
@@ -527,6 +546,16 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
     language = report.get("language", "nl")
     if language not in _LANGUAGES:
         problems.append(f"report.language must be one of {', '.join(_LANGUAGES)}, not {language!r}")
+    languages = tuple(report.get("languages") or [language])
+    for key, chosen in [("languages", lang) for lang in languages] + [
+        ("data_language", report.get("data_language", language))
+    ]:
+        if chosen not in _LANGUAGES:
+            problems.append(f"report.{key}: {chosen!r} is not one of {', '.join(_LANGUAGES)}")
+    if language not in languages:
+        problems.append(
+            f"report.language {language!r} must be one of report.languages ({', '.join(languages)})"
+        )
     disclosure = DisclosurePolicy()
     try:
         disclosure = policy_from_config(report.get("disclosure"))
@@ -564,6 +593,10 @@ def load_study(path: str | Path | None = None, start: str | Path | None = None) 
         synth_dir=synth_dir,
         reports_dir=setting(report.get("output_dir"), "reports"),
         language=language,
+        languages=languages,
+        data_language=str(report.get("data_language", language)),
+        contact=report.get("contact"),
+        date=report.get("date"),
         disclosure=disclosure,
         confidence_level=float(level),
         ci_method=str(ci_method),

@@ -8,7 +8,7 @@ estimate and its confidence interval, the same dash for a missing value.
 The rules:
 
 * **Rounding is half up** (half away from zero), as printed reports round: 0.025 is "3%",
-  0.0285 is "2,9%" at one decimal, -2.25 is "-2,3" at one decimal. A float is first read at
+  0.0285 is "2,9%" at one decimal, -2.25 is "−2,3" at one decimal. A float is first read at
   15 significant digits (``format(x, ".15g")``, the precision a double holds reliably) and then
   rounded as a :class:`decimal.Decimal`, so neither the binary representation (0.285 is stored
   as 0.28499999999999997...) nor the error of a scaling multiplication
@@ -16,13 +16,18 @@ The rules:
   in decimal arithmetic, after that reading.
 * **Separators**: ``"nl"`` writes a decimal comma and a thousands point (``1.234,5``), ``"en"``
   a decimal point and a thousands comma (``1,234.5``).
-* **Negative numbers** carry the ASCII hyphen-minus (``-2,3``), as the report tables, the CSV
-  files and the terminal always have; a value that rounds to zero is written without a sign
-  (``0,0``, never ``-0,0``).
+* **Negative numbers** carry the minus sign U+2212 (``−2,3``), the sign the figures' axes
+  write too (matplotlib's ``axes.unicode_minus``), not the hyphen-minus of a word break or of
+  "Noord-Brabant"; a value that rounds to zero is written without a sign (``0,0``, never
+  ``−0,0``). Files that machines read (CSV, XLSX) keep their raw numbers and never pass through
+  this module.
 * **Missing values** (``None``, NaN, ``pd.NA``, infinities) are written as :data:`MISSING`,
   ``[x]`` ("not available", the flag of government statistics tables) as the report shows it.
 * **An estimate and its interval** are written with the same decimals (:func:`format_ci`,
   :func:`format_with_ci`); an interval with a missing bound is missing as a whole.
+* **An interval** is ``low–high`` with an en dash (``21–29%``); when a bound is negative the dash
+  would read as a second minus, so the bounds are joined by the word ``tot``/``to``
+  (``−16,2 tot −5,6%``, ``−16.2 to −5.6%``).
 
 This module does not decide which decimals a table column or a figure uses (the report layout
 and the chart functions do), does not translate words (``survey.report.texts`` and the figures'
@@ -38,6 +43,7 @@ from typing import Any
 
 __all__ = [
     "LANGUAGES",
+    "MINUS",
     "MISSING",
     "format_ci",
     "format_count",
@@ -57,6 +63,12 @@ MISSING = "[x]"
 
 #: The dash between the bounds of an interval.
 _RANGE_DASH = "\u2013"
+
+#: The word between the bounds of an interval with a negative bound, per language.
+_RANGE_WORD = {"nl": " tot ", "en": " to "}
+
+#: The minus sign of a negative number (U+2212, not the hyphen-minus).
+MINUS = "\u2212"
 
 #: Significant digits a float is read at before it is rounded (the reliable digits of a double).
 _SIGNIFICANT = 15
@@ -117,7 +129,7 @@ def _rounded(number: Decimal, decimals: int) -> Decimal:
 
 
 def _written(number: Decimal, lang: str, decimals: int) -> str:
-    text = f"{_rounded(number, decimals):,.{decimals}f}"
+    text = f"{_rounded(number, decimals):,.{decimals}f}".replace("-", MINUS)
     return text.translate(_NL_SEPARATORS) if lang == "nl" else text
 
 
@@ -173,7 +185,8 @@ def format_number(value: float | Decimal | None, lang: str = "nl", decimals: int
     Returns
     -------
     str
-        The number, with a hyphen-minus for negative values; :data:`MISSING` for a missing one.
+        The number, with the minus sign :data:`MINUS` for negative values; :data:`MISSING` for
+        a missing one.
 
     Raises
     ------
@@ -185,7 +198,7 @@ def format_number(value: float | Decimal | None, lang: str = "nl", decimals: int
     >>> format_number(1234.56, "nl"), format_number(1234.56, "en")
     ('1.234,6', '1,234.6')
     >>> format_number(2.675, "en", 2), format_number(-2.25, "nl"), format_number(None, "en")
-    ('2.68', '-2,3', '[x]')
+    ('2.68', '−2,3', '[x]')
     """
     _language(lang)
     number = _decimal(value)
@@ -267,6 +280,9 @@ def format_ci(
 ) -> str:
     """Write a confidence interval as ``low–high``, both bounds with the same decimals.
 
+    An interval with a negative bound is written ``low tot high`` (``to`` in English): an en
+    dash beside a minus sign reads as a second minus (``−16,2–−5,6%``).
+
     Parameters
     ----------
     low, high
@@ -281,8 +297,8 @@ def format_ci(
     Returns
     -------
     str
-        For example ``"21–29%"`` or ``"27,30–35,60"``; :data:`MISSING` when either bound is
-        missing.
+        For example ``"21–29%"``, ``"27,30–35,60"`` or ``"−16,2 tot −5,6%"``; :data:`MISSING`
+        when either bound is missing.
 
     Examples
     --------
@@ -290,6 +306,8 @@ def format_ci(
     '21–29%'
     >>> format_ci(0.2134, 0.2917, "nl", 1), format_ci(27.3, 35.6, "nl", 2, percent=False)
     ('21,3–29,2%', '27,30–35,60')
+    >>> format_ci(-0.162, -0.056, "nl", 1), format_ci(-0.162, 0.056, "en", 1)
+    ('−16,2 tot −5,6%', '−16.2 to 5.6%')
     >>> format_ci(float("nan"), 0.2)
     '[x]'
     """
@@ -299,7 +317,8 @@ def format_ci(
         return MISSING
     scale = _HUNDRED if percent else Decimal(1)
     lo, hi = _written(lower * scale, lang, decimals), _written(upper * scale, lang, decimals)
-    return f"{lo}{_RANGE_DASH}{hi}{'%' if percent else ''}"
+    between = _RANGE_WORD[lang] if MINUS in lo + hi else _RANGE_DASH
+    return f"{lo}{between}{hi}{'%' if percent else ''}"
 
 
 def format_with_ci(

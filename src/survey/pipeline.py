@@ -9,7 +9,9 @@ the CLI, the Makefile and the notebooks call these functions and hold no stage l
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import shutil
+import warnings
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from survey.config import StudyConfig, config_root
 from survey.errors import InputError
 from survey.io import (
     FileMeta,
+    atomic_output,
     output_lock,
     read_spss,
     sha256_file,
@@ -44,6 +47,7 @@ from survey.weighting import WeightingResult
 
 __all__ = [
     "STAGES",
+    "PipelineWarning",
     "IngestResult",
     "ReportResult",
     "RunResult",
@@ -59,6 +63,10 @@ __all__ = [
 
 
 Progress = Callable[[str], None]
+
+
+class PipelineWarning(UserWarning):
+    """Something a stage did that the user should know (shown even when progress is quiet)."""
 
 
 def _quiet(_: str) -> None:
@@ -299,12 +307,12 @@ def run_ingest(
             )
             continue
         books[name] = match_file_names(books[name], frame.columns, study.relative(config.file))
-        report = validate(frame, meta, books[name])
+        report = validate(frame, meta.replace(source=study.relative(config.file)), books[name])
         if report.errors:
             failures.append(report.format())
             continue
         for warning in report.warnings:
-            progress(f"warning: {warning.message}")
+            warnings.warn(PipelineWarning(warning.message), stacklevel=2)
         prepared[name] = (clean(frame, books[name]), meta, report)
     if failures:
         raise InputError(
@@ -412,7 +420,7 @@ def run_weight(
         assert meta is not None
         result = weigh_wave(config, frame, meta, load_codebook(config.codebook))
         for line in result.diagnostics.collapses:
-            progress(f"{name}: collapsed {line}")
+            warnings.warn(PipelineWarning(f"{name}: margin levels collapsed: {line}"), stacklevel=2)
         summary = result.diagnostics.summary
         progress(
             f"{name}: {spec.method} to {study.relative(spec.margins)}, "
@@ -478,12 +486,16 @@ class ReportResult:
     published
         The same after disclosure control: what the report, CSV files and figures show.
     paths
-        Kind (``html``, ``pdf``, ``tables``, ...) -> written path.
+        Kind (``html``, ``pdf``, ``xlsx``, ``tables``, ...) -> written path, of the first
+        language written.
+    languages
+        Language -> its written paths (the same kinds).
     """
 
     results: StudyResults
     published: StudyResults
     paths: dict[str, Path]
+    languages: dict[str, dict[str, Path]] = field(default_factory=dict)
 
     @property
     def reproduction(self) -> pd.DataFrame | None:
@@ -492,6 +504,13 @@ class ReportResult:
             if kind_name(analysis) == "reproduction":
                 return self.published.tables[analysis.id]
         return None
+
+
+def _variable_label(book: Any, name: str) -> str:
+    """A variable's codebook label, or its name."""
+    if book is not None and name in book.variables and book.variables[name].label:
+        return str(book.variables[name].label)
+    return name
 
 
 def analyse(study: StudyConfig, data: StudyData | None = None) -> StudyResults:
@@ -514,15 +533,23 @@ def analyse(study: StudyConfig, data: StudyData | None = None) -> StudyResults:
     from survey.study.run import run_study
     from survey.study.spec import load_analyses
 
+    data = data if data is not None else load_study_data(study)
+    strata = {
+        name: [_variable_label(data.books.get(name), v) for v in wave.strata]
+        for name, wave in study.waves.items()
+        if wave.strata
+    }
     return run_study(
-        data if data is not None else load_study_data(study),
+        data,
         load_analyses(study.analyses),
         study.root,
         {
+            "strata": strata,
             "confidence_level": study.confidence_level,
             "ci_method": study.ci_method,
             "min_cell_count": study.min_cell_count,
             "language": study.language,
+            "data_language": study.data_language,
             "config": study.relative(study.path),
             "synthetic": study.synthetic,
         },
@@ -537,14 +564,19 @@ def run_report(
     progress: Progress = _quiet,
     data: StudyData | None = None,
 ) -> ReportResult:
-    """Analyse, draw the figures and write the HTML and PDF report.
+    """Analyse once, then draw the figures and write the report in every language.
+
+    Each language gets its own files (``report.<lang>.html``/``.pdf``, ``tables.<lang>.xlsx``,
+    ``tables/<lang>/``, ``figures/<lang>/``); the primary language's table book is also
+    ``tables.xlsx``.
 
     Parameters
     ----------
     study
         The study config.
     lang
-        ``"nl"`` or ``"en"``; default the config's ``report.language``.
+        ``"nl"`` or ``"en"``: write this language only; default every language of
+        ``report.languages``.
     pdf
         Also write the PDF.
     progress
@@ -558,39 +590,76 @@ def run_report(
     ReportResult
         The results and the written files.
     """
+    import time
+
+    from survey.study.run import publish
+
+    languages = [lang] if lang else list(study.languages)
+    out = study.reports_dir
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, dict[str, Path]] = {}
+    with output_lock([out], "survey report"):
+        start = time.perf_counter()
+        results = analyse(study, data)
+        published = publish(results, study.disclosure)
+        hidden = len(published.decision.reasons) if published.decision else 0
+        progress(f"analyses done in {time.perf_counter() - start:.1f} s; {hidden} cells suppressed")
+        for language in languages:
+            written[language] = _write_language(study, published, language, pdf, progress)
+        if study.language in written and "xlsx" in written[study.language]:
+            with atomic_output(out / "tables.xlsx") as tmp:
+                shutil.copyfile(written[study.language]["xlsx"], tmp)
+    first = written[languages[0]]
+    return ReportResult(results, published, first, written)
+
+
+def _write_language(
+    study: StudyConfig, published: StudyResults, lang: str, pdf: bool, progress: Progress
+) -> dict[str, Path]:
+    """Draw the figures and write the report files of one language."""
     import tempfile
     import time
 
     from survey.report import write_report
     from survey.report.build import build_content, build_figures
     from survey.report.texts import load_text
-    from survey.study.run import publish
 
-    text = load_text(lang or study.language, study.texts)
+    text = load_text(lang, study.texts)
     out = study.reports_dir
-    out.mkdir(parents=True, exist_ok=True)
-    with (
-        output_lock([out], "survey report"),
-        tempfile.TemporaryDirectory(prefix=".staging-", dir=out) as staging,
-    ):
-        start = time.perf_counter()
-        results = analyse(study, data)
-        published = publish(results, study.disclosure)
-        hidden = len(published.decision.reasons) if published.decision else 0
-        progress(f"analyses done in {time.perf_counter() - start:.1f} s; {hidden} cells suppressed")
+    with tempfile.TemporaryDirectory(prefix=".staging-", dir=out) as staging:
         start = time.perf_counter()
         figures_dir = Path(staging) / "figures"
         figures = build_figures(published, figures_dir, text)
-        progress(f"{len(figures)} figures drawn in {time.perf_counter() - start:.1f} s")
+        progress(f"[{lang}] {len(figures)} figures drawn in {time.perf_counter() - start:.1f} s")
         start = time.perf_counter()
         content = build_content(published, figures, text)
-        paths = write_report(content, out, pdf=pdf, figures=figures_dir)
+        paths = write_report(
+            content, out, pdf=pdf, figures=figures_dir, cover=_cover(study, published, text)
+        )
     progress(
-        f"wrote {study.relative(paths['html'])}"
-        + (f" and {study.relative(paths['pdf'])}" if "pdf" in paths else "")
+        f"[{lang}] wrote {study.relative(paths['html'])}"
+        + (f", {study.relative(paths['pdf'])}" if "pdf" in paths else "")
+        + (f", {study.relative(paths['xlsx'])}" if "xlsx" in paths else "")
         + f" in {time.perf_counter() - start:.1f} s"
     )
-    return ReportResult(results, published, paths)
+    return paths
+
+
+def _cover(
+    study: StudyConfig, published: StudyResults, text: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """The lines of the table book's cover: source, kind of data, date, contact."""
+    words = text["cover"]
+    waves = ", ".join(
+        f"{name} ({Path(str(record['input']['path'])).name})"
+        for name, record in published.provenance.items()
+    )
+    return [
+        (words["source"], waves),
+        (words["data"], words["synthetic"] if published.synthetic else words["real"]),
+        (words["date"], study.date or words["no_date"]),
+        (words["contact"], study.contact or words["no_contact"]),
+    ]
 
 
 @dataclass
@@ -634,7 +703,7 @@ def run_all(
     study
         The study config.
     lang
-        Report language; default the config's.
+        Write the report in this language only; default every language of the config.
     pdf
         Also write the PDF.
     progress

@@ -363,12 +363,16 @@ def test_report_in_a_real_process_runs_every_stage_and_writes_the_report(
     tmp_path: Path,
 ) -> None:
     config = write_study(tmp_path)
-    result = run_exe(["--config", str(config), "report", "--check", "--no-pdf"], tmp_path)
+    result = run_exe(
+        ["--config", str(config), "--progress", "always", "report", "--check", "--no-pdf"],
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "SYNTHETIC" in result.stderr
     for stage in ("data", "ingest", "weight", "analyse, figures, report"):
         assert f"[{stage}] done in" in result.stderr
+    assert "[en] 9 figures drawn" in result.stderr and "[nl] wrote" in result.stderr
     assert re.search(
         r"reproduction: \d+ of 41 published figures match or are supported; \d+ not assessable "
         r"\(suppressed by disclosure control\)",
@@ -377,8 +381,19 @@ def test_report_in_a_real_process_runs_every_stage_and_writes_the_report(
     # 3 waves x (parquet, sav, provenance) + 2 weighted WEA waves x (parquet, sav, calibration
     # record, weighting json)
     assert len(snapshot(tmp_path / "processed")) == 9 + 8
-    assert (tmp_path / "reports" / "report.html").exists()
-    assert (tmp_path / "reports" / "tables" / "reproduction.csv").exists()
+    for lang in ("nl", "en"):
+        assert (tmp_path / "reports" / f"report.{lang}.html").exists()
+        assert (tmp_path / "reports" / "tables" / lang / "reproduction.csv").exists()
+
+
+def test_a_piped_report_shows_no_progress_only_the_outcome(tmp_path: Path) -> None:
+    config = write_study(tmp_path)
+    result = run_exe(["--config", str(config), "report", "--no-pdf", "--lang", "en"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "done in" not in result.stderr and "figures drawn" not in result.stderr
+    assert "report written in" in result.stderr
+    assert (tmp_path / "reports" / "report.en.html").exists()
+    assert not (tmp_path / "reports" / "report.nl.html").exists()  # one language asked, one written
 
 
 def test_truncated_file_in_a_real_process_exits_3_without_traceback(

@@ -54,7 +54,7 @@ def strict(study, tmp_path_factory: pytest.TempPathFactory) -> ReportResult:
 
 
 def _published(report: ReportResult) -> dict[str, pd.DataFrame]:
-    folder = report.paths["html"].parent / "tables"
+    folder = report.paths["tables"]
     return {p.stem: pd.read_csv(p, comment="#") for p in sorted(folder.glob("*.csv"))}
 
 
@@ -170,7 +170,7 @@ def _wide_rows_of_hidden_cells(report: ReportResult) -> list[str]:
 
 
 def _figure_values(report: ReportResult, analysis_id: str) -> str:
-    folder = report.paths["html"].parent / "figures"
+    folder = report.paths["figures"]
     return (folder / f"{analysis_id}.svg").read_text(encoding="utf-8")
 
 

@@ -205,7 +205,7 @@ def test_report_on_the_init_study_from_another_folder(api_sav: Path, tmp_path: P
     # the by-group shares are the unweighted shares of the data; fewer than 10 respondents (or
     # an unreliable estimate) are suppressed
     table = pd.read_csv(
-        folder / "reports" / "tables" / "api2000_sch_wide_by_stype.csv", comment="#"
+        folder / "reports" / "tables" / "nl" / "api2000_sch_wide_by_stype.csv", comment="#"
     )
     data = pd.read_csv(GOLDEN_ROOT / "data" / "apistrat.csv")
     counts = pd.crosstab(data["stype"], data["sch_wide"])
@@ -423,7 +423,7 @@ def test_a_design_declared_in_the_study_gives_rs_standard_errors(
     )
     result = _report(["--config", str(config), "report", "--no-pdf"], tmp_path)
     assert result.returncode == 0, result.stderr
-    table = pd.read_csv(study / "reports" / "tables" / "api_means.csv", comment="#")
+    table = pd.read_csv(study / "reports" / "tables" / "nl" / "api_means.csv", comment="#")
     # R: svymean(~api00, svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat))
     assert table["estimate"].iloc[0] == pytest.approx(662.287363159321, rel=1e-9)
     assert table["se"].iloc[0] == pytest.approx(9.408940802785, rel=1e-9)

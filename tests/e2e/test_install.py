@@ -57,7 +57,7 @@ def test_an_installed_package_reports_on_a_new_study_from_another_folder(
     result = _survey(installed, ["report", "--config", str(config), "--no-pdf"], elsewhere)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    html = (study / "reports" / "report.html").read_text(encoding="utf-8")
+    html = (study / "reports" / "report.nl.html").read_text(encoding="utf-8")
     assert "<table" in html and 'lang="nl"' in html
     assert not list(elsewhere.iterdir())  # nothing written where the command was run
 
@@ -71,4 +71,4 @@ def test_inside_a_study_folder_no_config_is_needed(installed: Path, tmp_path: Pa
     (study / "reports" / "sub").mkdir(parents=True, exist_ok=True)
     result = _survey(installed, ["report", "--no-pdf"], study / "reports" / "sub")
     assert result.returncode == 0, result.stderr
-    assert (study / "reports" / "report.html").exists()
+    assert (study / "reports" / "report.nl.html").exists()

@@ -49,9 +49,9 @@ def test_the_reproduction_table_is_all_match_or_supported_or_suppressed(
 def test_the_report_writes_html_pdf_figures_and_csv_tables(report: ReportResult, study) -> None:
     paths = report.paths
     assert paths["html"].exists() and paths["pdf"].exists()
-    assert len(list((study.reports_dir / "figures").glob("*.svg"))) == 9
-    assert len(list((study.reports_dir / "figures").glob("*.png"))) == 9
-    assert (study.reports_dir / "tables" / "reproduction.csv").exists()
+    assert len(list((study.reports_dir / "figures" / "nl").glob("*.svg"))) == 9
+    assert len(list((study.reports_dir / "figures" / "nl").glob("*.png"))) == 9
+    assert (study.reports_dir / "tables" / "nl" / "reproduction.csv").exists()
 
 
 def test_the_same_results_give_identical_html(report: ReportResult, study, tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_the_pdf_embeds_every_font(report: ReportResult) -> None:
 
 def test_small_cells_are_suppressed_in_html_and_csv(report: ReportResult, study) -> None:
     html = report.paths["html"].read_text(encoding="utf-8")
-    sectors = pd.read_csv(study.reports_dir / "tables" / "beso_sectors.csv", comment="#")
+    sectors = pd.read_csv(study.reports_dir / "tables" / "nl" / "beso_sectors.csv", comment="#")
     small = sectors.loc[sectors["status"] == "[c]"]
     assert len(small) > 0
     assert small["estimate"].isna().all()

@@ -1,6 +1,10 @@
-"""The PDF of the report, checked with poppler-utils (pdftotext, pdfinfo, pdffonts).
+"""The PDF of the report, checked with poppler-utils (pdftotext, pdfinfo, pdffonts) and pikepdf.
 
-These tests fail, never skip, when poppler-utils is missing: the PDF is a deliverable.
+The sample report and the example study's whole report (in English, its widest tables): A4,
+fonts embedded, selectable text, reproducible bytes, PDF/UA-1 (tagged, language, title, figures
+with alternate text, table header cells), and a layout in which nothing runs off the page and no
+table caption is left alone at the bottom of a page. These tests fail, never skip, when
+poppler-utils is missing: the PDF is a deliverable.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pikepdf
 import pytest
 
+from real_report import real_content
 from report_sample import sample_content
 from survey.errors import InputError
 from survey.report import render_html, write_pdf
@@ -143,3 +149,156 @@ def test_external_resources_are_refused_and_nothing_is_written(tmp_path: Path) -
     with pytest.raises(InputError, match=r"example\.invalid"):
         write_pdf(html, path)
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- PDF/UA-1
+
+
+def _structure(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    """Every element of the structure tree, depth first."""
+    found: list[pikepdf.Dictionary] = []
+    todo = [pdf.Root.StructTreeRoot]
+    while todo:
+        node = todo.pop()
+        if "/S" in node:
+            found.append(node)
+        kids = node.get("/K")
+        kids = kids if isinstance(kids, pikepdf.Array) else [kids]
+        todo.extend(kid for kid in kids if isinstance(kid, pikepdf.Dictionary))
+    return found
+
+
+@pytest.fixture(scope="module")
+def tagged(pdf: Path) -> pikepdf.Pdf:
+    return pikepdf.open(pdf)
+
+
+def test_the_pdf_declares_pdf_ua_1(tagged: pikepdf.Pdf) -> None:
+    with tagged.open_metadata() as xmp:
+        assert xmp["pdfuaid:part"] == "1"
+    assert tagged.pdf_version == "1.7"
+
+
+def test_the_pdf_is_tagged_with_a_structure_tree_and_its_language(tagged: pikepdf.Pdf) -> None:
+    assert tagged.Root.MarkInfo.Marked is True
+    assert "/StructTreeRoot" in tagged.Root
+    assert str(tagged.Root.Lang) == "nl"
+    english = pikepdf.open(_written(render_html(sample_content(lang="en"))))
+    assert str(english.Root.Lang) == "en"
+
+
+def test_the_title_is_in_the_document_info_and_the_xmp_and_viewers_show_it(
+    tagged: pikepdf.Pdf,
+) -> None:
+    title = "Werk geven en nemen: reproductie van de BESO-analyses (2012)"
+    assert str(tagged.docinfo["/Title"]) == title
+    with tagged.open_metadata() as xmp:
+        assert xmp["dc:title"] == title
+    assert tagged.Root.ViewerPreferences.DisplayDocTitle is True
+
+
+def test_headings_paragraphs_tables_and_captions_are_tagged(tagged: pikepdf.Pdf) -> None:
+    kinds = {str(element.S) for element in _structure(tagged)}
+    assert {"/H1", "/H2", "/P", "/Table", "/TR", "/TH", "/TD", "/Caption", "/Figure"} <= kinds
+
+
+def test_every_data_cell_points_to_its_header_cells(tagged: pikepdf.Pdf) -> None:
+    elements = _structure(tagged)
+    headers = [e for e in elements if e.S == "/TH"]
+    cells = [e for e in elements if e.S == "/TD"]
+    assert len(headers) >= 26  # 15 column headers and 11 row headers in the sample's 4 tables
+    ids = {str(e.ID) for e in headers}
+    assert cells and all(e.A.Headers and {str(h) for h in e.A.Headers} <= ids for e in cells)
+
+
+def test_each_figure_carries_its_alt_text(tagged: pikepdf.Pdf) -> None:
+    figures = [e for e in _structure(tagged) if e.S == "/Figure"]
+    assert [str(e.Alt) for e in figures] == ['Staafdiagram: 47% "met" en 53% <zonder> ervaring']
+
+
+def _written(html: str) -> Path:
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="pdf-")) / "report.pdf"
+    write_pdf(html, path)
+    return path
+
+
+def test_a_document_without_a_language_is_refused_as_not_accessible(tmp_path: Path) -> None:
+    path = tmp_path / "no-lang.pdf"
+    html = "<!DOCTYPE html><html><head><title>t</title></head><body><p>x</p></body></html>"
+    with pytest.raises(InputError, match="PDF/UA-1.*lang"):
+        write_pdf(html, path)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- layout on A4
+
+#: The page margins (the stylesheet's @page): 18 mm left and right, 22 mm at the bottom.
+_SIDE, _FOOT = 18 / 25.4 * 72, 22 / 25.4 * 72
+_PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.DOTALL)
+_WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
+Word = tuple[float, float, float, float, str]
+
+
+def _words(pdf: Path) -> list[tuple[float, float, list[Word]]]:
+    """Each page's width, height and words with their boxes (x0, y0, x1, y1, text)."""
+    out = _run("pdftotext", "-bbox", str(pdf), "-")
+    return [
+        (
+            float(width),
+            float(height),
+            [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in _WORD.findall(page)],
+        )
+        for width, height, page in _PAGE.findall(out)
+    ]
+
+
+@pytest.fixture(scope="module")
+def study_pdf(study, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("study-pdf") / "report.en.pdf"
+    write_pdf(render_html(real_content(study, "en")), path)
+    return path
+
+
+@pytest.mark.parametrize("which", ["sample", "study"])
+def test_nothing_runs_off_the_right_edge_of_the_text_area(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    pages = _words(request.getfixturevalue("pdf" if which == "sample" else "study_pdf"))
+    outside = [
+        (number, word)
+        for number, (width, _height, words) in enumerate(pages, 1)
+        for x0, _y0, x1, _y1, word in words
+        if x1 > width - _SIDE + 1 or x0 < _SIDE - 1
+    ]
+    assert outside == []
+
+
+def test_a_table_too_wide_for_a_portrait_page_gets_landscape_pages(study_pdf: Path) -> None:
+    pages = _words(study_pdf)
+    landscape = [number for number, (width, height, _) in enumerate(pages, 1) if width > height]
+    assert landscape  # the evidence table of the reproduction (nine columns, 38 rows)
+    assert len(landscape) < len(pages) / 2
+    for number in landscape:
+        assert pages[number - 1][:2] == pytest.approx((A4[1], A4[0]), abs=1)
+
+
+@pytest.mark.parametrize("which", ["sample", "study"])
+def test_no_table_caption_is_left_alone_at_the_bottom_of_a_page(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    stem = "Tabel" if which == "sample" else "Table"
+    pages = _words(request.getfixturevalue("pdf" if which == "sample" else "study_pdf"))
+    captions = 0
+    for number, (_width, height, words) in enumerate(pages, 1):
+        body = [w for w in words if w[3] <= height - _FOOT]
+        for i, (_x0, y0, _x1, y1, word) in enumerate(body[:-1]):
+            starts_line = i == 0 or body[i - 1][1] < y0 - 1
+            if word == stem and starts_line and re.fullmatch(r"\d+\.", body[i + 1][4]):
+                captions += 1
+                below = [w for w in body if w[1] > y1 + 14]  # a header row below the caption
+                assert below, f"page {number}: {stem} {body[i + 1][4]} is the last line"
+    assert captions >= 4

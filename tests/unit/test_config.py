@@ -136,3 +136,29 @@ def test_a_value_of_the_wrong_type_names_its_key_path(
 ) -> None:
     with pytest.raises(InputError, match=place):
         load_study(_study(tmp_path, text))
+
+
+def test_the_report_languages_default_to_the_primary_language(tmp_path: Path) -> None:
+    study = load_study(_study(tmp_path, MINIMAL + "report: {language: en}\n"))
+    assert study.languages == ("en",) and study.data_language == "en"
+
+
+def test_every_report_language_and_the_data_language_are_read(tmp_path: Path) -> None:
+    text = MINIMAL + "report: {language: nl, languages: [nl, en], data_language: nl}\n"
+    study = load_study(_study(tmp_path, text))
+    assert study.languages == ("nl", "en") and study.data_language == "nl"
+
+
+@pytest.mark.parametrize(
+    ("report", "message"),
+    [
+        ("{languages: [nl, de]}", r"report\.languages: 'de' is not one of nl, en"),
+        ("{language: en, languages: [nl]}", r"report\.language 'en' must be one of report\.languages"),
+        ("{data_language: fr}", r"report\.data_language: 'fr' is not one of nl, en"),
+    ],
+)  # fmt: skip
+def test_an_unsupported_report_language_is_an_error(
+    tmp_path: Path, report: str, message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        load_study(_study(tmp_path, MINIMAL + f"report: {report}\n"))

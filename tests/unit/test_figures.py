@@ -179,16 +179,72 @@ def test_grouped_bars_draw_a_bar_per_item_and_group_hatched_by_group() -> None:
     assert len({bar.get_hatch() for bar in drawn}) == 2
 
 
-def test_grouped_bars_mark_only_small_p_values() -> None:
+def plain_texts(texts: list[str]) -> list[str]:
+    """Texts as a reader reads them: no-break spaces and line breaks as spaces."""
+    return [t.replace("\u00a0", " ").replace("\n", " ") for t in texts]
+
+
+def item_labels(ax: Axes) -> list[str]:
+    return plain_texts([t.get_text() for t in ax.get_yticklabels()])
+
+
+def test_grouped_bars_mark_only_small_p_values_with_the_bound_written_out() -> None:
     ax = figures.grouped_bars(bars_table(), p_values_table())
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == ["Kosten ***", "Begeleiding", "Productiviteit *"]
+    assert item_labels(ax) == ["Kosten (p < 0,001)", "Begeleiding", "Productiviteit (p < 0,05)"]
 
 
-def test_grouped_bars_explain_the_marks_in_a_note_only_with_tests() -> None:
-    with_tests = figures.grouped_bars(bars_table(), p_values_table())
-    assert any("Holm" in t and "p < 0,001" in t for t in texts(with_tests))
-    assert not any("Holm" in t for t in texts(figures.grouped_bars(bars_table())))
+def test_grouped_bars_write_the_marks_in_the_language_of_the_figure() -> None:
+    ax = figures.grouped_bars(bars_table(), p_values_table(), lang="en")
+    assert item_labels(ax)[0] == "Kosten (p < 0.001)"
+
+
+def test_significance_marks_use_no_stars() -> None:
+    ax = figures.grouped_bars(bars_table(), p_values_table())
+    assert not any("*" in t for t in [*item_labels(ax), *texts(ax)])
+
+
+def test_a_significance_mark_is_never_broken_over_two_lines() -> None:
+    long = bars_table().assign(
+        item_label="Belemmering: onbekend waar mensen met een beperkte "
+        "productiviteit gevonden kunnen worden"
+    )
+    ax = figures.grouped_bars(long, p_values_table())
+    label = ax.get_yticklabels()[0].get_text()
+    assert "\n" in label and "(p\u00a0<\u00a00,001)" in label
+
+
+@pytest.mark.parametrize(
+    ("lang", "marks"),
+    [("nl", "p < 0,05, p < 0,01 of p < 0,001"), ("en", "p < 0.05, p < 0.01 or p < 0.001")],
+)
+def test_grouped_bars_explain_the_marks_in_a_note_only_with_tests(lang: str, marks: str) -> None:
+    with_tests = figures.grouped_bars(bars_table(), p_values_table(), lang=lang)
+    assert any("Holm" in t and marks in t for t in plain_texts(texts(with_tests)))
+    assert not any("Holm" in t for t in texts(figures.grouped_bars(bars_table(), lang=lang)))
+
+
+def test_alt_text_of_grouped_bars_names_the_significant_items_as_the_figure_marks_them() -> None:
+    text = figures.alt_text("grouped_bars", bars_table(), "en", tests=p_values_table())
+    assert (
+        "Significant difference between the groups (Holm-adjusted test) for "
+        "Kosten (p < 0.001) and Productiviteit (p < 0.05)." in text
+    )
+
+
+def test_alt_text_of_grouped_bars_says_when_no_item_differs() -> None:
+    tests = p_values_table().assign(p_holm=0.5)
+    text = figures.alt_text("grouped_bars", bars_table(), "nl", tests=tests)
+    assert "Bij geen enkel onderwerp een significant verschil tussen de groepen" in text
+
+
+def test_alt_text_of_grouped_bars_marks_no_test_that_is_not_assessable() -> None:
+    table = disclosed(bars_table(), "[c]", [0])
+    text = figures.alt_text("grouped_bars", table, "en", tests=not_assessable_tests())
+    assert "for Productiviteit (p < 0.05)." in text and "Kosten (p" not in text
+
+
+def test_alt_text_without_tests_says_nothing_of_significance() -> None:
+    assert "ignificant" not in figures.alt_text("grouped_bars", bars_table(), "en")
 
 
 def test_share_bars_draw_a_bar_per_level() -> None:
@@ -572,8 +628,7 @@ def test_the_n_range_of_a_group_ignores_a_suppressed_base() -> None:
 
 def test_grouped_bars_mark_no_test_that_is_not_assessable() -> None:
     ax = figures.grouped_bars(disclosed(bars_table(), "[c]", [0]), not_assessable_tests())
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == ["Kosten", "Begeleiding", "Productiviteit *"]
+    assert item_labels(ax) == ["Kosten", "Begeleiding", "Productiviteit (p < 0,05)"]
 
 
 def test_a_not_assessable_verdict_outweighs_a_left_over_p_value() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from survey import figures
 from survey.format import (
+    MINUS,
     MISSING,
     format_ci,
     format_count,
@@ -60,7 +61,14 @@ def test_below_a_half_rounds_down() -> None:
 
 def test_negative_halves_round_away_from_zero() -> None:
     assert round_half_up(-2.5) == -3.0
-    assert format_number(-2.25, "en", 1) == "-2.3"
+    assert format_number(-2.25, "en", 1) == "\u22122.3"
+
+
+def test_a_negative_number_carries_the_minus_sign_not_a_hyphen() -> None:
+    assert MINUS == "\u2212"
+    assert format_number(-1234.5, "nl", 1) == "\u22121.234,5"
+    assert format_percent(-0.109, "en", 1) == "\u221210.9%"
+    assert "-" not in format_with_ci(-0.109, -0.162, -0.056, "nl", 1)
 
 
 def test_a_value_rounding_to_zero_has_no_sign() -> None:
@@ -147,10 +155,25 @@ def test_an_interval_has_both_bounds_at_the_same_decimals_and_one_percent_sign()
     assert format_ci(27.3, 35.6, "nl", 2, percent=False) == "27,30–35,60"
 
 
+def test_an_interval_with_a_negative_bound_is_joined_by_a_word_not_a_dash() -> None:
+    assert format_ci(-0.162, -0.056, "nl", 1) == "\u221216,2 tot \u22125,6%"
+    assert format_ci(-0.162, -0.056, "en", 1) == "\u221216.2 to \u22125.6%"
+    assert format_ci(-0.093, 0.094, "nl", 1) == "\u22129,3 tot 9,4%"
+    assert format_ci(-1.25, 3.5, "en", 2, percent=False) == "\u22121.25 to 3.50"
+
+
+def test_an_interval_whose_negative_bound_rounds_to_zero_keeps_its_dash() -> None:
+    assert format_ci(-0.0001, 0.056, "nl", 1) == "0,0–5,6%"
+
+
 def test_an_estimate_and_its_interval_share_their_decimals() -> None:
     assert format_with_ci(0.039, 0.025, 0.055, "nl") == "3,9% (2,5–5,5%)"
     assert format_with_ci(0.2612, 0.2101, 0.3149, "en", 0) == "26% (21–31%)"
     assert format_with_ci(3.214, 3.01, 3.42, "en", percent=False) == "3.21 (3.01–3.42)"
+    assert format_with_ci(32.04, 27.294, 36.706, "nl", 1, percent=False) == "32,0 (27,3–36,7)"
+    assert format_with_ci(-0.109, -0.162, -0.056, "en", 1) == (
+        "\u221210.9% (\u221216.2 to \u22125.6%)"
+    )
 
 
 def test_an_estimate_without_a_whole_interval_stands_alone() -> None:

@@ -58,8 +58,8 @@ def test_value_labels_are_escaped_and_no_script_element_exists(html: str) -> Non
     assert not re.search(r"<script\b", html, re.IGNORECASE)
 
 
-def test_alt_text_is_escaped_in_its_attribute(html: str) -> None:
-    assert 'aria-label="Staafdiagram: 47% &#34;met&#34; en 53% &lt;zonder&gt; ervaring"' in html
+def test_alt_text_is_escaped_in_the_svg_title(html: str) -> None:
+    assert "<title>Staafdiagram: 47% &#34;met&#34; en 53% &lt;zonder&gt; ervaring</title>" in html
 
 
 def test_captions_and_paragraphs_are_escaped() -> None:
@@ -107,16 +107,25 @@ def test_no_external_resources(html: str) -> None:
     assert "@font-face" not in html
 
 
-def test_every_figure_has_role_img_and_an_aria_label(html: str) -> None:
-    figures = re.findall(r"<figure\b[^>]*>", html)
+def test_every_figure_is_one_image_named_by_its_alt_text(html: str) -> None:
+    figures = re.findall(r"<figure\b.*?</figure>", html, re.DOTALL)
     assert len(figures) == 1
-    for tag in figures:
-        assert 'role="img"' in tag
-        assert re.search(r'aria-label="[^"]+"', tag)
+    for figure in figures:
+        # the SVG is the image (role img, its <title> first), the figure keeps its own role
+        # and is named by its caption
+        assert re.search(r'<svg role="img"[^>]*><title>[^<]+</title>', figure)
+        assert 'aria-labelledby="figure-fig_beso_experience-caption"' in figure
+        assert '<figcaption id="figure-fig_beso_experience-caption">' in figure
+        assert 'role="img"' not in figure.split("<svg", 1)[0]
     # the SVG is inline, without XML prolog, doctype or (date-carrying) metadata
-    figure = re.search(r"<figure\b.*?</figure>", html, re.DOTALL)
-    assert figure and "<svg" in figure.group(0) and "<figcaption>" in figure.group(0)
     assert "<?xml" not in html and "<!DOCTYPE svg" not in html and "<metadata" not in html
+
+
+def test_an_svg_start_tag_with_a_greater_than_sign_in_an_attribute_gets_its_title() -> None:
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" aria-description="a > b"><rect/></svg>'
+    figure = ReportFigure("f", "c", svg, "alt text")
+    out = render_html(ReportContent("t", "nl", False, [ReportSection("s", "S", figures=[figure])]))
+    assert 'aria-description="a > b"><title>alt text</title><rect/>' in out
 
 
 def test_tables_are_real_tables(html: str) -> None:
@@ -129,15 +138,54 @@ def test_tables_are_real_tables(html: str) -> None:
     assert "Tabel 1." in html and "Tabel 4." in html and "Figuur 1." in html
 
 
-def test_a_wide_table_can_be_scrolled_with_the_keyboard(html: str) -> None:
-    blocks = re.findall(r'<div class="table-block"[^>]*>\s*<table id="([^"]+)"', html)
-    assert blocks
-    for table_id in blocks:
-        opening = re.search(rf'<div class="table-block"([^>]*)>\s*<table id="{table_id}"', html)
-        assert opening is not None
-        assert 'tabindex="0"' in opening.group(1) and 'role="region"' in opening.group(1)
-        assert f'aria-labelledby="{table_id}-caption"' in opening.group(1)
+def test_a_wide_table_scrolls_in_its_own_box_that_the_keyboard_can_reach(html: str) -> None:
+    boxes = re.findall(r'<div class="table-scroll"([^>]*)>\s*<table id="([^"]+)"', html)
+    assert len(boxes) == 4
+    for attributes, table_id in boxes:
+        assert 'tabindex="0"' in attributes and 'role="region"' in attributes
+        assert f'aria-labelledby="{table_id}-caption"' in attributes
         assert f'<caption id="{table_id}-caption">' in html
+
+
+def test_every_header_cell_has_a_scope_and_the_key_column_heads_its_row(html: str) -> None:
+    cells = re.findall(r"<th\b[^>]*>", html)
+    assert cells and all(re.search(r'scope="(col|row)"', cell) for cell in cells)
+    row = _row(html, "beso_obstacles", "Werk niet geschikt")
+    assert re.search(r'^<tr>\s*<th scope="row" class="text">Werk niet geschikt</th>', row)
+
+
+def test_columns_are_classed_as_number_or_text(html: str) -> None:
+    header = _rows(html, "beso_obstacles")[0]
+    classes = re.findall(r'<th scope="col" class="([^"]+)"', header)
+    assert classes == ["text", "text", "num", "num", "num"]
+
+
+def test_a_short_hyphenated_word_in_a_table_stays_on_one_line() -> None:
+    frame = pd.DataFrame(
+        {"region": ["Noord-Brabant", "een-heel-lang-samengesteld-woord-zonder-eind"], "status": ""}
+    )
+    table = ReportTable("t", "c", frame, [ColumnSpec("region", "Regio-naam")])
+    out = render_html(ReportContent("t", "nl", False, [ReportSection("s", "S", tables=[table])]))
+    assert '<span class="nowrap">Noord-Brabant</span>' in out
+    assert '<span class="nowrap">Regio-naam</span>' in out
+    assert '<span class="nowrap">een-heel' not in out  # a long one may break at its hyphens
+
+
+def test_an_id_too_long_for_a_column_may_break_anywhere() -> None:
+    frame = pd.DataFrame(
+        {"a": ["x"], "id": ["wea.work_not_suitable.without.brabant"], "status": [""]}
+    )
+    table = ReportTable("t", "c", frame, [ColumnSpec("a", "A"), ColumnSpec("id", "Id")])
+    out = render_html(ReportContent("t", "nl", False, [ReportSection("s", "S", tables=[table])]))
+    assert '<td class="text long-word">wea.work_not_suitable.without.brabant</td>' in out
+
+
+def test_a_skip_link_leads_to_the_main_landmark_that_holds_the_appendices(html: str) -> None:
+    body = html.split("<body", 1)[1]
+    assert re.match(r'[^>]*>\s*<a class="skip-link" href="#main">Direct naar de inhoud</a>', body)
+    main = re.search(r'<main id="main" tabindex="-1">(.*)</main>', html, re.DOTALL)
+    assert main and 'id="sec-reproduction"' in main.group(1)
+    assert 'id="sec-provenance"' in main.group(1)
 
 
 def test_toc_links_to_every_section(html: str) -> None:
@@ -154,6 +202,65 @@ def test_lang_attribute_and_english_texts() -> None:
     assert "Table 1." in english and "SYNTHETIC DATA" in english
     assert "46.5%" in english  # reproduced, percent1
     assert "&lt; 0.001" in english
+
+
+def _marked_content(mark: str) -> ReportContent:
+    """A report in English whose every kind of text holds ``mark`` (a Dutch fragment)."""
+    frame = pd.DataFrame({"label": [f"cell {mark}"], "share": [0.5], "status": [""]})
+    table = ReportTable(
+        "t",
+        f"caption {mark}",
+        frame,
+        [ColumnSpec("label", f"header {mark}"), ColumnSpec("share", "Share", "percent")],
+        notes=[f"note {mark}"],
+    )
+    figure = ReportFigure("f", f"figure caption {mark}", SAMPLE_SVG, f"alt {mark}")
+    section = ReportSection(
+        "s", f"heading {mark}", [f"paragraph {mark}"], tables=[table], figures=[figure]
+    )
+    return ReportContent(f"title {mark}", "en", False, [section])
+
+
+def test_a_fragment_in_another_language_gets_its_lang_everywhere_text_is_shown() -> None:
+    out = render_html(_marked_content("[nl: Werk geven en nemen]"))
+    span = '<span lang="nl">Werk geven en nemen</span>'
+    for where in (
+        f"<h1>title {span}</h1>",
+        f">heading {span}</a></li>",  # the table of contents
+        f'-title">heading {span}</h2>',
+        f"<p>paragraph {span}</p>",
+        f"</span> caption {span}</caption>",
+        f">header {span}</th>",
+        f">cell {span}</th>",
+        f"<p>note {span}</p>",
+        f"</span> figure caption {span}</figcaption>",
+    ):
+        assert where in out, where
+    # text without markup reads without the marks: the page title, the PDF's page header and
+    # the figure's text alternative
+    assert "<title>title Werk geven en nemen</title>" in out
+    assert 'content: "title Werk geven en nemen"' in out
+    assert "<title>alt Werk geven en nemen</title>" in out
+    assert "[nl:" not in out
+
+
+def test_a_fragment_in_the_reports_own_language_needs_no_span() -> None:
+    out = render_html(_marked_content("[en: Giving and taking work]"))
+    assert "<p>paragraph Giving and taking work</p>" in out
+    assert "<span lang=" not in out and "[en:" not in out
+
+
+def test_a_marked_fragment_cannot_inject_markup() -> None:
+    out = render_html(_marked_content('[nl: <b onclick="x">vet</b> & meer]'))
+    assert '<span lang="nl">&lt;b onclick=&#34;x&#34;&gt;vet&lt;/b&gt; &amp; meer</span>' in out
+    assert not re.search(r"<b[\s>]", out)
+
+
+def test_language_marked_escapes_before_it_marks() -> None:
+    assert str(report.render.language_marked("a <i> [nl: é & ü] b", "en")) == (
+        'a &lt;i&gt; <span lang="nl">é &amp; ü</span> b'
+    )
+    assert str(report.render.language_marked("[de: nein]", "en")) == "[de: nein]"
 
 
 def test_same_content_gives_identical_html() -> None:
@@ -283,7 +390,7 @@ def test_each_estimate_shows_its_unweighted_n(html: str) -> None:
 def test_dutch_decimal_comma(html: str) -> None:
     assert "46,5%" in html  # percent1
     assert ">31,5<" in html  # number1
-    assert "27,30–35,60" in html  # ci_number
+    assert "27,3–35,6" in html  # ci_number, with the decimals of its mean (number1)
     assert "&lt; 0,001" in html and ">0,032<" in html
     assert "46.5%" not in html
 
@@ -305,7 +412,9 @@ def test_dutch_decimal_comma(html: str) -> None:
         (1234, "count", "en", "1,234"),
         (1234.5678, "number", "nl", "1.234,57"),
         (-0.0001, "number1", "nl", "0,0"),
-        (-2.25, "number1", "en", "-2.3"),
+        (-2.25, "number1", "en", "\u22122.3"),
+        ((-0.162, -0.056), "ci1", "nl", "\u221216,2 tot \u22125,6%"),
+        ((-0.162, 0.056), "ci1", "en", "\u221216.2 to 5.6%"),
         (None, "percent", "nl", "[x]"),
         (float("nan"), "count", "en", "[x]"),
         (None, "text", "en", ""),
@@ -385,18 +494,19 @@ def test_content_contract_errors() -> None:
 
 def test_write_report_without_pdf(tmp_path: Path) -> None:
     out = tmp_path / "reports"
-    (out / "tables").mkdir(parents=True)
-    (out / "tables" / "stale.csv").write_text("old\n", encoding="utf-8")
+    (out / "tables" / "nl").mkdir(parents=True)
+    (out / "tables" / "nl" / "stale.csv").write_text("old\n", encoding="utf-8")
     paths = write_report(sample_content(), out, pdf=False)
+    assert paths["html"] == out / "report.nl.html"
     assert paths["html"].read_text(encoding="utf-8") == render_html(sample_content())
-    assert sorted(p.name for p in (out / "tables").iterdir()) == [
+    assert sorted(p.name for p in (out / "tables" / "nl").iterdir()) == [
         "beso_low_educated.csv",
         "beso_obstacles.csv",
         "beso_obstacles_tests.csv",
         "reproduction.csv",
     ]
     assert "pdf" not in paths and paths["table:reproduction"].exists()
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "tables"]  # no staging left
+    assert sorted(p.name for p in out.iterdir()) == ["report.nl.html", "tables"]  # no staging
 
 
 def test_write_report_leaves_nothing_half_written(
@@ -404,7 +514,7 @@ def test_write_report_leaves_nothing_half_written(
 ) -> None:
     out = tmp_path / "reports"
     out.mkdir()
-    (out / "report.html").write_text("previous", encoding="utf-8")
+    (out / "report.nl.html").write_text("previous", encoding="utf-8")
 
     def broken_pdf(html: str, path: object) -> None:
         Path(str(path)).write_bytes(b"%PDF-half")
@@ -413,8 +523,8 @@ def test_write_report_leaves_nothing_half_written(
     monkeypatch.setattr(report, "write_pdf", broken_pdf)
     with pytest.raises(RuntimeError, match="disk full"):
         write_report(sample_content(), out)
-    assert sorted(p.name for p in out.iterdir()) == ["report.html"]
-    assert (out / "report.html").read_text(encoding="utf-8") == "previous"
+    assert sorted(p.name for p in out.iterdir()) == ["report.nl.html"]
+    assert (out / "report.nl.html").read_text(encoding="utf-8") == "previous"
 
 
 def test_figure_ids_do_not_clash_with_svg_ids_and_duplicates_are_refused() -> None:
@@ -465,5 +575,52 @@ def test_ci_columns_by_stem_and_blanked_values_of_a_c_row_read_c() -> None:
         ],
     )
     out = render_html(ReportContent("t", "nl", False, [ReportSection("s", "S", tables=[table])]))
-    assert "1,21–2,64" in _row(out, "model", "size")
+    assert "1,21–2,64" in _row(out, "model", "size")  # the decimals of the odds ratio
     assert _row(out, "model", "sector").count("[c]") == 4
+
+
+def _ci_table(columns: list[ColumnSpec], **values: list[float]) -> str:
+    frame = pd.DataFrame({"label": ["a"], **values, "status": [""]})
+    table = ReportTable("t", "T", frame, [ColumnSpec("label", "Label"), *columns])
+    out = render_html(ReportContent("t", "nl", False, [ReportSection("s", "S", tables=[table])]))
+    return _row(out, "t", ">a<")
+
+
+def test_a_ci_has_the_decimals_of_its_estimate() -> None:
+    mean = _ci_table(
+        [ColumnSpec("estimate", "Mean", "number1"), ColumnSpec("ci", "CI", "ci_number")],
+        estimate=[32.04],
+        ci_low=[27.294],
+        ci_high=[36.706],
+    )
+    assert ">32,0<" in mean and ">27,3–36,7<" in mean
+    difference = _ci_table(
+        [ColumnSpec("difference", "Diff", "percent1"), ColumnSpec("ci", "CI", "ci")],
+        difference=[-0.109],
+        ci_low=[-0.162],
+        ci_high=[-0.056],
+    )
+    assert ">\u221210,9%<" in difference and ">\u221216,2 tot \u22125,6%<" in difference
+
+
+def test_a_ci_follows_the_nearest_estimate_on_its_own_scale() -> None:
+    row = _ci_table(
+        [
+            ColumnSpec("share", "Share", "percent1"),
+            ColumnSpec("odds_ratio", "OR", "number"),
+            ColumnSpec("or_ci", "OR CI", "ci_number"),
+            ColumnSpec("ci", "CI", "ci"),
+        ],
+        share=[0.4651],
+        odds_ratio=[1.8],
+        or_ci_low=[1.214],
+        or_ci_high=[2.6449],
+        ci_low=[0.3712],
+        ci_high=[0.5613],
+    )
+    assert ">1,21–2,64<" in row and ">37,1–56,1%<" in row
+
+
+def test_a_ci_without_an_estimate_keeps_the_decimals_of_its_kind() -> None:
+    row = _ci_table([ColumnSpec("ci", "CI", "ci_number")], ci_low=[1.214], ci_high=[2.6449])
+    assert ">1,21–2,64<" in row

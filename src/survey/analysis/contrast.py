@@ -148,7 +148,8 @@ def _contrast_result(
     p_value = float(2 * stats.t.sf(abs(t_value), df)) if se > 0 and df > 0 else np.nan
     return {
         "estimate_a": float(a), "estimate_b": float(b), "difference": float(difference), "se": se,
-        "ci_low": difference - q * se, "ci_high": difference + q * se, "t": float(t_value),
+        "ci_low": float(difference - q * se), "ci_high": float(difference + q * se),
+        "t": float(t_value),
         "df": float(df), "p_value": p_value,
     }  # fmt: skip
 

@@ -584,28 +584,17 @@ class SurveyDesign:
             "df": self.df,
         }
 
-    def _repr_html_(self) -> str:
-        from html import escape
+    def __repr__(self) -> str:
+        """A one-screen summary (:func:`survey.notebook.describe_design`), never the data."""
+        from survey.notebook import describe_design, summary_text
 
-        summary = self.summary()
-        weighting = {
-            "column": f"weights '{summary['weight']}'",
-            "fpc": "weights from the fpc (1/pi per stage)",
-            "equal": "unweighted",
-        }[self.weights_from]
-        if self.calibration:
-            weighting += f", {len(self.calibration)} calibration step(s) in the variance"
-        headline = (
-            f"<p><b>SurveyDesign</b> of {escape(self.source or 'a data frame')}: "
-            f"{summary['n']:,} rows, {escape(weighting)}, {summary['psu']:,} PSUs in "
-            f"{summary['strata_count']:,} strata, {summary['df']:,} degrees of freedom</p>"
-        )
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{escape(str(k))}</th>"
-            f"<td>{escape('-' if v is None else str(v))}</td></tr>"
-            for k, v in summary.items()
-        )
-        return f"{headline}<table>{rows}</table>"
+        return summary_text("SurveyDesign", describe_design(self))
+
+    def _repr_html_(self) -> str:
+        """The same summary as a small HTML table, for Jupyter."""
+        from survey.notebook import describe_design, summary_html
+
+        return summary_html("SurveyDesign", describe_design(self))
 
     # ------------------------------------------------------------------ variance
 

@@ -70,7 +70,11 @@ BLANKED = (
     "p_value",
     "p_holm",
     "unweighted",
+    "unweighted_low",
+    "unweighted_high",
     "weighted",
+    "weighted_low",
+    "weighted_high",
     "alpha",
     "alpha_weighted",
 )

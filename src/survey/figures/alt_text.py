@@ -8,6 +8,8 @@ of the weights. Numbers are written exactly as in the figure and the report tabl
 A disclosed table's suppressed cells (``status`` "[c]") are named with "[c]" and never with
 their values, and only the cells shown count for the highest, lowest or largest difference;
 unreliable values get " [u]"; the marks are explained in closing sentences, as in the figure.
+With the significance tests of grouped bars, the items whose groups differ significantly are
+named with the bound their p-value is below ("p < 0,01"), as the figure writes them.
 
 This module does not draw or save figures and does not escape the text (the SVG writer and the
 HTML templates do).
@@ -28,6 +30,7 @@ from survey.figures.charts import (
     _numeric,
     _ordered,
     _series,
+    _significance,
     _status_notes,
     _statuses,
     _value_text,
@@ -40,7 +43,12 @@ from survey.weighting import kish_deff
 __all__ = ["alt_text"]
 
 
-def alt_text(kind: str, table: pd.DataFrame | Mapping[str, np.ndarray], lang: str = "nl") -> str:
+def alt_text(
+    kind: str,
+    table: pd.DataFrame | Mapping[str, np.ndarray],
+    lang: str = "nl",
+    tests: pd.DataFrame | None = None,
+) -> str:
     """A short plain-text description of a figure for its ``alt`` attribute.
 
     Parameters
@@ -53,6 +61,10 @@ def alt_text(kind: str, table: pd.DataFrame | Mapping[str, np.ndarray], lang: st
         weights per wave).
     lang
         ``"nl"`` or ``"en"``.
+    tests
+        For ``"grouped_bars"``: the significance tests the figure was drawn with (see
+        :func:`~survey.figures.grouped_bars`); the items whose groups differ significantly are
+        named with their mark. Ignored for the other kinds.
 
     Returns
     -------
@@ -70,6 +82,12 @@ def alt_text(kind: str, table: pd.DataFrame | Mapping[str, np.ndarray], lang: st
     'Staafdiagram van 2 categorieën: Ja 3,9%, Nee 96%.'
     >>> alt_text("share_bars", table.assign(status=["[c]", ""]), lang="en")
     'Bar chart of 2 categories: Ja [c], Nee 96%. [c] = not shown: too few respondents (disclosure control).'
+    >>> bars = pd.DataFrame({"item": ["a", "a"], "item_label": ["Kosten"] * 2,
+    ...     "group": ["G1", "G2"], "estimate": [0.3, 0.1], "ci_low": [0.2, 0.05],
+    ...     "ci_high": [0.4, 0.15]})
+    >>> text = alt_text("grouped_bars", bars, "en", tests=pd.DataFrame({"item": ["a"], "p_holm": [0.004]}))
+    >>> text[text.index("Significant"):]
+    'Significant difference between the groups (Holm-adjusted test) for Kosten (p < 0.01).'
     """
     words = _texts(lang)
     if kind == "weight_distribution":
@@ -93,7 +111,10 @@ def alt_text(kind: str, table: pd.DataFrame | Mapping[str, np.ndarray], lang: st
         if kind == "dot_plot"
         else writers[kind](table, lang, words)
     )
-    return " ".join([text, *(f"{note}." for note in _status_notes(table, words))])
+    sentences = [text]
+    if kind == "grouped_bars" and tests is not None:
+        sentences.append(_alt_significance(table, tests, lang, words))
+    return " ".join([*sentences, *(f"{note}." for note in _status_notes(table, words))])
 
 
 #: At most this many values are listed one by one; beyond, only the key ones are named.
@@ -192,6 +213,18 @@ def _alt_groups(table: pd.DataFrame, lang: str, words: dict[str, str], dots: boo
     if hidden:
         parts.append(_suppressed_cells(hidden, len(cells), lang, words))
     return " ".join(_sentence(part) for part in parts if part)
+
+
+def _alt_significance(
+    table: pd.DataFrame, tests: pd.DataFrame, lang: str, words: dict[str, str]
+) -> str:
+    """The items whose groups differ significantly, with their marks, as one sentence."""
+    marks, test = _significance(tests, lang)
+    labels = dict(zip(table["item"], table["item_label"], strict=True))
+    named = [f"{labels[item]} ({mark})" for item, mark in marks.items() if item in labels]
+    if not named:
+        return _sentence(words["sig_alt_none"].format(test=words[test]))
+    return _sentence(words["sig_alt"].format(test=words[test], items=_join(named, lang)))
 
 
 def _alt_shares(table: pd.DataFrame, lang: str, words: dict[str, str]) -> str:

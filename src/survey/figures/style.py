@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import textwrap
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import matplotlib
 from cycler import cycler
+from matplotlib.axes import Axes
 
 from survey.format import format_count, format_number, round_half_up
 
@@ -48,7 +48,6 @@ _INK = "#0B0C0C"
 _GREY = "#3D3D3D"
 _LIGHT_GREY = "#BFC1C3"
 _FONT_PT = 8.0
-_WRAP = 38  # characters per line of a category label
 
 #: The style every figure is drawn and saved in (never set globally).
 _RC: dict[str, Any] = {
@@ -91,13 +90,16 @@ _TEXT: dict[str, dict[str, str]] = {
         "weight": "Gewicht (logaritmische schaal)",
         "synthetic": "Synthetische data",
         "deff": "Kish-design-effect",
-        "sig_holm": "Verschil tussen de groepen (Holm-correctie): * p < 0,05; ** p < 0,01; "
-        "*** p < 0,001",
-        "sig_raw": "Verschil tussen de groepen (geen correctie): * p < 0,05; ** p < 0,01; "
-        "*** p < 0,001",
+        "sig_note": "Achter een onderwerp staat {marks} als de groepen significant verschillen "
+        "{test}",
+        "sig_alt": "significant verschil tussen de groepen {test} bij {items}",
+        "sig_alt_none": "bij geen enkel onderwerp een significant verschil tussen de groepen {test}",
+        "test_holm": "(toets met Holm-correctie)",
+        "test_raw": "(toets zonder correctie voor meervoudig toetsen)",
         "box_note": "Doos: eerste tot derde kwartiel, streep: mediaan, snorren: kleinste en "
         "grootste gewicht",
         "and": "en",
+        "or": "of",
         "in": "in",
         "largest_diff": "grootste verschil",
         "highest": "hoogste",
@@ -123,13 +125,15 @@ _TEXT: dict[str, dict[str, str]] = {
         "weight": "Weight (log scale)",
         "synthetic": "Synthetic data",
         "deff": "Kish design effect",
-        "sig_holm": "Difference between the groups (Holm-adjusted): * p < 0.05; ** p < 0.01; "
-        "*** p < 0.001",
-        "sig_raw": "Difference between the groups (unadjusted): * p < 0.05; ** p < 0.01; "
-        "*** p < 0.001",
+        "sig_note": "An item is followed by {marks} where the groups differ significantly {test}",
+        "sig_alt": "significant difference between the groups {test} for {items}",
+        "sig_alt_none": "no significant difference between the groups {test} for any item",
+        "test_holm": "(Holm-adjusted test)",
+        "test_raw": "(test not adjusted for multiple testing)",
         "box_note": "Box: first to third quartile, bar: median, whiskers: smallest and "
         "largest weight",
         "and": "and",
+        "or": "or",
         "in": "in",
         "largest_diff": "largest difference",
         "highest": "highest",
@@ -182,8 +186,31 @@ def _plain(text: object) -> str:
     return str(text).replace("$", r"\$")
 
 
-def _wrap(text: object, width: int = _WRAP) -> str:
-    return "\n".join(textwrap.wrap(_plain(text), width)) or _plain(text)
+def _restyle(ax: Axes) -> None:
+    """Give an Axes made outside the house style the house style's spines, ticks and axis labels.
+
+    A caller's ``fig.add_subplot()`` outside :func:`_style` makes its spines, ticks and axis
+    labels with the global rcParams (10-pt black tick labels, a box around the plot); the
+    chart functions call this on an Axes they are given, so that it looks as one they made.
+    """
+    ax.set_axisbelow(_RC["axes.axisbelow"])
+    ax.set_prop_cycle(_RC["axes.prop_cycle"])
+    for name, spine in ax.spines.items():
+        spine.set_visible(_RC.get(f"axes.spines.{name}", True))
+        spine.set_edgecolor(_RC["axes.edgecolor"])
+        spine.set_linewidth(_RC["axes.linewidth"])
+    ax.tick_params(
+        axis="both",
+        which="both",
+        labelsize=_FONT_PT,
+        labelfontfamily=_RC["font.sans-serif"][0],
+        color=_GREY,
+        labelcolor=_INK,
+    )
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.label.set_fontsize(_RC["axes.labelsize"])
+        axis.label.set_color(_RC["axes.labelcolor"])
+        axis.label.set_fontfamily(_RC["font.sans-serif"])
 
 
 def _compact(value: float, lang: str) -> str:

@@ -216,7 +216,7 @@ def read_spss(
     >>> df["q1"].tolist()
     [1.0, 2.0]
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     source = Path(path)
     declared = _check_readable(source).cases

@@ -1,10 +1,11 @@
 """The report: HTML, PDF and CSV tables from a :class:`ReportContent` (the only HTML code).
 
-:func:`write_report` writes ``report.html``, ``report.pdf`` and ``tables/<id>.csv`` into one
-folder. Everything is first made in a staging folder beside the output; only when all files are
+:func:`write_report` writes the report of one language into one folder: ``report.<lang>.html``,
+``report.<lang>.pdf``, ``tables.<lang>.xlsx`` (the table book) and ``tables/<lang>/<id>.csv``.
+Everything is first made in a staging folder beside the output; only when all files are
 complete are they moved into place (one atomic rename each), so a failure leaves the previous
-report untouched and no half-written file behind. CSV files in ``tables/`` of tables that are no
-longer in the report are removed, so the folder always matches the report.
+report untouched and no half-written file behind. CSV files of tables that are no longer in the
+report are removed, so the folder always matches the report.
 
 Modules: :mod:`~survey.report.content` (the input dataclasses), :mod:`~survey.report.texts`
 (fixed texts, ``text/<lang>.yaml``), :mod:`~survey.report.render` (HTML, number formatting,
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from survey.io import atomic_output
@@ -51,8 +53,14 @@ def write_report(
     out_dir: str | os.PathLike[str],
     pdf: bool = True,
     figures: str | os.PathLike[str] | None = None,
+    cover: Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, Path]:
-    """Write the HTML report, its PDF and its tables as CSV.
+    """Write the report of one language: HTML, PDF, CSV tables, XLSX table book, figures.
+
+    Every file name carries the report's language, so that the reports in two languages live
+    side by side and a run in one language leaves the other's files alone:
+    ``report.<lang>.html``, ``report.<lang>.pdf``, ``tables.<lang>.xlsx``,
+    ``tables/<lang>/<id>.csv`` and ``figures/<lang>/``.
 
     Parameters
     ----------
@@ -63,27 +71,40 @@ def write_report(
     pdf
         Whether to write the PDF (skipping it saves a few seconds).
     figures
-        A folder of finished figure files (SVG, PNG) to publish as ``<out_dir>/figures`` with
-        the rest (figures of an earlier report that are not among them are removed).
+        A folder of finished figure files (SVG, PNG) to publish as ``figures/<lang>`` with the
+        rest (figures of an earlier report that are not among them are removed).
+    cover
+        The (label, value) lines of the table book's cover sheet; None writes no table book.
 
     Returns
     -------
     dict
-        ``{"html": ..., "pdf": ..., "tables": <folder>}`` plus ``"table:<id>"`` for each CSV.
+        ``{"html": ..., "pdf": ..., "tables": <folder>, "xlsx": ...}`` plus ``"table:<id>"``
+        for each CSV.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    lang = content.lang
     html = render_html(content)
     staging = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
+    names = {
+        "html": f"report.{lang}.html",
+        "pdf": f"report.{lang}.pdf",
+        "xlsx": f"tables.{lang}.xlsx",
+    }
     try:
-        (staging / "report.html").write_text(html, encoding="utf-8", newline="\n")
+        (staging / names["html"]).write_text(html, encoding="utf-8", newline="\n")
         if pdf:
-            write_pdf(html, staging / "report.pdf")
+            write_pdf(html, staging / names["pdf"])
+        if cover is not None:
+            from survey.report.xlsx import write_xlsx
+
+            write_xlsx(content, staging / names["xlsx"], cover)
         csvs = write_tables(content, staging / "tables")
         # Everything is complete: move it into place.
         result: dict[str, Path] = {}
-        tables_dir = out / "tables"
-        tables_dir.mkdir(exist_ok=True)
+        tables_dir = out / "tables" / lang
+        tables_dir.mkdir(parents=True, exist_ok=True)
         for csv in csvs:
             final = tables_dir / csv.name
             _replace(csv, final)
@@ -93,12 +114,11 @@ def write_report(
             if stale.name not in keep:
                 stale.unlink()
         if figures is not None:
-            result["figures"] = _publish_folder(Path(figures), out / "figures")
-        if pdf:
-            _replace(staging / "report.pdf", out / "report.pdf")
-            result["pdf"] = out / "report.pdf"
-        _replace(staging / "report.html", out / "report.html")
-        result["html"] = out / "report.html"
+            result["figures"] = _publish_folder(Path(figures), out / "figures" / lang)
+        for key in ("pdf", "xlsx", "html"):  # the HTML, which links nothing, last
+            if (staging / names[key]).exists():
+                _replace(staging / names[key], out / names[key])
+                result[key] = out / names[key]
         result["tables"] = tables_dir
         return dict(sorted(result.items()))
     finally:

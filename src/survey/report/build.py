@@ -13,6 +13,7 @@ computes statistics or names a study's variable.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from collections.abc import Mapping, Sequence
@@ -27,6 +28,7 @@ import yaml
 from survey import figures as charts
 from survey import strict
 from survey.errors import InputError
+from survey.format import format_number
 from survey.report.content import (
     COLUMN_KINDS,
     ColumnSpec,
@@ -36,11 +38,12 @@ from survey.report.content import (
     ReportTable,
 )
 from survey.report.render import format_cell
+from survey.report.translate import missing_labels, translate_tables
 from survey.study import spec as s
 from survey.study.kinds import kind_name
 from survey.study.run import StudyResults
 
-__all__ = ["build_content", "build_figures", "formatted_values"]
+__all__ = ["build_content", "build_figures", "formatted_values", "in_language"]
 
 
 #: Conditions a fourth element of a column spec may name (see layout.yaml).
@@ -55,6 +58,7 @@ class _Layout(msgspec.Struct, forbid_unknown_fields=True):
 
     shortcuts: dict[str, list[list[str]]]
     kinds: dict[str, dict[str, list[_Column]]]
+    labels: list[str]
 
 
 @functools.cache
@@ -132,6 +136,7 @@ def build_figures(
     from matplotlib.figure import Figure
 
     _require_published(results)
+    results = in_language(results, text)
     lang = str(text["lang"])
     made = {}
     for analysis in results.analyses.all():
@@ -161,6 +166,38 @@ def build_figures(
         caption = _caption(text, "figures", analysis.id)
         made[analysis.id] = ReportFigure(analysis.id, caption, files.svg, alt)
     return made
+
+
+def in_language(results: StudyResults, text: Mapping[str, Any]) -> StudyResults:
+    """The results with the labels of their tables in the texts' language.
+
+    Labels are written in the study's ``data_language`` (``results.settings``); in another
+    language every label column (``layout.yaml``, ``labels``) is shown through the texts'
+    ``labels`` (:func:`survey.report.translate.translate_tables`), and a label without a
+    translation is an error listing all of them.
+
+    Parameters
+    ----------
+    results
+        The published results.
+    text
+        The report texts of one language.
+
+    Returns
+    -------
+    StudyResults
+        The same results, or a copy whose tables show translated labels.
+    """
+    lang = str(text["lang"])
+    if results.settings.get("data_language", lang) == lang:
+        return results
+    tables = translate_tables(
+        results.tables,
+        _layout().labels,
+        text.get("labels") or {},
+        f"the study's texts file, `{lang}: labels:`",
+    )
+    return dataclasses.replace(results, tables=tables)
 
 
 def _require_published(results: StudyResults) -> None:
@@ -203,7 +240,19 @@ def _columns(
     available: Sequence[str],
 ) -> list[ColumnSpec]:
     labels = text["columns"]
-    fill = {**_placeholders(analysis), "confidence_level": _level_text(settings, text)}
+    translated = settings.get("data_language", text["lang"]) != text["lang"]
+    names = (text.get("labels") or {}) if translated else {}
+    groups = _placeholders(analysis)
+    if translated:
+        absent = missing_labels({"": pd.DataFrame({"g": list(groups.values())})}, ["g"], names)
+        if absent:
+            raise InputError(
+                f"analysis '{analysis.id}': the group(s) {', '.join(map(repr, absent))} have no "
+                f"translation in the study's texts file, `{text['lang']}: labels:`",
+                "add them under `labels:`, each with its translation",
+            )
+        groups = {k: names.get(v, v) for k, v in groups.items()}
+    fill = {**groups, "confidence_level": _level_text(settings, text)}
     held = _conditions(analysis)
     columns = []
     for entry in _expand(spec, _layout(), f"analysis '{analysis.id}', columns"):
@@ -255,11 +304,26 @@ def _tables(analysis: Any, results: StudyResults, text: Mapping[str, Any]) -> li
         frame = results.tables[table_id]
         if isinstance(analysis, s.Weighting) and frame.empty:
             continue
+        if isinstance(analysis, s.Reproduction) and role == "main":
+            frame = _published_shown(frame, text)
         spec = analysis.columns.get(role, defaults[role])
         columns = _columns(text, spec, analysis, results.settings, list(frame.columns))
         caption = _caption(text, "tables", table_id)
         shown.append(ReportTable(table_id, caption, frame.reset_index(drop=True), columns, []))
     return shown
+
+
+def _published_shown(frame: pd.DataFrame, text: Mapping[str, Any]) -> pd.DataFrame:
+    """The reproduction table with each published figure as the report's language writes it."""
+    lang = str(text["lang"])
+
+    def shown(row: pd.Series) -> str:
+        if row["kind"] == "direction":
+            return str(text["reproduction"]["claim"])
+        value = f"{format_number(float(row['published_value']), lang, int(row['precision']))}%"
+        return {"at_least": f"> {value}", "approx": f"≈ {value}"}.get(str(row["kind"]), value)
+
+    return frame.assign(published_shown=[shown(row) for _, row in frame.iterrows()])
 
 
 def _section(
@@ -270,7 +334,16 @@ def _section(
 ) -> ReportSection:
     tables = [t for a in section.analyses for t in _tables(a, results, text)]
     shown = [figures[a.id] for a in section.analyses if a.id in figures]
-    return ReportSection(section.id, _caption(text, "sections", section.id), [], tables, shown)
+    reproduces = any(isinstance(a, s.Reproduction) for a in section.analyses)
+    paragraphs = [str(text["synthetic_reproduction"])] if results.synthetic and reproduces else []
+    return ReportSection(
+        section.id, _caption(text, "sections", section.id), paragraphs, tables, shown
+    )
+
+
+def _reproduces(results: StudyResults) -> bool:
+    """Whether the study sets published figures beside reproduced ones."""
+    return any(isinstance(a, s.Reproduction) for a in results.analyses.all())
 
 
 def _matches(frame: pd.DataFrame, where: Mapping[str, Any]) -> pd.Series:
@@ -337,8 +410,9 @@ def _value(name: str, value: s.Value, results: StudyResults, text: Mapping[str, 
 def formatted_values(results: StudyResults, text: Mapping[str, Any]) -> dict[str, Any]:
     """Every value the study's sentences may print, formatted in the texts' language.
 
-    The report's own values (``min_cell_count``, ``confidence_level``, ``weighting_method``,
-    ``waves``, ``n_waves``, ``wave_word``) and the study's declared ``values``.
+    The report's own values (``strata``, ``min_cell_count``, ``confidence_level``,
+    ``weighting_method``, ``waves``, ``n_waves``, ``wave_word``) and the study's declared
+    ``values``.
 
     Parameters
     ----------
@@ -359,6 +433,7 @@ def formatted_values(results: StudyResults, text: Mapping[str, Any]) -> dict[str
     if len(waves) > 1:
         joined = f"{', '.join(waves[:-1])} {text['and']} {waves[-1]}"
     own = {
+        "strata": _strata_text(results.settings, text),
         "min_cell_count": results.settings.get("min_cell_count", 10),
         "confidence_level": _level_text(results.settings, text),
         "weighting_method": ", ".join(methods) or "–",
@@ -368,6 +443,19 @@ def formatted_values(results: StudyResults, text: Mapping[str, Any]) -> dict[str
     }
     declared = {n: _value(n, v, results, text) for n, v in results.analyses.values.items()}
     return own | declared
+
+
+def _strata_text(settings: Mapping[str, Any], text: Mapping[str, Any]) -> str:
+    """The strata of the design as the config declares them: ``A × B`` (per wave if they differ)."""
+    translated = settings.get("data_language", text["lang"]) != text["lang"]
+    names = (text.get("labels") or {}) if translated else {}
+    per_wave = {
+        wave: " × ".join(names.get(label, label) for label in labels)
+        for wave, labels in (settings.get("strata") or {}).items()
+    }
+    if len(set(per_wave.values())) <= 1:
+        return next(iter(per_wave.values()), "–")
+    return "; ".join(f"{wave}: {shown}" for wave, shown in per_wave.items())
 
 
 def _paragraphs(key: str, values: Mapping[str, Any], text: Mapping[str, Any]) -> list[str]:
@@ -409,17 +497,21 @@ def build_content(
     methods = _paragraphs("methods", values, text)
     if results.synthetic:
         methods.append(str(text["synthetic_methods"]))
+    summary = _paragraphs("summary", values, text)
+    if results.synthetic and _reproduces(results):
+        summary.append(str(text["synthetic_reproduction"]))
     sections = [
-        ReportSection(
-            "summary", _caption(text, "sections", "summary"),
-            _paragraphs("summary", values, text), [], [],
-        ),
+        ReportSection("summary", _caption(text, "sections", "summary"), summary, [], []),
         ReportSection("data_methods", _caption(text, "sections", "data_methods"), methods, [], []),
     ]  # fmt: skip
-    sections += [_section(x, results, figures, text) for x in results.analyses.sections]
-    appendices = [_section(x, results, figures, text) for x in results.analyses.appendices]
+    shown = in_language(results, text)
+    sections += [_section(x, shown, figures, text) for x in results.analyses.sections]
+    appendices = [_section(x, shown, figures, text) for x in results.analyses.appendices]
     provenance = {
-        "settings": {k: v for k, v in results.settings.items() if k != "disclosure"},
+        # the strata are the config's (recorded by its path); their labels are the methods text's
+        "settings": {
+            k: v for k, v in results.settings.items() if k not in ("disclosure", "strata")
+        },
         "disclosure": {
             **results.settings.get("disclosure", {}),
             "cells_suppressed": len(results.decision.reasons) if results.decision else 0,

@@ -177,6 +177,13 @@ class ReportTable:
             )
         if not self.columns:
             raise InputError(f"report table {self.id!r} has no columns", hint="name at least one")
+        titles = [col.label for col in self.columns]
+        repeated = sorted({t for t in titles if titles.count(t) > 1})
+        if repeated:
+            raise InputError(
+                f"report table {self.id!r}: two columns are titled {repeated[0]!r}",
+                hint="give every shown column its own title (the header of its column spec)",
+            )
         missing = sorted(
             {name for col in self.columns for name in col.source_columns} - set(self.frame.columns)
         )

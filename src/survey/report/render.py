@@ -25,7 +25,7 @@ from typing import Any
 
 import jinja2
 import pandas as pd
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from survey.disclosure import BLANKED, reliability_flag
 from survey.errors import InputError
@@ -40,11 +40,13 @@ from survey.format import (
 from survey.report.content import (
     CI_KINDS,
     COLUMN_KINDS,
+    FOREIGN,
     ColumnSpec,
     ReportContent,
     ReportFigure,
     ReportSection,
     ReportTable,
+    plain,
 )
 from survey.report.texts import load_text
 
@@ -52,6 +54,7 @@ __all__ = [
     "TEMPLATE_DIR",
     "flag_notes",
     "format_cell",
+    "language_marked",
     "render_html",
 ]
 
@@ -62,6 +65,87 @@ _NUMERIC_KINDS = ("percent", "percent1", "number", "number1", "pvalue", "count",
 
 #: The order flags are explained in, under a table or a figure.
 _FLAG_ORDER = ("[c]", "[u]", "[x]")
+
+#: The decimals each number kind is written with (a CI takes its estimate's, see
+#: :func:`_ci_decimals`), and the scale it is on: a CI of percentages follows a percentage.
+_DECIMALS = {"percent": 0, "percent1": 1, "number": 2, "number1": 1, "count": 0,
+             "ci": 0, "ci1": 1, "ci_number": 2, "ci_count": 0}  # fmt: skip
+_SCALE = {"percent": "percent", "percent1": "percent", "ci": "percent", "ci1": "percent",
+          "number": "plain", "number1": "plain", "count": "plain", "ci_number": "plain",
+          "ci_count": "plain"}  # fmt: skip
+
+#: The skip link's text when the report texts have none (``report.skip_link``).
+_SKIP_LINK = {"nl": "Direct naar de inhoud", "en": "Skip to the content"}
+
+#: A word of a table cell joined by hyphens ("Noord-Brabant", "2006-2008") and short enough to
+#: be kept on one line: breaking it after its hyphen reads as a hyphenation.
+_COMPOUND = re.compile(r"(?<![\w&#-])\w+(?:-\w+)+(?![\w-])")
+_COMPOUND_MAX = 20
+#: A table with this many rows or fewer is kept on one page (with its caption and notes).
+_KEEP_ROWS = 8
+#: A text column whose every value is this short does not wrap.
+_SHORT_TEXT = 16
+#: A cell whose text has a word this long without a break (an id such as
+#: ``wea.work_not_suitable.without.brabant``) may break it anywhere: else it widens its column
+#: past the page.
+_LONG_WORD = 22
+
+
+def language_marked(text: str, lang: str, keep_compounds: bool = False) -> Markup:
+    """Escaped text with each fragment in another language in ``<span lang="..">``.
+
+    A fragment is marked ``[nl: ...]`` or ``[en: ...]`` (:data:`survey.report.content.FOREIGN`);
+    a fragment in the report's own language loses its mark and needs no span. The text is
+    escaped first, piece by piece, so that no markup from the text can reach the HTML.
+
+    Parameters
+    ----------
+    text
+        The text, with its marks.
+    lang
+        The report's language.
+    keep_compounds
+        Keep short hyphenated words ("Noord-Brabant") on one line (for table cells).
+
+    Returns
+    -------
+    markupsafe.Markup
+        HTML ready to insert.
+
+    Examples
+    --------
+    >>> str(language_marked("the report [nl: Werk geven & nemen] (2012)", "en"))
+    'the report <span lang="nl">Werk geven &amp; nemen</span> (2012)'
+    >>> str(language_marked("[nl: Noord-Brabant]", "nl", keep_compounds=True))
+    '<span class="nowrap">Noord-Brabant</span>'
+    """
+
+    def piece(part: str) -> Markup:
+        escaped = str(escape(part))
+        if keep_compounds:
+            escaped = _COMPOUND.sub(
+                lambda m: (
+                    f'<span class="nowrap">{m.group(0)}</span>'
+                    if len(m.group(0)) <= _COMPOUND_MAX
+                    else m.group(0)
+                ),
+                escaped,
+            )
+        # escaped above: only the spans added here are markup
+        return Markup(escaped)
+
+    out: list[Markup] = []
+    position = 0
+    for match in FOREIGN.finditer(text):
+        out.append(piece(text[position : match.start()]))
+        fragment = piece(match.group(2))
+        if match.group(1) == lang:
+            out.append(fragment)
+        else:
+            out.append(Markup('<span lang="{}">{}</span>').format(match.group(1), fragment))
+        position = match.end()
+    out.append(piece(text[position:]))
+    return Markup("").join(out)
 
 
 def flag_notes(used: Iterable[str], text: Mapping[str, Any], min_cell_count: int) -> list[str]:
@@ -105,7 +189,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def format_cell(value: Any, kind: str, lang: str) -> str:
+def format_cell(value: Any, kind: str, lang: str, decimals: int | None = None) -> str:
     """Format one value for a report table, with the one number formatter (:mod:`survey.format`).
 
     Numbers are rounded half up; estimates and their intervals get the same decimals.
@@ -118,6 +202,9 @@ def format_cell(value: Any, kind: str, lang: str) -> str:
         One of :data:`survey.report.content.COLUMN_KINDS`.
     lang
         ``"nl"`` (decimal comma, thousands point) or ``"en"``.
+    decimals
+        For the ``ci`` kinds: the decimals of the interval's estimate, instead of the kind's
+        own (a table gives a CI its estimate column's, see :func:`render_html`).
 
     Returns
     -------
@@ -135,6 +222,8 @@ def format_cell(value: Any, kind: str, lang: str) -> str:
     '21–29%'
     >>> format_cell(0.0004, "pvalue", "nl")
     '< 0,001'
+    >>> format_cell((27.294, 36.706), "ci_number", "nl", decimals=1)
+    '27,3–36,7'
     """
     if kind not in COLUMN_KINDS:
         raise InputError(
@@ -146,9 +235,8 @@ def format_cell(value: Any, kind: str, lang: str) -> str:
         low, high = (_plain(v) for v in value)
         if _is_missing(low) or _is_missing(high):
             return missing
-        if kind in ("ci_number", "ci_count"):
-            return format_ci(low, high, lang, 2 if kind == "ci_number" else 0, percent=False)
-        return format_ci(low, high, lang, 1 if kind == "ci1" else 0)
+        places = _DECIMALS[kind] if decimals is None else decimals
+        return format_ci(low, high, lang, places, percent=_SCALE[kind] == "percent")
     value = _plain(value)
     if kind == "flag":
         return f"[u] {value.strip()}" if reliability_flag(value) else ""
@@ -195,11 +283,37 @@ def _marker_column(columns: list[ColumnSpec]) -> int | None:
     return None
 
 
+def _ci_decimals(columns: list[ColumnSpec]) -> dict[int, int]:
+    """The decimals of each CI column: those of the nearest number column before it on its scale.
+
+    A CI of percentages follows the percentage before it (``percent1`` -> one decimal), a CI
+    of numbers the number before it (a mean ``number1`` -> one decimal): an estimate and its
+    interval are written alike. A CI with no such column keeps its kind's decimals.
+    """
+    decimals: dict[int, int] = {}
+    for i, col in enumerate(columns):
+        if col.kind not in CI_KINDS:
+            continue
+        before = [c for c in columns[:i] if c.kind not in CI_KINDS and c.kind in _SCALE]
+        same = [c for c in before if _SCALE[c.kind] == _SCALE[col.kind]]
+        decimals[i] = _DECIMALS[same[-1].kind] if same else _DECIMALS[col.kind]
+    return decimals
+
+
+def _column_class(col: ColumnSpec) -> str:
+    return "num" if col.kind in _NUMERIC_KINDS else "text"
+
+
 def _cell_text(
-    record: Mapping[str, Any], col: ColumnSpec, lang: str, marked: bool, used: set[str]
+    record: Mapping[str, Any],
+    col: ColumnSpec,
+    lang: str,
+    marked: bool,
+    used: set[str],
+    decimals: int | None = None,
 ) -> tuple[str, list[str]]:
     """The text and classes of one cell: ``[c]`` for a blanked value of a suppressed row."""
-    classes = ["num"] if col.kind in _NUMERIC_KINDS else []
+    classes = [_column_class(col)]
     values = [record[name] for name in col.source_columns]
     if (
         record["status"] == "[c]"
@@ -209,8 +323,10 @@ def _cell_text(
         used.add("[c]")
         return "[c]", [*classes, "suppressed"]
     value: Any = tuple(values) if col.kind in CI_KINDS else values[0]
-    shown = format_cell(value, col.kind, lang)
+    shown = format_cell(value, col.kind, lang, decimals)
     used.update(flag for flag in _FLAG_ORDER if flag in shown)
+    if classes == ["text"] and any(len(word) > _LONG_WORD for word in plain(shown).split()):
+        classes.append("long-word")
     if marked and record["status"] == "[u]":
         used.add("[u]")
         return f"{shown} [u]", [*classes, "flag-u"]
@@ -221,32 +337,52 @@ def _table_view(
     table: ReportTable, number: int, content: ReportContent, text: Mapping[str, Any]
 ) -> dict[str, Any]:
     frame = table.frame
+    lang = content.lang
     columns = list(table.columns)
     shown = {name for col in columns for name in col.source_columns}
     if "estimate" in frame.columns and "n" in frame.columns and "n" not in shown:
         columns.append(ColumnSpec("n", str(text["report"]["n_column"]), "count"))
     marker_at = _marker_column(columns)
+    ci_decimals = _ci_decimals(columns)
     used: set[str] = set()
-    rows = []
-    for record in frame.to_dict("records"):
-        cells = []
-        for i, col in enumerate(columns):
-            shown_text, classes = _cell_text(record, col, content.lang, i == marker_at, used)
-            cells.append({"text": shown_text, "cls": " ".join(classes), "header": i == 0})
-        rows.append(cells)
+    shown_rows = [
+        [
+            _cell_text(record, col, lang, i == marker_at, used, ci_decimals.get(i))
+            for i, col in enumerate(columns)
+        ]
+        for record in frame.to_dict("records")
+    ]
+    short = {
+        i
+        for i, col in enumerate(columns)
+        if _column_class(col) == "text"
+        and all(len(plain(row[i][0])) <= _SHORT_TEXT for row in shown_rows)
+    }
+    rows = [
+        [
+            {
+                "text": language_marked(shown_text, lang, keep_compounds=True),
+                "cls": " ".join([*classes, "short"] if i in short else classes),
+                "header": i == 0,
+            }
+            for i, (shown_text, classes) in enumerate(row)
+        ]
+        for row in shown_rows
+    ]
     notes = flag_notes(used, text, content.min_cell_count)
     notes += [str(note) for note in table.notes]
     stem = str(text["report"]["table_stem"]).format(number=number)
     return {
         "id": table.id,
         "stem": stem,
-        "caption": table.caption,
+        "caption": language_marked(table.caption, lang),
         "headers": [
-            {"label": col.label, "cls": "num" if col.kind in _NUMERIC_KINDS else ""}
+            {"label": language_marked(col.label, lang, keep_compounds=True), "cls": _column_class(col)}
             for col in columns
         ],
         "rows": rows,
-        "notes": notes,
+        "notes": [language_marked(note, lang) for note in notes],
+        "keep": len(rows) <= _KEEP_ROWS,
     }
 
 
@@ -340,8 +476,17 @@ def _svg_problem(svg: str) -> str | None:
     return None
 
 
+#: The start tag of the SVG element (attribute values may hold ``>``).
+_SVG_START_TAG = re.compile(r"""<svg\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
+
+
 def _inline_svg(figure: ReportFigure) -> Markup:
-    """The SVG markup ready to inline: no XML prolog, no metadata (it may hold a date)."""
+    """The SVG markup ready to inline: no XML prolog, no metadata (it may hold a date).
+
+    The SVG becomes one image for assistive technology: ``role="img"``, named by a ``<title>``
+    holding the figure's alt text (without language marks). The title is the SVG's accessible
+    name in the browser and the PDF figure's alternate text (WeasyPrint reads it).
+    """
     match = _SVG_START.search(figure.svg)
     if match is None:  # checked by ReportFigure already
         raise InputError(f"report figure {figure.id!r} holds no <svg> element")
@@ -353,17 +498,26 @@ def _inline_svg(figure: ReportFigure) -> Markup:
             "report must not have (scripts, event handlers, external resources)",
             hint="draw the figure with survey.figures, which makes plain SVG",
         )
+    start = _SVG_START_TAG.match(svg)
+    if start is None:
+        raise InputError(f"report figure {figure.id!r}: its <svg> start tag does not end")
+    named = (
+        f'<svg role="img"{svg[4 : start.end()]}'
+        f"<title>{escape(plain(figure.alt))}</title>{svg[start.end() :]}"
+    )
     # Checked above: the markup holds no script, handler or external reference, and reads the
-    # same to the HTML parser as to the XML parser that checked it; its text is escaped.
-    return Markup(svg)
+    # same to the HTML parser as to the XML parser that checked it; its text is escaped, and
+    # so is the title added to it.
+    return Markup(named)
 
 
-def _figure_view(figure: ReportFigure, number: int, text: Mapping[str, Any]) -> dict[str, Any]:
+def _figure_view(
+    figure: ReportFigure, number: int, text: Mapping[str, Any], lang: str
+) -> dict[str, Any]:
     return {
         "id": figure.id,
         "stem": str(text["report"]["figure_stem"]).format(number=number),
-        "caption": figure.caption,
-        "alt": figure.alt,
+        "caption": language_marked(figure.caption, lang),
         "svg": _inline_svg(figure),
     }
 
@@ -422,6 +576,7 @@ def render_html(content: ReportContent) -> str:
         The HTML text; byte-identical for the same content.
     """
     text = load_text(content.lang)
+    lang = content.lang
     counters = {"table": 0, "figure": 0}
 
     def section_view(section: ReportSection, appendix: bool) -> dict[str, Any]:
@@ -432,11 +587,11 @@ def render_html(content: ReportContent) -> str:
         figures = []
         for figure in section.figures:
             counters["figure"] += 1
-            figures.append(_figure_view(figure, counters["figure"], text))
+            figures.append(_figure_view(figure, counters["figure"], text, lang))
         return {
             "id": section.id,
-            "title": section.title,
-            "paragraphs": list(section.paragraphs),
+            "title": language_marked(section.title, lang),
+            "paragraphs": [language_marked(p, lang) for p in section.paragraphs],
             "tables": tables,
             "figures": figures,
             "appendix": appendix,
@@ -446,8 +601,10 @@ def render_html(content: ReportContent) -> str:
     appendices = [section_view(s, appendix=True) for s in content.appendices]
     template = _environment().get_template("report.html.j2")
     html = template.render(
-        title=content.title,
-        lang=content.lang,
+        title=language_marked(content.title, lang),
+        plain_title=plain(content.title),
+        skip_link=text["report"].get("skip_link") or _SKIP_LINK[lang],
+        lang=lang,
         synthetic=content.synthetic,
         sections=sections,
         appendices=appendices,

@@ -75,6 +75,7 @@ class _StudyTexts(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     methods: list[str] | None = None
     summary: list[str] | None = None
     synthetic_methods: str | None = None
+    labels: dict[str, str] | None = None
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

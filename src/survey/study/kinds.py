@@ -44,7 +44,8 @@ from survey.study.context import (
     variable_label,
 )
 from survey.study.reproduce import COLUMNS as REPRODUCTION_COLUMNS
-from survey.study.reproduce import reproduction_table
+from survey.study.reproduce import EVIDENCE_COLUMNS
+from survey.study.reproduce import reproduction_tables
 
 __all__ = [
     "COLUMNS",
@@ -66,8 +67,17 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
     "totals": {"main": ["item", "item_label", "group", *ESTIMATE, "cells"]},
     "quantiles": {"main": ["item", "item_label", "group", "quantile", *ESTIMATE, "cells"]},
     "compare": {
-        "main": ["domain", "item", "item_label", "group", *ESTIMATE, "cells"],
-        "tests": ["domain", "item", "item_label", "estimate_a", "estimate_b", *TEST, "cells"],
+        "main": ["domain", "item", "item_label", "level", "group", *ESTIMATE, "cells"],
+        "tests": [
+            "domain",
+            "item",
+            "item_label",
+            "level",
+            "estimate_a",
+            "estimate_b",
+            *TEST,
+            "cells",
+        ],
     },
     "trend": {
         "main": ["measure", "measure_label", "group", "period", *ESTIMATE, "cells"],
@@ -106,7 +116,21 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
         ]
     },
     "reliability": {"main": ["battery", "label", "k", "n", "alpha", "alpha_weighted"]},
-    "reweight": {"main": ["item", "item_label", "group", "unweighted", "weighted", "cells"]},
+    "reweight": {
+        "main": [
+            "item",
+            "item_label",
+            "group",
+            "unweighted",
+            "unweighted_low",
+            "unweighted_high",
+            "weighted",
+            "weighted_low",
+            "weighted_high",
+            "n",
+            "cells",
+        ]
+    },
     "weighting": {
         "main": [
             "wave",
@@ -121,7 +145,7 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
         ]
     },
     "codebooks": {"main": ["variable", "raw", "label", "type", "valid", "missing"]},
-    "reproduction": {"main": REPRODUCTION_COLUMNS},
+    "reproduction": {"main": REPRODUCTION_COLUMNS, "evidence": EVIDENCE_COLUMNS},
 }
 
 #: A non-significant difference counts as "no difference" only when the minimum detectable
@@ -276,7 +300,12 @@ def compare(a: s.Compare, ctx: Context) -> dict[str, pd.DataFrame]:
     wave = ctx.wave(a)
     rows, overall, tests = [], [], []
     for item in items:
-        base = {"domain": item.domain, "item": item.variable, "item_label": item.label}
+        base = {
+            "domain": item.domain,
+            "item": item.variable,
+            "item_label": item.label,
+            "level": item.level,
+        }
         if a.overall is not None:
             whole = share_rows(ctx, design, item.variable, item.level, what).iloc[:1]
             (use,) = estimate_uses(whole, wave, item.variable)
@@ -556,7 +585,12 @@ def reweight(a: s.Reweight, ctx: Context) -> dict[str, pd.DataFrame]:
                     "item_label": check.label,
                     "group": x["group"] if x["group"] is not None else a.overall,
                     "unweighted": x["estimate"],
+                    "unweighted_low": x["ci_low"],
+                    "unweighted_high": x["ci_high"],
                     "weighted": y["estimate"],
+                    "weighted_low": y["ci_low"],
+                    "weighted_high": y["ci_high"],
+                    "n": x["n"],
                     "cells": use,
                 }
             )
@@ -564,13 +598,23 @@ def reweight(a: s.Reweight, ctx: Context) -> dict[str, pd.DataFrame]:
 
 
 def reproduction(a: s.Reproduction, ctx: Context) -> dict[str, pd.DataFrame]:
-    """Every published figure beside its reproduced value (:mod:`survey.study.reproduce`)."""
+    """Every published figure beside its reproduced value, and the evidence behind claims.
+
+    See :mod:`survey.study.reproduce`; the evidence table names variables by their codebook
+    labels.
+    """
 
     def resolve(path: str) -> Path:
         candidate = Path(path)
         return candidate if candidate.is_absolute() else ctx.root / candidate
 
-    return {a.id: reproduction_table(ctx.designs, resolve(a.published), resolve(a.figure_map))}
+    labels = {
+        wave: {name: v.label for name, v in book.variables.items()}
+        | {name: d.label for name, d in book.derived.items()}
+        for wave, book in ctx.books.items()
+    }
+    tables = reproduction_tables(ctx.designs, resolve(a.published), resolve(a.figure_map), labels)
+    return {a.id: tables["main"], f"{a.id}_evidence": tables["evidence"]}
 
 
 def weighting(a: s.Weighting, ctx: Context) -> dict[str, pd.DataFrame]:

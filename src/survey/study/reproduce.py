@@ -4,9 +4,14 @@ For each figure in the published figures YAML, ``config/figures.yaml`` says how 
 (wave, variable, level, base). Numeric figures get the reproduced estimate at the published
 precision, its confidence interval, the difference and a verdict: ``match`` (equal at the printed
 precision), ``within CI`` (the published value lies inside the interval) or ``differs``. Direction
-claims get the estimates and tests that bear on them and ``supported`` / ``not supported``.
+claims get ``supported`` / ``not supported`` from the estimates and tests that bear on them.
 
-It computes with ``estimate.py`` and ``inference.py`` and renders nothing.
+:func:`reproduction_tables` makes two tables: one row per published figure (the main table),
+and the evidence: one row per group estimate behind a figure with several (a direction claim's
+compared shares with their tests, a figure published for each of several groups). Estimates are
+proportions (0-1) as in every other table; ``published_value`` keeps the published percentage.
+It computes with ``estimate.py`` and ``inference.py`` and renders nothing: the report formats
+every number in its own language.
 """
 
 from __future__ import annotations
@@ -24,14 +29,22 @@ from survey import strict
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import means, proportions, quietly
 from survey.analysis.inference import adjust_pvalues, rao_scott
-from survey.disclosure import COUNT, SUM, Use, estimate_uses
+from survey.disclosure import COUNT, SUM, estimate_uses
 from survey.errors import InputError
-from survey.format import format_ci, format_count, format_number, format_percent, format_pvalue
+from survey.format import format_number
 from survey.format import round_half_up as round_half_up  # re-exported: callers import it here
 
-__all__ = ["COLUMNS", "failed_figures", "reproduction_table", "round_half_up"]
+__all__ = [
+    "COLUMNS",
+    "EVIDENCE_COLUMNS",
+    "failed_figures",
+    "reproduction_table",
+    "reproduction_tables",
+    "round_half_up",
+]
 
-#: Columns of the reproduction table (percentages, 0-100, as published).
+#: Columns of the reproduction table: ``published_value`` in percent as published, estimates
+#: as proportions (0-1), ``difference`` in proportions (estimate minus published).
 COLUMNS = [
     "id",
     "section",
@@ -41,6 +54,7 @@ COLUMNS = [
     "kind",
     "published",
     "published_value",
+    "precision",
     "reproduced",
     "estimate",
     "ci_low",
@@ -48,9 +62,29 @@ COLUMNS = [
     "difference",
     "n",
     "verdict",
-    "evidence",
     "cells",
 ]
+
+#: Columns of the evidence table: one group estimate behind a figure (and its test, for a claim).
+EVIDENCE_COLUMNS = [
+    "id",
+    "measure",
+    "measure_nl",
+    "item",
+    "item_label",
+    "level",
+    "group",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "n",
+    "p_value",
+    "p_holm",
+    "cells",
+]
+
+#: Variable -> label, per wave (the codebooks' labels), for the evidence table.
+Labels = Mapping[str, Mapping[str, str]]
 
 
 class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -102,6 +136,7 @@ class Computation(_Strict, frozen=True):
     compare: list[ComparedItem] | None = None
     same: list[ComparedItem] | None = None
     nl: str | None = None
+    en: str | None = None
 
 
 class FigureMap(_Strict, frozen=True):
@@ -136,13 +171,13 @@ def _estimate(
 ) -> dict[str, Any]:
     domain_design, by = _domain_design(design, where)
     measure = SUM if spec.get("stat") == "mean" else COUNT
-    if measure == SUM:
+    if measure == SUM:  # a mean of a percentage variable, as published: in percent
         table = quietly(means, domain_design, spec["variable"], by=by)
-        scale = 1.0
+        scale = 0.01
     else:
         table = quietly(proportions, domain_design, spec["variable"], by=by)
         table = table.loc[table["level"] == spec["level"]]
-        scale = 100.0
+        scale = 1.0
     if by is not None:
         table = table.loc[table["group"] == "base"]
     if table.empty:
@@ -165,98 +200,105 @@ def _fmt(value: float, precision: int) -> str:
     return f"{format_number(value, 'en', precision)}%"
 
 
+def _label(labels: Labels, wave: str, variable: str) -> str:
+    return str(labels.get(wave, {}).get(variable, variable))
+
+
 def _numeric(
-    figure: Mapping[str, Any], spec: Mapping[str, Any], design: SurveyDesign
-) -> dict[str, Any]:
+    figure: Mapping[str, Any], spec: Mapping[str, Any], design: SurveyDesign, labels: Labels
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     precision = int(figure.get("precision", 0))
     value = float(figure["value"])
+    groups: list[str] = []
     if "each" in spec:
         ((variable, groups),) = spec["each"].items()
         results = [_estimate(design, spec, {variable: g}) for g in groups]
     else:
         results = [_estimate(design, spec, spec.get("where"))]
-    rounded = [round_half_up(r["estimate"], precision) for r in results]
-    inside = all(r["ci_low"] <= value <= r["ci_high"] for r in results)
+    rounded = [round_half_up(100 * r["estimate"], precision) for r in results]
+    inside = all(r["ci_low"] <= value / 100 <= r["ci_high"] for r in results)
     if figure["kind"] == "at_least":
-        matched = all(r["estimate"] > value for r in results)
+        matched = all(100 * r["estimate"] > value for r in results)
         published = f"> {_fmt(value, precision)}"
     else:
         matched = all(v == value for v in rounded)
         published = _fmt(value, precision)
     verdict = "match" if matched else ("within CI" if inside else "differs")
     first = results[0]
-    cells = tuple(u for r in results for u in r["cells"])
-    return {
+    row = {
         "published": published,
         "published_value": value,
+        "precision": precision,
         "reproduced": " / ".join(_fmt(v, precision) for v in rounded),
         "estimate": first["estimate"],
         "ci_low": first["ci_low"],
         "ci_high": first["ci_high"],
-        "difference": first["estimate"] - value,
+        "difference": first["estimate"] - value / 100,
         "n": first["n"],
         "verdict": verdict,
-        "evidence": "; ".join(
-            f"{format_number(r['estimate'], 'en', 2)}% "
-            f"(CI {format_ci(r['ci_low'], r['ci_high'], 'en', 2, percent=False)}, "
-            f"n = {format_count(r['n'], 'en')})"
-            for r in results
-        ),
-        "cells": cells,
+        "cells": tuple(u for r in results for u in r["cells"]),
     }
+    evidence = []
+    if len(results) > 1:
+        item = str(spec["variable"])
+        for group, result in zip(groups, results, strict=True):
+            evidence.append(
+                {
+                    "item": item,
+                    "item_label": _label(labels, spec["wave"], item),
+                    "level": spec.get("level"),
+                    "group": group,
+                    **{k: result[k] for k in ("estimate", "ci_low", "ci_high", "n", "cells")},
+                    "p_value": np.nan,
+                    "p_holm": np.nan,
+                }
+            )
+    return row, evidence
 
 
-def _p(p: float) -> str:
-    """``= 0.032`` or ``< 0.001``: a p-value after "p"."""
-    text = format_pvalue(p, "en")
-    return text if text.startswith("<") else f"= {text}"
-
-
-def _shares(
-    design: SurveyDesign, item: Mapping[str, Any], wave: str
-) -> tuple[pd.Series, dict[Any, tuple[Use, ...]]]:
-    """The share of the item's level per group of ``by``, and each group's cells."""
+def _shares(design: SurveyDesign, item: Mapping[str, Any], wave: str) -> pd.DataFrame:
+    """The item's level per group of ``by``: estimate, CI, n and each group's cells."""
     table = quietly(proportions, design, item["variable"], by=item["by"])
-    table = table.loc[table["level"] == item["level"]]
-    uses = estimate_uses(table, wave, item["variable"], by=item["by"])
-    return table.set_index("group")["estimate"], dict(zip(table["group"], uses, strict=True))
+    table = table.loc[table["level"] == item["level"]].copy()
+    table["cells"] = estimate_uses(table, wave, item["variable"], by=item["by"])
+    return table.set_index("group")
 
 
 def _direction(
-    figure: Mapping[str, Any], spec: Mapping[str, Any], design: SurveyDesign
-) -> dict[str, Any]:
-    evidence, holds, p_values = [], [], []
-    cells: list[Use] = []
+    figure: Mapping[str, Any], spec: Mapping[str, Any], design: SurveyDesign, labels: Labels
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    holds, p_values, parts = [], [], []
     items = spec.get("compare") or spec.get("same") or []
     for item in items:
-        shares, uses = _shares(design, item, spec["wave"])
+        shares = _shares(design, item, spec["wave"])
         p_values.append(float(rao_scott(design, item["variable"], item["by"]).iloc[0]["p_value"]))
         if "compare" in spec:
-            cells += uses[item["higher"]] + uses[item["lower"]]
-            high, low = shares[item["higher"]], shares[item["lower"]]
-            holds.append(high > low)
-            evidence.append(
-                f"{item['variable']} = {item['level']}: {item['higher']} "
-                f"{format_percent(high, 'en', 0)} vs {item['lower']} {format_percent(low, 'en', 0)}"
+            order = [item["higher"], item["lower"]]
+            holds.append(
+                shares.loc[item["higher"], "estimate"] > shares.loc[item["lower"], "estimate"]
             )
         else:
-            cells += [u for group in shares.index for u in uses[group]]
-            evidence.append(
-                f"{item['variable']}: "
-                + " vs ".join(f"{g} {format_percent(v, 'en', 0)}" for g, v in shares.items())
-            )
+            order = list(shares.index)
+        parts.append((item, shares.loc[order]))
     adjusted = adjust_pvalues(np.asarray(p_values), "holm") if p_values else np.array([])
     evidence = [
-        f"{e} (p {_p(p)}, Holm {_p(a)})"
-        for e, p, a in zip(evidence, p_values, adjusted, strict=True)
+        {
+            "item": str(item["variable"]),
+            "item_label": _label(labels, spec["wave"], str(item["variable"])),
+            "level": item["level"],
+            "group": group,
+            **{k: row[k] for k in ("estimate", "ci_low", "ci_high", "n", "cells")},
+            "p_value": p,
+            "p_holm": a,
+        }
+        for (item, shares), p, a in zip(parts, p_values, adjusted, strict=True)
+        for group, row in shares.iterrows()
     ]
-    if "compare" in spec:
-        supported = all(holds)
-    else:
-        supported = bool((adjusted >= 0.05).all())
-    return {
+    supported = all(holds) if "compare" in spec else bool((adjusted >= 0.05).all())
+    row = {
         "published": figure.get("claim", ""),
         "published_value": np.nan,
+        "precision": np.nan,
         "reproduced": "",
         "estimate": np.nan,
         "ci_low": np.nan,
@@ -264,15 +306,18 @@ def _direction(
         "difference": np.nan,
         "n": int(design.n),
         "verdict": "supported" if supported else "not supported",
-        "evidence": "; ".join(evidence),
-        "cells": tuple(cells),
+        "cells": tuple(u for e in evidence for u in e["cells"]),
     }
+    return row, evidence
 
 
-def reproduction_table(
-    designs: Mapping[str, SurveyDesign], published_path: str | Path, figure_map_path: str | Path
-) -> pd.DataFrame:
-    """Set every published figure beside the reproduced one, with a verdict.
+def reproduction_tables(
+    designs: Mapping[str, SurveyDesign],
+    published_path: str | Path,
+    figure_map_path: str | Path,
+    labels: Labels | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Set every published figure beside the reproduced one, with a verdict and its evidence.
 
     Parameters
     ----------
@@ -282,11 +327,15 @@ def reproduction_table(
         The published figures YAML.
     figure_map_path
         ``config/figures.yaml``: how each figure is computed.
+    labels
+        Wave -> variable -> label (the codebooks'), for the evidence table; default the
+        variable names.
 
     Returns
     -------
-    pandas.DataFrame
-        One row per published figure, columns :data:`COLUMNS` (percentages 0-100).
+    dict
+        ``{"main": ..., "evidence": ...}``: one row per published figure (:data:`COLUMNS`), and
+        one row per group estimate behind a figure with several (:data:`EVIDENCE_COLUMNS`).
 
     Raises
     ------
@@ -295,7 +344,7 @@ def reproduction_table(
     """
     published = _checked(Path(published_path), Published, "config/published/")["figures"]
     figure_map = _checked(Path(figure_map_path), FigureMap, "config/figures.yaml")["figures"]
-    rows = []
+    rows, evidence = [], []
     for figure in published:
         spec = figure_map.get(figure["id"])
         if spec is None:
@@ -310,23 +359,47 @@ def reproduction_table(
                 f"use one of: {', '.join(designs)}",
             )
         design = designs[spec["wave"]]
-        result = (
-            _direction(figure, spec, design)
-            if figure["kind"] == "direction"
-            else _numeric(figure, spec, design)
-        )
+        compute = _direction if figure["kind"] == "direction" else _numeric
+        result, behind = compute(figure, spec, design, labels or {})
         rows.append(
             {
                 "id": figure["id"],
                 "section": figure.get("section", ""),
-                "measure": figure.get("measure", figure.get("claim", "")),
+                "measure": spec.get("en", figure.get("measure", figure.get("claim", ""))),
                 "measure_nl": spec.get("nl", figure.get("measure", figure.get("claim", ""))),
                 "base": figure.get("base", ""),
                 "kind": figure["kind"],
                 **result,
             }
         )
-    return pd.DataFrame(rows, columns=COLUMNS)
+        described = {k: rows[-1][k] for k in ("id", "measure", "measure_nl")}
+        evidence += [described | e for e in behind]
+    return {
+        "main": pd.DataFrame(rows, columns=COLUMNS),
+        "evidence": pd.DataFrame(evidence, columns=EVIDENCE_COLUMNS),
+    }
+
+
+def reproduction_table(
+    designs: Mapping[str, SurveyDesign], published_path: str | Path, figure_map_path: str | Path
+) -> pd.DataFrame:
+    """The main table of :func:`reproduction_tables`: one row per published figure.
+
+    Parameters
+    ----------
+    designs
+        Wave -> design.
+    published_path
+        The published figures YAML.
+    figure_map_path
+        ``config/figures.yaml``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COLUMNS`.
+    """
+    return reproduction_tables(designs, published_path, figure_map_path)["main"]
 
 
 def failed_figures(table: pd.DataFrame) -> pd.DataFrame:

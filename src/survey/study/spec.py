@@ -380,7 +380,8 @@ def table_ids(analysis: Analysis) -> list[str]:
     Returns
     -------
     list of str
-        ``id`` and, by kind, ``id_tests`` (compare), ``id_change`` and ``id_contrast`` (trend);
+        ``id`` and, by kind, ``id_tests`` (compare), ``id_change`` and ``id_contrast`` (trend),
+        ``id_evidence`` (reproduction);
         ``codebooks`` makes one table per wave, named when the waves are known.
 
     Examples
@@ -393,6 +394,8 @@ def table_ids(analysis: Analysis) -> list[str]:
     if isinstance(analysis, Trend):
         extra = [f"{analysis.id}_contrast"] if analysis.contrast else []
         return [analysis.id, f"{analysis.id}_change", *extra]
+    if isinstance(analysis, Reproduction):
+        return [analysis.id, f"{analysis.id}_evidence"]
     return [analysis.id]
 
 

@@ -242,7 +242,7 @@ class WeightingDiagnostics:
             + worst.head(30).to_html(index=False, escape=True, float_format=number)
             + (
                 "<p>Largest weights</p>"
-                + self.largest.to_html(index=False, escape=True, float_format=lambda v: f"{v:.6g}")
+                + self.largest.to_html(index=False, escape=True, float_format=_weight_number)
                 if len(self.largest)
                 else ""
             )
@@ -423,3 +423,8 @@ def diagnose(
         tuple(collapses),
         trimmed,
     )
+
+
+def _weight_number(value: float) -> str:
+    """A weight (or a whole-number id) for the HTML summary: ids in full, weights to 6 digits."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.6g}"
