@@ -86,7 +86,9 @@ def browser() -> Iterator[Any]:
 def axe_script() -> str:
     """The text of axe.min.js; fails with what to run when ``make setup`` has not installed it."""
     if not AXE.exists():
-        pytest.fail(f"axe-core is missing ({AXE}): run `make setup` (npm ci at the repository root)")
+        pytest.fail(
+            f"axe-core is missing ({AXE}): run `make setup` (npm ci at the repository root)"
+        )
     return AXE.read_text(encoding="utf-8")
 
 

@@ -47,8 +47,8 @@ from survey.weighting import WeightingResult
 
 __all__ = [
     "STAGES",
-    "PipelineWarning",
     "IngestResult",
+    "PipelineWarning",
     "ReportResult",
     "RunResult",
     "WaveResult",

@@ -57,7 +57,7 @@ def test_axe_finds_a_violation_where_there_is_one(chromium_browser: Any, tmp_pat
     """Check the check: axe runs, with the rules asked for, and reports what it finds."""
     probe = tmp_path / "probe.html"
     probe.write_text(
-        '<!DOCTYPE html><html><head><title>p</title></head><body><main><h1>p</h1>'
+        "<!DOCTYPE html><html><head><title>p</title></head><body><main><h1>p</h1>"
         '<p style="color:#aaa">faint</p><table><tr><td>x</td></tr></table>'
         "</main></body></html>",
         encoding="utf-8",

@@ -227,7 +227,7 @@ def _written(html: str) -> Path:
 def test_a_document_without_a_language_is_refused_as_not_accessible(tmp_path: Path) -> None:
     path = tmp_path / "no-lang.pdf"
     html = "<!DOCTYPE html><html><head><title>t</title></head><body><p>x</p></body></html>"
-    with pytest.raises(InputError, match="PDF/UA-1.*lang"):
+    with pytest.raises(InputError, match=r"PDF/UA-1.*lang"):
         write_pdf(html, path)
     assert list(tmp_path.iterdir()) == []
 
@@ -302,3 +302,25 @@ def test_no_table_caption_is_left_alone_at_the_bottom_of_a_page(
                 below = [w for w in body if w[1] > y1 + 14]  # a header row below the caption
                 assert below, f"page {number}: {stem} {body[i + 1][4]} is the last line"
     assert captions >= 4
+
+
+def test_a_wide_first_table_takes_its_section_heading_to_the_landscape_page(
+    tmp_path: Path,
+) -> None:
+    import pandas as pd
+
+    from survey.report.content import ColumnSpec, ReportContent, ReportSection, ReportTable
+
+    names = [f"column{i}" for i in range(10)]
+    frame = pd.DataFrame({name: ["unbreakables"] for name in names}).assign(status="")
+    table = ReportTable("wide", "A wide table", frame, [ColumnSpec(n, n.upper()) for n in names])
+    section = ReportSection("s", "Heading of the section", ["Its paragraph."], tables=[table])
+    path = tmp_path / "wide.pdf"
+    write_pdf(render_html(ReportContent("Wide", "en", False, [section])), path)
+    pages = _words(path)
+    # the title page, the section on a landscape page, the provenance appendix
+    assert [width > height for width, height, _ in pages] == [False, True, False]
+    first, second = ({word for *_, word in words} for _, _, words in pages[:2])
+    assert "Wide" in first and "paragraph." not in first  # (the contents list the heading)
+    assert {"Heading", "paragraph.", "unbreakables"} <= second
+    assert all(x1 <= A4[1] - _SIDE + 1 for _, _, x1, _, _ in pages[1][2])

@@ -9,8 +9,11 @@ no two overlap, none leaves the figure, tick labels stay beside the plot and the
 
 from __future__ import annotations
 
+import functools
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
+from unittest import mock
 
 import matplotlib.text
 import numpy as np
@@ -23,11 +26,12 @@ from matplotlib.colors import to_rgb
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
-from repo import CONFIG
 
+from repo import CONFIG
 from survey import figures
 
 CM = 1 / 2.54
+SVG_NS = "{http://www.w3.org/2000/svg}"
 #: Overlap allowed between two boxes, in pixels (anti-aliasing, rounding).
 TOLERANCE = 1.0
 
@@ -35,6 +39,7 @@ TOLERANCE = 1.0
 # --------------------------------------------------------------------------- real long labels
 
 
+@functools.cache
 def codebook() -> dict[str, Any]:
     return yaml.safe_load((CONFIG / "codebooks" / "beso2011.yaml").read_text(encoding="utf-8"))
 
@@ -196,20 +201,27 @@ def on_callers_axes(height_cm: float = 5.0) -> Axes:
 # --------------------------------------------------------------------------- what was drawn
 
 
-def drawn_texts(fig: Figure, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Bbox]]:
-    """Every non-empty visible text drawn when the figure is rendered, with its box (pixels)."""
-    drawn: list[tuple[str, Bbox]] = []
+class Drawn(NamedTuple):
+    """A text as it was drawn: its string, its box (pixels) and the artist."""
+
+    text: str
+    box: Bbox
+    artist: matplotlib.text.Text
+
+
+def drawn_texts(fig: Figure) -> list[Drawn]:
+    """Every non-empty visible text drawn when the figure is rendered (Agg, PNG resolution)."""
+    drawn: list[Drawn] = []
     draw = matplotlib.text.Text.draw
 
     def recording(self: matplotlib.text.Text, renderer: Any) -> None:
         draw(self, renderer)
         if self.get_visible() and self.get_text().strip():
-            drawn.append((self.get_text(), self.get_window_extent(renderer)))
+            drawn.append(Drawn(self.get_text(), self.get_window_extent(renderer), self))
 
     FigureCanvasAgg(fig)
     fig.set_dpi(figures.PNG_DPI)
-    with monkeypatch.context() as patch:
-        patch.setattr(matplotlib.text.Text, "draw", recording)
+    with mock.patch.object(matplotlib.text.Text, "draw", recording):
         fig.canvas.draw()
     return drawn
 
@@ -220,24 +232,24 @@ def overlap(a: Bbox, b: Bbox) -> bool:
     return width > TOLERANCE and height > TOLERANCE
 
 
-def overlapping(drawn: list[tuple[str, Bbox]]) -> list[tuple[str, str]]:
+def overlapping(drawn: list[Drawn]) -> list[tuple[str, str]]:
     return [
-        (a, b)
-        for i, (a, box_a) in enumerate(drawn)
-        for b, box_b in drawn[i + 1 :]
-        if overlap(box_a, box_b)
+        (a.text, b.text)
+        for i, a in enumerate(drawn)
+        for b in drawn[i + 1 :]
+        if overlap(a.box, b.box)
     ]
 
 
-def outside(drawn: list[tuple[str, Bbox]], fig: Figure) -> list[str]:
+def outside(drawn: list[Drawn], fig: Figure) -> list[str]:
     frame = fig.bbox
     return [
-        text
-        for text, box in drawn
-        if box.x0 < frame.x0 - TOLERANCE
-        or box.y0 < frame.y0 - TOLERANCE
-        or box.x1 > frame.x1 + TOLERANCE
-        or box.y1 > frame.y1 + TOLERANCE
+        d.text
+        for d in drawn
+        if d.box.x0 < frame.x0 - TOLERANCE
+        or d.box.y0 < frame.y0 - TOLERANCE
+        or d.box.x1 > frame.x1 + TOLERANCE
+        or d.box.y1 > frame.y1 + TOLERANCE
     ]
 
 
@@ -266,33 +278,32 @@ def draw_case(kind: str, lang: str, made_by: str) -> Axes:
     return CHARTS[kind](lang, synthetic=True)
 
 
+@functools.cache
+def rendered(kind: str, lang: str, made_by: str) -> tuple[Axes, list[Drawn]]:
+    """A case drawn and rendered once, for all the tests that look at it."""
+    ax = draw_case(kind, lang, made_by)
+    return ax, drawn_texts(ax.figure)
+
+
 # --------------------------------------------------------------------------- the layout
 
 
 @pytest.mark.parametrize(("kind", "lang", "made_by"), CASES)
-def test_no_two_texts_overlap(
-    kind: str, lang: str, made_by: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ax = draw_case(kind, lang, made_by)
-    drawn = drawn_texts(ax.figure, monkeypatch)
+def test_no_two_texts_overlap(kind: str, lang: str, made_by: str) -> None:
+    _ax, drawn = rendered(kind, lang, made_by)
     assert len(drawn) > 5
     assert overlapping(drawn) == []
 
 
 @pytest.mark.parametrize(("kind", "lang", "made_by"), CASES)
-def test_no_text_leaves_the_figure(
-    kind: str, lang: str, made_by: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ax = draw_case(kind, lang, made_by)
-    assert outside(drawn_texts(ax.figure, monkeypatch), ax.figure) == []
+def test_no_text_leaves_the_figure(kind: str, lang: str, made_by: str) -> None:
+    ax, drawn = rendered(kind, lang, made_by)
+    assert outside(drawn, ax.figure) == []
 
 
 @pytest.mark.parametrize(("kind", "lang", "made_by"), CASES)
-def test_tick_labels_stay_beside_the_plot(
-    kind: str, lang: str, made_by: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ax = draw_case(kind, lang, made_by)
-    drawn_texts(ax.figure, monkeypatch)
+def test_tick_labels_stay_beside_the_plot(kind: str, lang: str, made_by: str) -> None:
+    ax, _drawn = rendered(kind, lang, made_by)
     area = plot_area(ax)
     renderer = ax.figure.canvas.get_renderer()
     left = [t.get_window_extent(renderer).x1 for t in visible_labels(ax.yaxis)]
@@ -305,11 +316,8 @@ def test_tick_labels_stay_beside_the_plot(
     ("kind", "lang", "made_by"),
     [c for c in CASES if c.values[0] in {"trend", "grouped_bars", "dot_plot"}],
 )
-def test_the_legend_stays_above_the_plot(
-    kind: str, lang: str, made_by: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ax = draw_case(kind, lang, made_by)
-    drawn_texts(ax.figure, monkeypatch)
+def test_the_legend_stays_above_the_plot(kind: str, lang: str, made_by: str) -> None:
+    ax, _drawn = rendered(kind, lang, made_by)
     legend = ax.get_legend().get_window_extent(ax.figure.canvas.get_renderer())
     assert legend.y0 >= plot_area(ax).y1 - TOLERANCE
 
@@ -317,13 +325,161 @@ def test_the_legend_stays_above_the_plot(
 @pytest.mark.parametrize(
     ("kind", "lang", "made_by"), [c for c in CASES if c.values[0] in {"grouped_bars", "share_bars"}]
 )
-def test_no_text_lies_on_a_bar(
-    kind: str, lang: str, made_by: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ax = draw_case(kind, lang, made_by)
-    drawn = drawn_texts(ax.figure, monkeypatch)
+def test_no_text_lies_on_a_bar(kind: str, lang: str, made_by: str) -> None:
+    ax, drawn = rendered(kind, lang, made_by)
     boxes = [
         bar.get_window_extent() for c in ax.containers if isinstance(c, BarContainer) for bar in c
     ]
     assert boxes
-    assert [text for text, box in drawn if any(overlap(box, bar) for bar in boxes)] == []
+    assert [d.text for d in drawn if any(overlap(d.box, bar) for bar in boxes)] == []
+
+
+# --------------------------------------------------------------------------- wrapping and growing
+
+
+def words(text: str) -> list[str]:
+    return text.replace("\n", " ").replace("\u00a0", " ").split()
+
+
+def test_long_labels_are_wrapped_at_word_boundaries_and_keep_every_word() -> None:
+    ax = grouped_chart("nl")
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    assert any("\n" in label for label in shown)
+    for label, original in zip(shown, obstacle_labels("nl"), strict=True):
+        assert words(label)[: len(words(original))] == words(original)
+
+
+def test_a_label_is_at_most_38_percent_of_the_figure_wide() -> None:
+    ax, drawn = rendered("share_bars", "en", "chart")
+    labels = {t.get_text() for t in ax.get_yticklabels()}
+    widest = max(d.box.width for d in drawn if d.text in labels)
+    assert widest <= 0.40 * ax.figure.bbox.width
+
+
+def test_a_label_too_long_for_four_lines_ends_with_an_ellipsis_and_stays_whole_in_the_alt_text() -> (
+    None
+):
+    long = " ".join(obstacle_labels("nl")[1:4])
+    table = pd.DataFrame(
+        {
+            "level": [long, "Anders"],
+            "estimate": [0.3, 0.7],
+            "ci_low": [0.2, 0.6],
+            "ci_high": [0.4, 0.8],
+        }
+    )
+    shown = figures.share_bars(table).get_yticklabels()[0].get_text()
+    assert shown.endswith("\u2026") and shown.count("\n") == 3
+    assert words(shown.removesuffix("\u2026"))[:-1] == words(long)[: len(words(shown)) - 1]
+    assert long in figures.alt_text("share_bars", table)
+
+
+def test_the_figure_grows_when_the_labels_need_it() -> None:
+    ax = forest_chart("nl", ax=on_callers_axes(height_cm=5.0))
+    assert ax.figure.get_figheight() * 2.54 > 8.0
+
+
+def test_a_figure_is_never_made_lower_than_it_was() -> None:
+    ax = shares_chart("nl", ax=on_callers_axes(height_cm=30.0))
+    assert ax.figure.get_figheight() * 2.54 == pytest.approx(30.0)
+
+
+def test_a_figure_with_other_axes_is_left_its_size() -> None:
+    fig = Figure(figsize=(16 * CM, 5 * CM), layout="constrained")
+    left, _right = fig.subplots(1, 2)
+    figures.share_bars(estimates(sector_labels("nl"), ["all"], "level"), ax=left)
+    assert fig.get_figheight() * 2.54 == pytest.approx(5.0)
+
+
+def test_the_forest_plot_puts_the_levels_of_a_variable_under_one_bold_heading() -> None:
+    labels = forest_chart("nl").get_yticklabels()
+    heading = next(t for t in labels if t.get_fontweight() == "bold")
+    assert words(heading.get_text()) == words("Sectorgroep (SBI 2008 hoofdgroepen samengevoegd)")
+    assert "Bouwnijverheid" in [t.get_text() for t in labels]
+
+
+def test_the_alt_text_of_the_forest_plot_names_a_level_with_its_variable() -> None:
+    ratio = [1.0, 1.0, 3.0, 1.0, 1.0, 1.0, 1.0]
+    model = pd.DataFrame({"term_label": model_labels("nl"), "odds_ratio": ratio})
+    text = figures.alt_text("forest_plot", model.assign(or_ci_low=0.5, or_ci_high=4.0))
+    assert "hoogste: Sectorgroep (SBI 2008 hoofdgroepen samengevoegd): Bouwnijverheid 3,00" in text
+
+
+@pytest.mark.parametrize("kind", sorted(CHARTS))
+def test_the_house_style_reaches_an_axes_the_caller_made(kind: str) -> None:
+    ax = CHARTS[kind]("nl", ax=on_callers_axes())
+    assert {t.get_fontsize() for t in ax.get_yticklabels()} == {8.0}
+    assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+    assert ax.xaxis.label.get_fontsize() == 9.0
+
+
+@pytest.mark.parametrize("kind", sorted(CHARTS))
+def test_every_text_stays_text_in_the_svg(kind: str, tmp_path: Any) -> None:
+    ax = CHARTS[kind]("nl", synthetic=True)
+    files = figures.save_figure(ax.figure, tmp_path / kind)
+    root = ET.fromstring(files.svg)
+    svg_words = " ".join(" ".join(node.itertext()) for node in root.iter(f"{SVG_NS}text"))
+    for drawn in drawn_texts(ax.figure):
+        assert " ".join(words(drawn.text.replace("\\$", "$"))) in " ".join(words(svg_words))
+
+
+def test_charts_with_long_labels_save_byte_identical_files(tmp_path: Any) -> None:
+    lang = "en"
+    for kind in sorted(CHARTS):
+        first = figures.save_figure(
+            CHARTS[kind](lang, ax=on_callers_axes()).figure, tmp_path / "a" / kind
+        )
+        second = figures.save_figure(
+            CHARTS[kind](lang, ax=on_callers_axes()).figure, tmp_path / "b" / kind
+        )
+        assert first.svg_path.read_bytes() == second.svg_path.read_bytes()
+        assert first.png_path.read_bytes() == second.png_path.read_bytes()
+
+
+# --------------------------------------------------------------------------- contrast (WCAG 2.1 AA)
+
+
+def contrast(colour: Any, background: Any = "white") -> float:
+    """The WCAG 2.1 contrast ratio of two colours."""
+
+    def luminance(value: Any) -> float:
+        def channel(c: float) -> float:
+            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = to_rgb(value)
+        return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+    high, low = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_contrast_formula_gives_the_known_ratios() -> None:
+    assert contrast("black") == pytest.approx(21.0)
+    assert contrast("#767676") == pytest.approx(4.54, abs=0.01)  # the lightest AA grey on white
+
+
+@pytest.mark.parametrize("colour", figures.PALETTE)
+def test_every_palette_colour_stands_out_3_to_1_against_white(colour: str) -> None:
+    assert contrast(colour) >= 3.0  # WCAG 1.4.11, non-text contrast
+
+
+@pytest.mark.parametrize(("kind", "lang", "made_by"), CASES)
+def test_every_text_has_4_5_to_1_contrast_against_its_white_background(
+    kind: str, lang: str, made_by: str
+) -> None:
+    ax, drawn = rendered(kind, lang, made_by)
+    assert to_rgb(ax.figure.get_facecolor()) == (1.0, 1.0, 1.0)
+    assert to_rgb(ax.get_facecolor()) == (1.0, 1.0, 1.0)
+    weak = [d.text for d in drawn if contrast(d.artist.get_color()) < 4.5]
+    assert weak == []  # WCAG 1.4.3
+
+
+@pytest.mark.parametrize("kind", sorted(CHARTS))
+def test_every_bar_point_line_and_box_stands_out_3_to_1_against_white(kind: str) -> None:
+    ax = CHARTS[kind]("nl")
+    bars = [bar.get_facecolor() for c in ax.containers if isinstance(c, BarContainer) for bar in c]
+    marks = [line.get_color() for line in ax.lines if line.get_marker() not in {None, "None", ""}]
+    boxes = [patch.get_edgecolor() for patch in ax.patches if not isinstance(patch, type(None))]
+    shapes = bars + marks + (boxes if kind == "weight_distribution" else [])
+    assert shapes
+    assert [colour for colour in shapes if contrast(colour) < 3.0] == []

@@ -99,6 +99,20 @@ def test_it_does_nothing_when_every_package_is_present(machine: Path) -> None:
     assert result.returncode == 0 and result.stderr == "" and _calls(machine) == []
 
 
+def test_a_package_for_a_command_is_skipped_while_the_command_is_on_path(machine: Path) -> None:
+    (machine / "packages.txt").write_text("[test]\npspp\nnpm:npm\n", encoding="utf-8")
+    (machine / "installed").write_text("pspp\n", encoding="utf-8")
+    _fake(machine / "bin", "npm", "exit 0")
+    assert _run(machine, "test").returncode == 0 and _calls(machine) == []
+
+
+def test_a_package_for_a_missing_command_is_installed(machine: Path) -> None:
+    (machine / "packages.txt").write_text("[test]\npspp\nnpm:no-such-command\n", encoding="utf-8")
+    (machine / "installed").write_text("pspp\n", encoding="utf-8")
+    _run(machine, "test")
+    assert _calls(machine)[-1] == "apt-get install -y -qq --no-install-recommends npm"
+
+
 def test_without_root_it_exits_3_with_the_command_to_run(machine: Path) -> None:
     result = _run(machine, "test", uid=1000)
     assert result.returncode == 3 and _calls(machine) == []

@@ -14,8 +14,9 @@ SVG and 200-dpi PNG with fixed metadata and ids, so that equal figures give equa
 
 The package has one module per concern: :mod:`~survey.figures.style` (palette, rc parameters,
 the figures' words, text helpers), :mod:`~survey.figures.charts` (the chart functions),
-:mod:`~survey.figures.alt_text` and :mod:`~survey.figures.save`; everything public is
-re-exported here.
+:mod:`~survey.figures.layout` (measuring text and fitting labels: wrapping at word boundaries,
+growing the figure so that no two texts overlap), :mod:`~survey.figures.alt_text` and
+:mod:`~survey.figures.save`; everything public is re-exported here.
 
 Only the Agg canvas is used (no pyplot, no global backend switch, no windows), and the global
 ``matplotlib.rcParams`` are never changed: the style is applied in a context around each call.

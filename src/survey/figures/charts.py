@@ -53,7 +53,6 @@ from matplotlib.patches import Patch
 from matplotlib.patheffects import AbstractPathEffect, withStroke
 from matplotlib.text import Annotation
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
-from matplotlib.transforms import blended_transform_factory
 
 from survey.figures.layout import figure_of, fit_height, fit_text, lay_out, points, text_size
 from survey.figures.style import (
@@ -109,8 +108,11 @@ _LEGEND_COLUMN_GAP = 1.5 * _FONT_PT
 #: Distance of a trend's value label from the point it labels (points).
 _TREND_OFFSET = 7.0
 #: The lowest plot area of a trend (points).
-_TREND_MIN_HEIGHT = 120.0
+_TREND_MIN_HEIGHT = 150.0
 _NBSP = "\u00a0"
+#: A white edge around whiskers, so that they stay visible where they cross a dark bar (not
+#: around texts: the SVG would draw them as paths, no longer text a screen reader can read).
+_HALO: list[AbstractPathEffect] = [withStroke(linewidth=2.4, foreground="white")]
 #: The p-value bounds of the significance marks, with the decimals they are written with.
 _P_BOUNDS = ((0.001, 3), (0.01, 2), (0.05, 2))
 
@@ -201,9 +203,9 @@ def _category_labels(ax: Axes, labels: Sequence[object], weight: str = "normal")
     return [fit_text(label, width, _FONT_PT, _LABEL_LINES, weight) for label in labels]
 
 
-def _row_pitch(labels: Sequence[str], content: float, weight: str = "normal") -> float:
+def _row_pitch(labels: Sequence[str], content: float) -> float:
     """The height of a row (points): its tallest label with room to the next, or its content."""
-    tallest = max((text_size(label, _FONT_PT, weight)[1] for label in labels), default=0.0)
+    tallest = max((text_size(label)[1] for label in labels), default=0.0)
     return max(tallest + _ROW_GAP, content)
 
 
@@ -266,42 +268,51 @@ def _upper(values: pd.Series, room: float = 1.18) -> float:
     return min(top, 1.0) * room if top < 1 else room
 
 
-def _legend_top(ax: Axes, handles: Sequence[Any], labels: Sequence[str]) -> None:
-    """A legend just above the plot, right-aligned, in as many columns as fit in the figure.
-
-    Long item labels leave room left of the plot, so the legend grows into that room; it is
-    anchored at the figure's right edge rather than the plot's, so that however wide it is
-    the layout never squeezes the plot to make room for it. An entry too wide for the figure on
-    its own is wrapped.
-    """
-    available = _figure_width(ax) - 12.0
-    width = available - _LEGEND_HANDLE - 8.0
-    texts = [fit_text(label, width, _FONT_PT, _SHORT_LINES) for label in labels]
+def _legend_columns(texts: Sequence[str], available: float) -> int:
+    """The most columns a legend of ``texts`` can have in ``available`` points (at least 1)."""
     widths = np.array([text_size(text)[0] + _LEGEND_HANDLE for text in texts])
-    columns = 1
     for n in range(len(texts), 1, -1):
         # matplotlib splits the entries into columns as numpy's array_split does
         chunks = [chunk for chunk in np.array_split(widths, n) if chunk.size]
         needed = sum(float(chunk.max()) for chunk in chunks)
         if needed + _LEGEND_COLUMN_GAP * (len(chunks) - 1) + 4.0 <= available:
-            columns = n
-            break
-    figure = ax.get_figure(root=False)
-    ax.legend(
-        handles,
-        texts,
-        loc="lower right",
-        bbox_to_anchor=(1.0, 1.0),
-        bbox_transform=blended_transform_factory(
-            ax.transAxes if figure is None else figure.transSubfigure, ax.transAxes
-        ),
-        ncols=columns,
-        borderaxespad=0.3,
-        borderpad=0.2,
-        handlelength=1.8,
-        columnspacing=1.5,
-        frameon=False,
-    )
+            return n
+    return 1
+
+
+def _legend_top(ax: Axes, handles: Sequence[Any], labels: Sequence[str]) -> Callable[[], float]:
+    """A legend just above the plot, right-aligned with it; returns its layout step.
+
+    Long item labels leave room left of the plot, so the legend grows into that room, in as
+    many columns as fit between the figure's left edge and the plot's right edge (measured after
+    each layout; never wider, so that the layout need not squeeze the plot for it). An entry too
+    wide for that room on its own is wrapped.
+    """
+    shown: dict[str, Any] = {"room": None}
+
+    def draw() -> float:
+        room = points(ax.bbox.x1, figure_of(ax)) - 6.0
+        if shown["room"] is not None and abs(room - shown["room"]) < 0.5:
+            return 0.0
+        shown["room"] = room
+        width = room - _LEGEND_HANDLE - 8.0
+        texts = [fit_text(label, width, _FONT_PT, _SHORT_LINES) for label in labels]
+        ax.legend(
+            handles,
+            texts,
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            ncols=_legend_columns(texts, room),
+            borderaxespad=0.3,
+            borderpad=0.2,
+            handlelength=1.8,
+            columnspacing=1.5,
+            frameon=False,
+        )
+        return 0.0
+
+    draw()
+    return draw
 
 
 def _titles(ax: Axes, title: str | None, synthetic: bool, lang: str) -> Callable[[], float]:
@@ -416,9 +427,8 @@ def _whiskers(
     drawn = ax.errorbar(
         x[keep], y[keep], fmt="none", ecolor=_INK, elinewidth=0.9, capsize=2.0, zorder=3, **kwargs
     )
-    halo: list[AbstractPathEffect] = [withStroke(linewidth=2.4, foreground="white")]
     for artist in (*drawn.lines[1], *drawn.lines[2]):
-        artist.set_path_effects(halo)
+        artist.set_path_effects(_HALO)
 
 
 def _spread(values: Sequence[float], gap: float) -> list[float]:
@@ -709,11 +719,11 @@ def _trend_spread(
         for stack in stacks:
             wanted = [float(ax.transData.transform((0.0, y))[1]) for _, y in stack]
             for (label, _), y in zip(
-                stack, _spread_within(wanted, size + point, low, high), strict=True
+                stack, _spread_within(wanted, size + 2 * point, low, high), strict=True
             ):
                 label.xy = (label.xy[0], float(to_data.transform((0.0, y))[1]))
         tallest = max((len(stack) for stack in stacks), default=0)
-        return max(_TREND_MIN_HEIGHT, tallest * (height + 1.0) + 4.0)
+        return max(_TREND_MIN_HEIGHT, tallest * (height + 2.0) + 4.0)
 
     return spread
 
@@ -852,9 +862,16 @@ def trend(
     axis_labels = _trend_axis_labels(ax, secondary, periods, measure_labels, block, margin)
     axis_labels()
     shown = [g for g in groups if g in handles]
-    _legend_top(ax, [handles[g] for g in shown], [str(g) for g in shown])
+    legend = _legend_top(ax, [handles[g] for g in shown], [str(g) for g in shown])
     notes = _notes(ax, _status_notes(table, words), below=[secondary])
-    _fit(ax, _titles(ax, None, synthetic, lang), axis_labels, notes, _trend_spread(ax, labelled))
+    _fit(
+        ax,
+        legend,
+        _titles(ax, None, synthetic, lang),
+        axis_labels,
+        notes,
+        _trend_spread(ax, labelled),
+    )
     return ax
 
 
@@ -958,12 +975,13 @@ def grouped_bars(
     _percent_axis(ax, lang, "x", upper)
     ax.grid(axis="x", color=_LIGHT_GREY, linewidth=0.5)
     ax.set_xlabel(words["share"])
-    _legend_top(ax, handles, legend_labels)
+    legend = _legend_top(ax, handles, legend_labels)
     notes = _status_notes(table, words)
     if test is not None:
         notes.insert(0, _significance_note(lang, test))
     _fit(
         ax,
+        legend,
         _titles(ax, title, synthetic, lang),
         _notes(ax, notes),
         _room_right(ax, values),
@@ -1127,9 +1145,10 @@ def dot_plot(
     ax.grid(axis="x", color=_LIGHT_GREY, linewidth=0.5)
     _percent_axis(ax, lang, "x", _upper(table["ci_high"], 1.08))
     ax.set_xlabel(words["share"])
-    _legend_top(ax, handles, labels)
+    legend = _legend_top(ax, handles, labels)
     _fit(
         ax,
+        legend,
         _titles(ax, title, synthetic, lang),
         _notes(ax, _status_notes(table, words)),
         _room_right(ax, values),
@@ -1262,8 +1281,7 @@ def forest_plot(
         _category_labels(ax, [label], weight)[0]
         for (label, _), weight in zip(rows, weights, strict=True)
     ]
-    tallest = max(text_size(t, _FONT_PT, w)[1] for t, w in zip(tick_labels, weights, strict=True))
-    pitch = max(tallest + _ROW_GAP, _line_height() + 2.0, 10.0)
+    pitch = _row_pitch(tick_labels, max(_line_height() + 2.0, 10.0))  # bold is as high
     row_positions = np.arange(len(rows))[::-1].astype(float)
     positions = np.array(
         [y for y, (_, term) in zip(row_positions, rows, strict=True) if term is not None]

@@ -4,9 +4,11 @@ Every chart is drawn in one style: the UK Government Analysis Function colour-bl
 categorical palette (:data:`PALETTE`), groups told apart by marker (:data:`MARKERS`), hatching
 (:data:`HATCHES`) or line style as well as by colour, DejaVu Sans at 8 pt or more, and numbers
 in the format of the language (``lang="nl"``: "3,9%", ``"en"``: "3.9%", written by
-:mod:`survey.format`). The style is applied in a ``matplotlib.rc_context`` around each chart
-call and each save (:func:`_styled`, :func:`_style`); the global ``matplotlib.rcParams`` are
-never changed.
+:mod:`survey.format`). Every colour of the palette stands out at least 3:1 against the white
+background (WCAG 2.1, 1.4.11) and every text colour at least 4.5:1 (1.4.3: ink 19.6:1, grey
+10.9:1). The style is applied in a ``matplotlib.rc_context`` around each chart call and each
+save (:func:`_styled`, :func:`_style`), and to an Axes a caller made outside it
+(:func:`_restyle`); the global ``matplotlib.rcParams`` are never changed.
 
 This module does not draw charts (:mod:`survey.figures.charts`), describe them
 (:mod:`survey.figures.alt_text`) or write files (:mod:`survey.figures.save`), and it does not
@@ -29,7 +31,8 @@ from survey.format import format_count, format_number, round_half_up
 __all__ = ["FIGURE_WIDTH_CM", "HATCHES", "MARKERS", "PALETTE", "PNG_DPI"]
 
 #: UK Government Analysis Function categorical palette (colour-blind safe), in the order of use:
-#: dark blue, turquoise, dark pink, orange, dark grey, light purple.
+#: dark blue, turquoise, dark pink, orange, dark grey, light purple; against white 10.3, 3.2,
+#: 9.8, 3.0, 10.9 and 3.1 to 1 (WCAG 1.4.11 asks 3:1 of bars, lines and points).
 PALETTE: tuple[str, ...] = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
 #: Markers of the groups, in the same order as the colours.
 MARKERS: tuple[str, ...] = ("o", "s", "D", "^", "v", "P")

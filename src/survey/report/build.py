@@ -161,7 +161,7 @@ def build_figures(
         if "tests" in inspect.signature(draw).parameters:  # significance marks where drawn
             options["tests"] = results.tables.get(f"{analysis.id}_tests")
         draw(data, ax=fig.add_subplot(), lang=lang, synthetic=results.synthetic, **options)
-        alt = charts.alt_text(spec.chart, data, lang)
+        alt = charts.alt_text(spec.chart, data, lang, tests=options.get("tests"))
         files = charts.save_figure(fig, Path(folder) / analysis.id, alt=alt)
         caption = _caption(text, "figures", analysis.id)
         made[analysis.id] = ReportFigure(analysis.id, caption, files.svg, alt)

@@ -65,6 +65,7 @@ def plain(text: str) -> str:
     """
     return FOREIGN.sub(lambda m: m.group(2), text)
 
+
 #: How a column can be shown (see :func:`survey.report.render.format_cell`):
 #:
 #: ``text``      the value as text (booleans as yes/no)

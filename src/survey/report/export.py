@@ -5,7 +5,9 @@ every flag it uses (``[c]``, ``[u]``; read it with ``pandas.read_csv(path, comme
 text field is quoted, so a ``#`` inside a label is safe, and so is a missing value, ``""``).
 Then the columns the report shows, in the same order, but with raw, unrounded numbers
 (proportions 0-1; a confidence interval as the two columns ``ci_low`` and ``ci_high``), the
-other numeric columns of the table (e.g. ``se``, ``n``, ``n_level``) and ``flag``, and last
+identifiers of the rows (``id``, ``item``, ``term``; for the reproduction table also ``kind``,
+``published`` and ``reproduced`` as the publication prints them), the other numeric columns of
+the table (e.g. ``se``, ``n``, ``n_level``) and ``flag``, and last
 ``status`` (``[c]``, ``[u]`` or empty) and ``reason`` (``count``, ``base``, ``dominance``,
 ``tail``, ``secondary``, ``reliability``). The tables come out of disclosure control
 (:func:`survey.disclosure.disclose`): a confidential value is an empty field. UTF-8,
@@ -30,7 +32,10 @@ from survey.safe_text import csv_frame
 
 __all__ = ["header_notes", "table_frame", "write_tables"]
 
-_EXTRA = ("estimate", "se", "ci_low", "ci_high", "n", "n_level", "flag")
+_EXTRA = (
+    "id", "item", "term", "kind", "published", "reproduced",
+    "estimate", "se", "ci_low", "ci_high", "n", "n_level", "flag",
+)  # fmt: skip
 _LAST = ("status", "reason")
 
 

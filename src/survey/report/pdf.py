@@ -110,6 +110,13 @@ def wide_tables(document: Any) -> list[str]:
     -------
     list of str
         The table ids, e.g. ``["reproduction"]``, in the order they first appear.
+
+    Examples
+    --------
+    >>> import weasyprint
+    >>> html = '<table id="tab-t" style="width: 30cm"><tr><td>x</td></tr></table>'
+    >>> wide_tables(weasyprint.HTML(string=html).render())
+    ['t']
     """
     found: dict[str, None] = {}
     lines: dict[str, list[float]] = {}
@@ -133,9 +140,26 @@ def wide_tables(document: Any) -> list[str]:
     return list(found)
 
 
+_SECTION = re.compile(r'<section id="sec-[^"]+" class="([^"]+)"')
+_FIRST_BLOCK = re.compile(r'<div class="table-block[^"]*" id="tab-([^"]+)-block">|</section>')
+
+
 def _on_landscape_pages(html: str, tables: list[str]) -> str:
-    """The HTML with the blocks of ``tables`` classed ``wide`` (A4 landscape in the stylesheet)."""
-    for table in tables:
+    """The HTML with ``tables`` classed ``wide`` (A4 landscape pages in the stylesheet).
+
+    A wide table that is its section's first (after the heading and paragraphs) takes its
+    whole section to landscape pages, so that the heading is not left alone on a portrait page.
+    """
+    wide = set(tables)
+    out, position = [], 0
+    for section in _SECTION.finditer(html):
+        first = _FIRST_BLOCK.search(html, section.end())
+        if first is not None and first.group(1) in wide:
+            out.append(html[position : section.start(1)] + section.group(1) + " wide")
+            position = section.end(1)
+            wide.discard(first.group(1))
+    html = "".join(out) + html[position:]
+    for table in sorted(wide):
         block = re.compile(rf'(<div class="table-block[^"]*)(" id="tab-{re.escape(table)}-block">)')
         html = block.sub(r"\1 wide\2", html, count=1)
     return html
@@ -156,6 +180,14 @@ def write_pdf(html: str, path: str | os.PathLike[str]) -> None:
     survey.errors.InputError
         When the HTML refers to an external resource (it would be missing from the PDF), or
         lacks what PDF/UA requires (alternate text of an image, the document's language).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "report.pdf"
+    >>> write_pdf('<html lang="en"><title>T</title><p>Hello</p></html>', path)
+    >>> path.read_bytes()[:8]
+    b'%PDF-1.7'
     """
     import weasyprint  # imported here: loading Pango takes a moment and only the PDF needs it
 
@@ -172,7 +204,9 @@ def write_pdf(html: str, path: str | os.PathLike[str]) -> None:
         too_wide = wide_tables(document)
         if too_wide:
             landscape = _on_landscape_pages(html, too_wide)
-            document = weasyprint.HTML(string=landscape, base_url=None, url_fetcher=fetcher).render()
+            document = weasyprint.HTML(
+                string=landscape, base_url=None, url_fetcher=fetcher
+            ).render()
         if fetcher.requested:
             raise InputError(
                 "the report HTML refers to resources outside the file: "

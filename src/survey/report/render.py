@@ -5,6 +5,16 @@ uses), figures as inline SVG, no scripts and no external resources. Jinja2 escap
 (``autoescape``); only the SVG markup of the figures, which our own code draws, is inserted as
 is. The output depends only on the content: the same content gives byte-identical HTML.
 
+Accessibility (WCAG 2.1 AA, checked with axe-core in tests/e2e/test_report_axe.py): a skip link
+to the ``<main>`` landmark, which holds the sections and the appendices; every table with a
+caption, ``<th scope="col">`` headers and its first (key) column as ``<th scope="row">``, inside a
+box that scrolls sideways when the table is wider than the screen (focusable and named by the
+caption, its key column sticky); every figure's SVG one image (``role="img"``) named by a
+``<title>`` holding the alt text, which is also the PDF figure's alternate text. Text in another
+language than the report's, marked ``[nl: ...]``/``[en: ...]`` in any string
+(:data:`survey.report.content.FOREIGN`), becomes ``<span lang="..">`` (:func:`language_marked`);
+texts without markup (the ``<title>``, the PDF page header, the alt text) lose the marks.
+
 The renderer suppresses nothing itself: its tables come out of disclosure control
 (:func:`survey.disclosure.disclose`), which blanked every confidential value and set each row's
 ``status``. A blanked value of a ``[c]`` row is shown as ``[c]``, an estimate of a ``[u]`` row
@@ -74,8 +84,6 @@ _SCALE = {"percent": "percent", "percent1": "percent", "ci": "percent", "ci1": "
           "number": "plain", "number1": "plain", "count": "plain", "ci_number": "plain",
           "ci_count": "plain"}  # fmt: skip
 
-#: The skip link's text when the report texts have none (``report.skip_link``).
-_SKIP_LINK = {"nl": "Direct naar de inhoud", "en": "Skip to the content"}
 
 #: A word of a table cell joined by hyphens ("Noord-Brabant", "2006-2008") and short enough to
 #: be kept on one line: breaking it after its hyphen reads as a hyphenation.
@@ -377,7 +385,10 @@ def _table_view(
         "stem": stem,
         "caption": language_marked(table.caption, lang),
         "headers": [
-            {"label": language_marked(col.label, lang, keep_compounds=True), "cls": _column_class(col)}
+            {
+                "label": language_marked(col.label, lang, keep_compounds=True),
+                "cls": _column_class(col),
+            }
             for col in columns
         ],
         "rows": rows,
@@ -603,7 +614,7 @@ def render_html(content: ReportContent) -> str:
     html = template.render(
         title=language_marked(content.title, lang),
         plain_title=plain(content.title),
-        skip_link=text["report"].get("skip_link") or _SKIP_LINK[lang],
+        skip_link=text["report"]["skip_link"],
         lang=lang,
         synthetic=content.synthetic,
         sections=sections,

@@ -133,8 +133,7 @@ def translate_tables(
         listing = "\n".join(f'    "{_quoted(label)}": ""' for label in absent[:200])
         more = f"\n    ... and {len(absent) - 200} more" if len(absent) > 200 else ""
         raise InputError(
-            f"{len(absent)} label(s) of the data have no translation in {where}:\n"
-            f"{listing}{more}",
+            f"{len(absent)} label(s) of the data have no translation in {where}:\n{listing}{more}",
             f"add them under `labels:` of {where}, each with its translation",
         )
     out = {}

@@ -44,8 +44,7 @@ from survey.study.context import (
     variable_label,
 )
 from survey.study.reproduce import COLUMNS as REPRODUCTION_COLUMNS
-from survey.study.reproduce import EVIDENCE_COLUMNS
-from survey.study.reproduce import reproduction_tables
+from survey.study.reproduce import EVIDENCE_COLUMNS, reproduction_tables
 
 __all__ = [
     "COLUMNS",
@@ -608,13 +607,20 @@ def reproduction(a: s.Reproduction, ctx: Context) -> dict[str, pd.DataFrame]:
         candidate = Path(path)
         return candidate if candidate.is_absolute() else ctx.root / candidate
 
-    labels = {
-        wave: {name: v.label for name, v in book.variables.items()}
-        | {name: d.label for name, d in book.derived.items()}
-        for wave, book in ctx.books.items()
-    }
+    labels = {wave: _column_labels(book) for wave, book in ctx.books.items()}
     tables = reproduction_tables(ctx.designs, resolve(a.published), resolve(a.figure_map), labels)
     return {a.id: tables["main"], f"{a.id}_evidence": tables["evidence"]}
+
+
+def _column_labels(book: Any) -> dict[str, str]:
+    """Processed column -> label: variables, derived variables, batteries' item indicators."""
+    labels = {name: v.label for name, v in book.variables.items()}
+    labels |= {name: d.label for name, d in book.derived.items()}
+    for battery in book.batteries.values():
+        for item in battery.items:
+            if item in labels:
+                labels |= {f"{item}_agree": labels[item], f"{item}_score": labels[item]}
+    return labels
 
 
 def weighting(a: s.Weighting, ctx: Context) -> dict[str, pd.DataFrame]:
