@@ -349,7 +349,10 @@ def _study_yaml(waves: list[_Wave], folder: Path, title: str, lang: str) -> str:
         "",
         "report:",
         "  output_dir: reports",
-        f"  language: {lang}            # nl or en",
+        f"  language: {lang}            # the report's language, nl or en",
+        "  # languages: [nl, en]   # write the report in both (report.nl.html, report.en.html, ...)",
+        f"  data_language: {lang}       # the language of your files' labels; a report in the other",
+        "                          # language shows them through `labels:` in config/texts.yaml",
         "  disclosure:             # disclosure control of every output (agree it with the data owner)",
         "    min_cell_count: 10    # no shown cell, or its base, rests on fewer respondents",
         "    protect_zeros: false  # true: a count of 0 is a small cell too",
@@ -445,14 +448,16 @@ the study's configuration, its processed data and its report.
 - `config/texts.yaml`: the report's title, section titles and the captions of the tables and
   figures, in Dutch (`nl`) and English (`en`).
 - `data/processed/`: the cleaned data, written by `survey report` (or `survey ingest`).
-- `reports/`: the report (HTML and PDF), every table as CSV, and the figures (generated).
+- `reports/`: the report (HTML, PDF and the XLSX table book, per language), every table as CSV,
+  and the figures (generated).
 
 ## Making the report
 
 From this folder:
 
-    survey report              # HTML and PDF in reports/, in the language of study.yaml
-    survey report --lang en    # in English
+    survey report              # report.<lang>.html/.pdf, tables.<lang>.xlsx in reports/
+    survey report --lang en    # in English (the labels of your files need English forms under
+                               # `en: labels:` in config/texts.yaml, unless data_language is en)
     survey report --no-pdf     # HTML only (faster)
 
 From anywhere else: `survey --config path/to/this/folder/config/study.yaml report`.

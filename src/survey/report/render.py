@@ -491,6 +491,11 @@ def _svg_problem(svg: str) -> str | None:
 _SVG_START_TAG = re.compile(r"""<svg\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
 
 
+#: A name the SVG file gave itself: its role and label reference, and its leading title.
+_OWN_NAME = re.compile(r"""\s(?:role|aria-labelledby)=(?:"[^"]*"|'[^']*')""")
+_OWN_TITLE = re.compile(r"^\s*<title\b[^>]*>.*?</title>", re.DOTALL)
+
+
 def _inline_svg(figure: ReportFigure) -> Markup:
     """The SVG markup ready to inline: no XML prolog, no metadata (it may hold a date).
 
@@ -512,10 +517,12 @@ def _inline_svg(figure: ReportFigure) -> Markup:
     start = _SVG_START_TAG.match(svg)
     if start is None:
         raise InputError(f"report figure {figure.id!r}: its <svg> start tag does not end")
-    named = (
-        f'<svg role="img"{svg[4 : start.end()]}'
-        f"<title>{escape(plain(figure.alt))}</title>{svg[start.end() :]}"
-    )
+    # the figure file may name itself already (survey.figures.save_figure): the report's alt
+    # text is the one name, so the file's role, label reference and title give way to it
+    tag = _OWN_NAME.sub("", svg[4 : start.end()])
+    body = _OWN_TITLE.sub("", svg[start.end() :], count=1)
+    named = f'<svg role="img"{tag}<title>{escape(plain(figure.alt))}</title>{body}'
+
     # Checked above: the markup holds no script, handler or external reference, and reads the
     # same to the HTML parser as to the XML parser that checked it; its text is escaped, and
     # so is the title added to it.
