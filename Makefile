@@ -13,26 +13,31 @@ SURVEY := $(BIN)/survey
 help: ## list the tasks
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
-# axe-core (the report's accessibility check) comes from npm, pinned by package-lock.json, into
-# node_modules/; node and npm are system packages (system-packages.txt, [test]).
-$(STAMP): pyproject.toml constraints.txt package.json package-lock.json
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
-	@command -v npm >/dev/null 2>&1 || { echo "error: npm is not installed (the report's accessibility tests need axe-core from npm)" >&2; \
-	echo "  what to do: sudo apt-get install npm (NodeSource's nodejs package brings its own npm)" >&2; exit 3; }
-	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
-setup: $(STAMP) ## create .venv and install the package and the test tools (axe-core) with pinned versions
+# axe-core (the report's accessibility check, only the tests use it) comes from npm, pinned by
+# package-lock.json, into node_modules/; node and npm are system packages ([test] section).
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm is not installed (the report's accessibility tests need axe-core from npm)" >&2; \
+	echo "  what to do: make system-deps TASKS=test (as root), or sudo apt-get install nodejs npm" >&2; exit 3; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
-# The Debian packages of a task (its section of system-packages.txt); `make test`, `make bench` and
+setup: $(STAMP) $(NODE_STAMP) ## create .venv and install the package and the test tools (axe-core) with pinned versions
+
+# The Debian packages of a task (its section of system-packages.txt); `make test`, `make report`, `make bench` and
 # `make golden` run this first with their own section. Installs only what is missing (as root).
-TASKS ?= test bench golden
+TASKS ?= test report bench golden
 system-deps: ## install the missing Debian packages of TASKS (default: every task's; see system-packages.txt)
 	@bash scripts/system-deps $(TASKS)
 
 test: TASKS = test
+report: TASKS = report
 golden: TASKS = golden
 bench: TASKS = bench
 
@@ -47,10 +52,10 @@ data: $(STAMP) check-raw ## write the synthetic SPSS exports to data/raw/synthet
 ingest: $(STAMP) check-raw ## validate the configured study's files and write data/processed/
 	$(SURVEY) ingest --synth-if-missing
 
-report: $(STAMP) check-raw ## run the whole pipeline (the stages that exist) and report
+report: system-deps $(STAMP) check-raw ## install what the PDF needs, run the whole pipeline and write the report
 	$(SURVEY) report
 
-test: system-deps $(STAMP) lint ## install what the tests need, lint, then run the doctests of src/ and the whole test suite
+test: system-deps $(STAMP) $(NODE_STAMP) lint ## install what the tests need, lint, then run the doctests of src/ and the whole test suite
 	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules src
 	$(BIN)/python -m pytest -n 2 -q
 
