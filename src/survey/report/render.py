@@ -64,7 +64,9 @@ __all__ = [
     "TEMPLATE_DIR",
     "flag_notes",
     "format_cell",
+    "is_missing",
     "language_marked",
+    "python_scalar",
     "render_html",
 ]
 
@@ -184,14 +186,28 @@ def flag_notes(used: Iterable[str], text: Mapping[str, Any], min_cell_count: int
 # --------------------------------------------------------------------------- cell formatting
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """Whether a cell holds no value (None, NA, NaT, NaN or an infinite float).
+
+    Examples
+    --------
+    >>> [is_missing(v) for v in (None, float("nan"), 0.0, "")]
+    [True, True, False, False]
+    """
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and not math.isfinite(value)
 
 
-def _plain(value: Any) -> Any:
-    """Numpy scalars as Python scalars."""
+def python_scalar(value: Any) -> Any:
+    """Numpy scalars as Python scalars; anything else as it is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> type(python_scalar(np.float64(0.5))).__name__
+    'float'
+    """
     if hasattr(value, "item") and not isinstance(value, str):
         return value.item()
     return value
@@ -240,15 +256,15 @@ def format_cell(value: Any, kind: str, lang: str, decimals: int | None = None) -
     text = load_text(lang)
     missing = MISSING
     if kind in CI_KINDS:
-        low, high = (_plain(v) for v in value)
-        if _is_missing(low) or _is_missing(high):
+        low, high = (python_scalar(v) for v in value)
+        if is_missing(low) or is_missing(high):
             return missing
         places = _DECIMALS[kind] if decimals is None else decimals
         return format_ci(low, high, lang, places, percent=_SCALE[kind] == "percent")
-    value = _plain(value)
+    value = python_scalar(value)
     if kind == "flag":
         return f"[u] {value.strip()}" if reliability_flag(value) else ""
-    if _is_missing(value):
+    if is_missing(value):
         return "" if kind == "text" else missing
     if kind == "text":
         if isinstance(value, bool):
@@ -326,7 +342,7 @@ def _cell_text(
     if (
         record["status"] == "[c]"
         and any(name in BLANKED or name == "n" for name in col.source_columns)
-        and all(_is_missing(v) for v in values)
+        and all(is_missing(v) for v in values)
     ):
         used.add("[c]")
         return "[c]", [*classes, "suppressed"]

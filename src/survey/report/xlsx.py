@@ -47,7 +47,7 @@ from survey.errors import InputError
 from survey.format import MISSING
 from survey.io import atomic_output
 from survey.report.content import CI_KINDS, ColumnSpec, ReportContent, ReportTable, plain
-from survey.report.render import flag_notes, format_cell
+from survey.report.render import flag_notes, format_cell, is_missing, python_scalar
 from survey.report.texts import load_text
 from survey.safe_text import csv_cell, xml_text
 
@@ -98,17 +98,10 @@ def _texts(lang: str) -> tuple[dict[str, Any], dict[str, str]]:
     return text, {k: str(v) for k, v in dict(text["xlsx"]).items()}
 
 
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and not math.isfinite(value)
-
-
 def _scalar(value: Any) -> Any:
-    """Numpy scalars as Python scalars, non-finite floats as None."""
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    return None if _missing(value) else value
+    """Numpy scalars as Python scalars, missing and non-finite values as None."""
+    value = python_scalar(value)
+    return None if is_missing(value) else value
 
 
 def _number(value: Any, table: ReportTable, column: _Column) -> float | int:
