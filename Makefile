@@ -64,6 +64,7 @@ golden: system-deps $(STAMP) ## regenerate tests/golden/ with R (installs R and 
 	Rscript tests/golden/make_golden_estimate.R
 	Rscript tests/golden/make_golden_inference.R
 	Rscript tests/golden/make_golden_quantiles.R
+	Rscript tests/golden/make_golden_variance.R
 	$(BIN)/python tests/golden/make_golden_weighting_inputs.py
 	Rscript tests/golden/make_golden_weighting.R
 

@@ -514,7 +514,9 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("data", help=".sav, .zsav or .parquet file")
     est.add_argument("--var", action="append", required=True, help="variable (repeatable)")
     est.add_argument(
-        "--stat", choices=["proportion", "mean", "total", "quantile"], help="default: by type"
+        "--stat",
+        choices=["proportion", "mean", "total", "variance", "quantile"],
+        help="default: by type (variance: R's svyvar)",
     )
     est.add_argument(
         "--quantiles",

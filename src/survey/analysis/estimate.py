@@ -24,6 +24,7 @@ for proportions. *Vital Health Stat* 2(175).
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -60,6 +61,7 @@ __all__ = [
     "quietly",
     "ratios",
     "totals",
+    "variances",
 ]
 
 
@@ -412,6 +414,68 @@ def means(
     )
 
 
+def variances(
+    design: SurveyDesign,
+    variable: str,
+    by: str | None = None,
+    level: float = 0.95,
+    *,
+    _domain_info: tuple[np.ndarray, list[Any], _Variable | None] | None = None,
+) -> pd.DataFrame:
+    """Population variance of a numeric variable, overall or by domain (R's ``svyvar``).
+
+    Parameters
+    ----------
+    design
+        The survey design.
+    variable
+        A numeric variable; missing values are left out.
+    by
+        Domain variable, or None (R: ``svyby(~x, ~g, design, svyvar, na.rm = TRUE)``).
+    level
+        Confidence level (Wald interval with Student t on the domain's degrees of freedom).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, columns :data:`COLUMNS`, ``stat`` ``"variance"``; ``deff`` is not
+        computed (missing), as R's ``svyvar`` computes none.
+
+    Notes
+    -----
+    As R: with :math:`\bar y_d` the domain mean and :math:`n_d` the number of rows of the
+    domain with a non-zero weight (rows whose ``variable`` is missing count too, as R counts
+    them before it drops them), the variance is the design-based mean of
+    :math:`z_i = (y_i - \bar y_d)^2\\, n_d / (n_d - 1)` over the domain, and its standard
+    error that of this mean (the estimated :math:`\bar y_d` is taken as fixed).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": [2.0, 4, 6, 8]})
+    >>> float(variances(SurveyDesign(frame), "x")["estimate"].iloc[0])
+    6.666666666666667
+    """
+    values = _numeric(design, variable)
+    domain, groups, by_var = _domain_info or _domains(design, by)
+    weights = design.weights
+    member = (domain >= 0) & (weights != 0)
+    valid = member & ~np.isnan(values)
+    size = len(groups)
+    n = np.bincount(domain[member], minlength=size).astype(float)
+    total_w = np.bincount(domain[valid], weights=weights[valid], minlength=size)
+    total_wy = np.bincount(domain[valid], weights=(weights * values)[valid], minlength=size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre = total_wy / total_w
+        factor = n / (n - 1)
+    z = np.full(design.n, np.nan)
+    rows = np.flatnonzero(valid)
+    z[rows] = (values[rows] - centre[domain[rows]]) ** 2 * factor[domain[rows]]
+    column = f"__{variable}_squared_deviation__"
+    spread = dataclasses.replace(design, data=design.data.assign(**{column: z}))
+    table = means(spread, column, by, level, _domain_info=(domain, groups, by_var))
+    return table.assign(variable=variable, stat="variance", deff=np.nan)
+
+
 def totals(
     design: SurveyDesign,
     variable: str,
@@ -659,7 +723,7 @@ def estimate(
     variables
         Variable names.
     stat
-        ``"proportion"``, ``"mean"``, ``"total"`` or ``"quantile"``; None chooses
+        ``"proportion"``, ``"mean"``, ``"total"``, ``"variance"`` or ``"quantile"``; None chooses
         ``proportion`` for categorical variables (pandas categoricals, text, and numeric
         variables whose value labels cover at least two valid codes and every observed valid
         value, :mod:`survey.codebook.measure`, whatever measure level the file declares) and
@@ -701,13 +765,16 @@ def estimate(
             frames.append(means(design, name, by, level, _domain_info=domain_info))
         elif chosen == "total":
             frames.append(totals(design, name, by, level, _domain_info=domain_info))
+        elif chosen == "variance":
+            frames.append(variances(design, name, by, level, _domain_info=domain_info))
         elif chosen == "quantile":
             from survey.analysis.quantiles import quantiles  # it builds on means: no cycle
 
             frames.append(quantiles(design, name, probs, by, level, qrule))
         else:
             raise InputError(
-                f"unknown statistic '{chosen}'", "use proportion, mean, total or quantile"
+                f"unknown statistic '{chosen}'",
+                "use proportion, mean, total, variance or quantile",
             )
     columns = COLUMNS + (["quantile"] if stat == "quantile" else [])
     table = pd.concat(frames, ignore_index=True)[columns]
