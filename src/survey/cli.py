@@ -222,7 +222,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
             "margins": args.poststratify or args.rake,
             "iterations": result.diagnostics.iterations,  # type: ignore[attr-defined]
         }
-    if args.test and not args.by:
+    if args.test == "rao-scott" and not args.by:
         raise UsageError("--test needs --by: it tests independence between --var and --by")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -253,8 +253,10 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 
 
 def _tests(design: SurveyDesign, args: argparse.Namespace) -> list[dict[str, object]]:
-    from survey.analysis.inference import rao_scott
+    from survey.analysis.inference import rao_scott, ttest
 
+    if args.test == "ttest":
+        return [ttest(design, variable, args.by, args.level) for variable in args.var]
     return [rao_scott(design, variable, args.by).iloc[0].to_dict() for variable in args.var]
 
 
@@ -547,7 +549,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     est.add_argument("--ci", choices=["logit", "wilson", "beta", "wald"], default="logit")
     est.add_argument("--level", type=float, default=0.95)
-    est.add_argument("--test", action="store_true", help="Rao-Scott test of --var by --by")
+    est.add_argument(
+        "--test",
+        nargs="?",
+        const="rao-scott",
+        choices=["rao-scott", "ttest"],
+        help="rao-scott (default): independence of --var and --by; ttest: the mean of --var in "
+        "the two groups of --by (R svyttest), or against 0 without --by",
+    )
     est.add_argument(
         "--min-count",
         type=_positive_int,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -249,3 +250,25 @@ def test_stat_variance_gives_the_design_based_variance_by_domain(capsys, design_
     expected = variances(design, "hours", by="region")  # the API's numbers (R-checked: golden)
     assert [r["estimate"] for r in rows] == pytest.approx(expected["estimate"].tolist(), rel=1e-12)
     assert all(r["se"] > 0 and r["ci_low"] < r["estimate"] < r["ci_high"] for r in rows)
+
+
+def test_test_ttest_compares_the_mean_of_the_two_groups(capsys, design_file: Path) -> None:
+    code, out, _ = run(capsys, str(design_file), "--var", "hours", "--by", "region", "--test",
+                       "ttest", "--weight", "w", "--strata", "stratum", "--cluster", "psu",
+                       "--format", "json")  # fmt: skip
+    (test,) = json.loads(out)["tests"]
+    assert code == 0 and test["method"] == "design-based t-test"
+    assert (test["group_a"], test["group_b"]) == ("Noord", "Zuid")
+    assert test["df"] == 24 - 3 - 1 and 0 <= test["p_value"] <= 1
+
+
+def test_test_ttest_is_printed_with_the_difference_and_its_df(capsys, design_file: Path) -> None:
+    code, out, _ = run(capsys, str(design_file), "--var", "hours", "--by", "region", "--test",
+                       "ttest", "--weight", "w", "--strata", "stratum", "--cluster", "psu")  # fmt: skip
+    assert code == 0
+    assert re.search(r"t-test hours: Zuid - Noord = -?[\d.]+ \(SE [\d.]+\), t = .* on 20 df", out)
+
+
+def test_test_without_a_method_is_still_rao_scott(capsys, design_file: Path) -> None:
+    code, out, _ = run(capsys, str(design_file), "--var", "q1", "--by", "region", "--test")
+    assert code == 0 and "Rao-Scott test q1 x region" in out

@@ -31,7 +31,7 @@ from scipy import stats
 from survey.analysis.design import SurveyDesign
 from survey.errors import InputError, StatisticalError
 
-__all__ = ["RESULT_COLUMNS", "adjust_pvalues", "rao_scott", "rao_scott_both"]
+__all__ = ["RESULT_COLUMNS", "adjust_pvalues", "rao_scott", "rao_scott_both", "ttest"]
 
 #: Columns of the one-row frames :func:`rao_scott` returns.
 RESULT_COLUMNS = [
@@ -390,3 +390,91 @@ def adjust_pvalues(
     if isinstance(p, pd.Series):
         return pd.Series(adjusted, index=p.index, name=p.name)
     return adjusted
+
+
+def ttest(
+    design: SurveyDesign, variable: str, by: str | None = None, level: float = 0.95
+) -> dict[str, object]:
+    """Design-based t-test of a mean (R's ``svyttest``).
+
+    With ``by`` (a variable with exactly two groups): is the mean of ``variable`` the same in
+    both? The difference is the second group's mean minus the first's (R's order: the factor's
+    second level against its first). Without ``by``: is the mean 0?
+
+    Parameters
+    ----------
+    design
+        The survey design.
+    variable
+        A numeric variable; missing values are left out.
+    by
+        A variable with two groups, or None for the one-sample test.
+    level
+        Confidence level of the interval of the difference (or the mean).
+
+    Returns
+    -------
+    dict
+        ``variable, by, method, estimate, se, t, df, p_value, ci_low, ci_high``, and for the
+        two-sample test ``group_a``, ``group_b`` (the difference is b minus a).
+
+    Raises
+    ------
+    StatisticalError
+        ``by`` does not have exactly two groups with respondents.
+
+    Notes
+    -----
+    As R: t = estimate / SE on the residual degrees of freedom of ``svyglm(y ~ g)``: ``degf``
+    of the rows with both values (PSUs minus strata among them) minus 1; the one-sample test on
+    ``degf(design) - 1``. Two-sided p-value, CI estimate ± t quantile × SE. The SE of
+    the difference is that of the two domain means' contrast, which equals the SE of the
+    group coefficient of ``svyglm(y ~ g, family = gaussian())``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": [1.0, 2, 3, 6, 7, 8], "g": ["a", "a", "a", "b", "b", "b"]})
+    >>> result = ttest(SurveyDesign(frame), "x", by="g")
+    >>> result["estimate"], result["df"]
+    (5.0, 4)
+    """
+    from survey.analysis._domain import _domains, _numeric
+    from survey.analysis.contrast import compare_domains
+    from survey.analysis.estimate import means, quietly
+
+    df = design.df - 1  # the one-sample test: R's degf of the whole design
+    if by is None:
+        row = means(design, variable, level=level).iloc[0]
+        estimate, se = float(row["estimate"]), float(row["se"])
+        extra: dict[str, object] = {"method": "design-based one-sample t-test"}
+    else:
+        table = quietly(means, design, variable, by=by)
+        groups = [g for g, n in zip(table["group"], table["n"], strict=True) if n > 0]
+        if len(groups) != 2:
+            raise StatisticalError(
+                f"{design.where()}a t-test needs two groups of '{by}' with respondents, not "
+                f"{len(groups)} ({', '.join(map(str, groups))})",
+                "choose a variable with two groups, or compare two groups with --by and a "
+                "variable that has only those",
+            )
+        first, second = groups
+        domain, _, _ = _domains(design, by)
+        complete = ~np.isnan(_numeric(design, variable)) & (domain >= 0)
+        df = int(design.df_for(complete)) - 1  # svyglm drops the incomplete rows
+        contrast = compare_domains(design, variable, by, second, first, level=level)
+        estimate, se = float(contrast["difference"]), float(contrast["se"])
+        extra = {"method": "design-based t-test", "group_a": first, "group_b": second}
+    t = estimate / se
+    q = float(stats.t.ppf(0.5 + level / 2, df))
+    return {
+        "variable": variable,
+        "by": by,
+        **extra,
+        "estimate": estimate,
+        "se": se,
+        "t": t,
+        "df": df,
+        "p_value": float(2 * stats.t.sf(abs(t), df)),
+        "ci_low": estimate - q * se,
+        "ci_high": estimate + q * se,
+    }

@@ -166,6 +166,17 @@ def estimate_table(
         lines.append("  ".join(cells).rstrip())
     for test in tests:
         lines.append("")
+        if str(test.get("method", "")).endswith("t-test"):
+            what = (
+                f"{test['variable']}: {test['group_b']} - {test['group_a']} = "
+                if test.get("by") is not None
+                else f"mean of {test['variable']} = "
+            )
+            lines.append(
+                f"t-test {what}{_number(test['estimate'], 3)} (SE {_number(test['se'], 3)}), "
+                f"t = {_number(test['t'], 3)} on {test['df']} df, p {_p(test['p_value'])}"
+            )
+            continue
         lines.append(
             f"Rao-Scott test {test['variable']} x {test['by']}: F = {_number(test['statistic'], 3)} "
             f"on {_number(test['ndf'], 2)} and {_number(test['ddf'], 1)} df, p {_p(test['p_value'])}"
