@@ -192,7 +192,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
-    from survey.analysis.estimate import estimate
     from survey.analysis.output import estimate_payload, estimate_table
 
     if args.fpc and not args.fpc_kind:
@@ -224,12 +223,11 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         }
     if args.test == "rao-scott" and not args.by:
         raise UsageError("--test needs --by: it tests independence between --var and --by")
+    if args.test and not args.var:
+        raise UsageError("--test tests the variables of --var; give at least one")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = estimate(
-            design, args.var, stat=args.stat, by=args.by, ci=args.ci, level=args.level,
-            probs=args.quantiles, qrule=args.quantile_rule,
-        )  # fmt: skip
+        table = _estimates(design, args)
         tests = _tests(design, args) if args.test else []
     for warning in caught:
         _say(f"warning: {warning.message}")
@@ -250,6 +248,41 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     else:
         _write_text(estimate_table(table, design, tests), None)
     return 0
+
+
+def _ratio(text: str) -> tuple[str, str]:
+    """``NUM/DEN``: the two variables of a ratio."""
+    numerator, sep, denominator = text.partition("/")
+    if not sep or not numerator.strip() or not denominator.strip() or "/" in denominator:
+        raise argparse.ArgumentTypeError(f"expected NUM/DEN, e.g. api00/enroll, not {text!r}")
+    return numerator.strip(), denominator.strip()
+
+
+def _estimates(design: SurveyDesign, args: argparse.Namespace) -> pd.DataFrame:
+    """The table of ``survey estimate``: the statistics of ``--var``, then the ``--ratio`` rows."""
+    from survey.analysis.estimate import estimate, ratios
+
+    if not args.var and not args.ratio:
+        raise UsageError("give --var NAME (repeatable) or --ratio NUM/DEN, or both")
+    frames = []
+    if args.var:
+        frames.append(
+            estimate(
+                design,
+                args.var,
+                stat=args.stat,
+                by=args.by,
+                ci=args.ci,
+                level=args.level,
+                probs=args.quantiles,
+                qrule=args.quantile_rule,
+            )
+        )
+    for numerator, denominator in args.ratio or []:
+        frames.append(ratios(design, numerator, denominator, by=args.by, level=args.level))
+    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    table.attrs["level"] = args.level
+    return table
 
 
 def _tests(design: SurveyDesign, args: argparse.Namespace) -> list[dict[str, object]]:
@@ -514,7 +547,14 @@ def build_parser() -> argparse.ArgumentParser:
         "estimate", help="design-based estimates (proportions, means, totals) of any data file"
     )
     est.add_argument("data", help=".sav, .zsav or .parquet file")
-    est.add_argument("--var", action="append", required=True, help="variable (repeatable)")
+    est.add_argument("--var", action="append", help="variable (repeatable)")
+    est.add_argument(
+        "--ratio",
+        action="append",
+        type=_ratio,
+        metavar="NUM/DEN",
+        help="ratio of two totals, e.g. api00/enroll (R svyratio; repeatable)",
+    )
     est.add_argument(
         "--stat",
         choices=["proportion", "mean", "total", "variance", "quantile"],
