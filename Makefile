@@ -66,6 +66,7 @@ golden: system-deps $(STAMP) ## regenerate tests/golden/ with R (installs R and 
 	Rscript tests/golden/make_golden_quantiles.R
 	Rscript tests/golden/make_golden_variance.R
 	Rscript tests/golden/make_golden_ttest.R
+	Rscript tests/golden/make_golden_crossed.R
 	$(BIN)/python tests/golden/make_golden_weighting_inputs.py
 	Rscript tests/golden/make_golden_weighting.R
 

@@ -221,6 +221,10 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
             "margins": args.poststratify or args.rake,
             "iterations": result.diagnostics.iterations,  # type: ignore[attr-defined]
         }
+    if args.by and len(args.by) > 1:
+        design, args.by = design.crossed(args.by)
+    else:
+        args.by = args.by[0] if args.by else None
     if args.test == "rao-scott" and not args.by:
         raise UsageError("--test needs --by: it tests independence between --var and --by")
     if args.test and not args.var:
@@ -573,7 +577,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="math",
         help="R's qrule for --stat quantile (default math)",
     )
-    est.add_argument("--by", help="domain variable")
+    est.add_argument(
+        "--by",
+        action="append",
+        help="domain variable; twice or more for their cross (R svyby(~y, ~a + b))",
+    )
     est.add_argument("--weight", help="weight variable (default: every row weight 1)")
     est.add_argument("--strata", help="stratum variable")
     est.add_argument("--cluster", type=_names, help="PSU[,SSU] variables")

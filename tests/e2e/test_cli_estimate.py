@@ -306,3 +306,11 @@ def test_a_ratio_that_is_not_num_over_den_is_a_usage_error(
 def test_neither_var_nor_ratio_is_a_usage_error(capsys, design_file: Path) -> None:
     code, _, err = run(capsys, str(design_file))
     assert code == 2 and "give --var NAME" in err
+
+
+def test_two_by_variables_give_the_estimates_of_their_cross(capsys, design_file: Path) -> None:
+    code, out, _ = run(capsys, str(design_file), "--var", "hours", "--by", "region", "--by",
+                       "q1", "--weight", "w", "--format", "json")  # fmt: skip
+    rows = json.loads(out)["estimates"]
+    assert code == 0 and {r["by"] for r in rows} == {"region+q1"}
+    assert [r["group"] for r in rows] == ["Noord, Ja", "Noord, Nee", "Zuid, Ja", "Zuid, Nee"]

@@ -22,6 +22,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -101,6 +103,13 @@ class _Stage:
     stratum: np.ndarray  # cluster number -> stratum number
     n_clusters: np.ndarray  # stratum number -> clusters sampled in it
     popsize: np.ndarray  # stratum number -> clusters in the population (inf: with replacement)
+
+
+def _code_text(code: Any) -> str:
+    """A code as a label: whole numbers without ``.0``."""
+    if isinstance(code, float) and code.is_integer():
+        return str(int(code))
+    return str(code)
 
 
 @dataclass(frozen=True)
@@ -231,6 +240,48 @@ class SurveyDesign:
         values = pd.Series(label, index=self.data.index, dtype=object).where(inside)
         column = pd.Categorical(values, categories=[label])
         return dataclasses.replace(self, data=self.data.assign(**{name: column}))
+
+    def crossed(self, names: Sequence[str]) -> tuple[SurveyDesign, str]:
+        """A design with one domain variable that crosses several (R's ``svyby(~y, ~a + b)``).
+
+        Parameters
+        ----------
+        names
+            The domain variables, at least two.
+
+        Returns
+        -------
+        tuple
+            The design with the new column, and its name (``"a+b"``). Its categories are
+            ``"label a, label b"``, the first variable's levels the outer order; a row missing
+            any of the variables is in no domain.
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"a": ["x", "x", "y"], "b": ["p", "q", "p"]})
+        >>> design, name = SurveyDesign(frame).crossed(["a", "b"])
+        >>> name, list(design.data[name].cat.categories)
+        ('a+b', ['x, p', 'x, q', 'y, p', 'y, q'])
+        """
+        from survey.analysis._domain import _variable
+
+        if len(names) < 2:
+            raise InputError("a cross of domains needs at least two variables", "give --by twice")
+        labels, rows = [], []
+        for name in names:
+            var = _variable(self, name, categorical=True)
+            shown = [str(var.labels.get(code, _code_text(code))) for code in var.levels]
+            labels.append(shown)
+            index = np.asarray(var.index)
+            rows.append([shown[i] if i >= 0 else None for i in index])
+        categories = [", ".join(combo) for combo in itertools.product(*labels)]
+        values = [
+            None if any(v is None for v in row) else ", ".join(row)  # type: ignore[arg-type]
+            for row in zip(*rows, strict=True)
+        ]
+        name = "+".join(names)
+        column = pd.Categorical(values, categories=categories)
+        return dataclasses.replace(self, data=self.data.assign(**{name: column})), name
 
     def calibrate(self, result: Any, name: str = "weight") -> SurveyDesign:
         """Return a design that uses calibrated weights and remembers the calibration.
