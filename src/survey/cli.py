@@ -595,7 +595,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="fail",
         help="strata with a single PSU (default: fail)",
     )
-    est.add_argument("--ci", choices=["logit", "wilson", "beta", "wald"], default="logit")
+    est.add_argument("--ci", choices=["logit", "wilson", "beta", "wald", "asin"], default="logit")
     est.add_argument("--level", type=float, default=0.95)
     est.add_argument(
         "--test",

@@ -41,7 +41,7 @@ STUDY_FILE = Path("config") / "study.yaml"
 
 _DATA_SOURCES = ("synthetic", "real")
 _LANGUAGES = ("nl", "en")
-_CI_METHODS = ("logit", "wilson", "beta", "wald")
+_CI_METHODS = ("logit", "wilson", "beta", "wald", "asin")
 _FPC_KINDS = ("population", "fraction")
 _HINT = "compare with the example study's config/study.yaml (README, 'The study folder')"
 

@@ -358,7 +358,7 @@ def _study_yaml(waves: list[_Wave], folder: Path, title: str, lang: str) -> str:
         "    protect_zeros: false  # true: a count of 0 is a small cell too",
         "    # dominance: {rule: nk, n: 2, k: 85}   # or {rule: p, p: 10}: for means and totals",
         "  confidence_level: 0.95  # of every interval in the report",
-        "  ci_method: logit        # for proportions: logit, wilson, beta or wald",
+        "  ci_method: logit        # for proportions: logit, wilson, beta, wald or asin",
     ]
     return "\n".join(lines) + "\n"
 

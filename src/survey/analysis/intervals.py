@@ -2,7 +2,7 @@
 
 Intervals use Student t with the design degrees of freedom of each estimate (PSUs minus strata,
 as R survey and Stata do): :func:`t_quantile` gives the multiplier, :func:`proportion_ci` the
-logit, Wilson, Korn-Graubard (beta) or Wald interval of a proportion from its standard error,
+logit, Wilson, Korn-Graubard (beta), Wald or arcsine interval of a proportion from its standard error,
 and :func:`reliability_flag` the NCHS data presentation standard for proportions
 (Parker et al. 2017).
 
@@ -34,6 +34,7 @@ class CIMethod(enum.Enum):
     WILSON = "wilson"
     BETA = "beta"
     WALD = "wald"
+    ASIN = "asin"
 
 
 def t_quantile(level: float, df: np.ndarray) -> np.ndarray:
@@ -101,7 +102,9 @@ def proportion_ci(
       :math:`n^* = p(1-p)/se^2` and :math:`t` in place of :math:`z`;
     - beta (Korn & Graubard 1998): Clopper-Pearson limits with :math:`n^*` scaled by
       :math:`(t_{n-1}/t_{df})^2`, as R's ``svyciprop(method="beta")``;
-    - Wald: :math:`p \\pm t\\, se`.
+    - Wald: :math:`p \\pm t\\, se`;
+    - asin: :math:`\\sin^2(\\arcsin\\sqrt p \\pm t\\, se / (2\\sqrt{p(1-p)}))`, as R's
+      ``svyciprop(method="asin")`` (R clips neither the angle nor the limits, and neither does this).
 
     Examples
     --------
@@ -117,6 +120,10 @@ def proportion_ci(
     with np.errstate(divide="ignore", invalid="ignore"):
         if method is CIMethod.WALD:
             return p - t * se, p + t * se
+        if method is CIMethod.ASIN:
+            angle = np.arcsin(np.sqrt(p))
+            half = t * se / (2 * np.sqrt(p * (1 - p)))
+            return np.sin(angle - half) ** 2, np.sin(angle + half) ** 2
         if method is CIMethod.LOGIT:
             centre = np.log(p / (1 - p))
             half = t * se / (p * (1 - p))
