@@ -68,6 +68,7 @@ golden: system-deps $(STAMP) ## regenerate tests/golden/ with R (installs R and 
 	Rscript tests/golden/make_golden_ttest.R
 	Rscript tests/golden/make_golden_crossed.R
 	Rscript tests/golden/make_golden_ciprop.R
+	Rscript tests/golden/make_golden_deff.R
 	$(BIN)/python tests/golden/make_golden_weighting_inputs.py
 	Rscript tests/golden/make_golden_weighting.R
 

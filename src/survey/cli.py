@@ -280,6 +280,7 @@ def _estimates(design: SurveyDesign, args: argparse.Namespace) -> pd.DataFrame:
                 level=args.level,
                 probs=args.quantiles,
                 qrule=args.quantile_rule,
+                deff=args.deff,
             )
         )
     for numerator, denominator in args.ratio or []:
@@ -596,6 +597,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="strata with a single PSU (default: fail)",
     )
     est.add_argument("--ci", choices=["logit", "wilson", "beta", "wald", "asin"], default="logit")
+    est.add_argument(
+        "--deff",
+        choices=["replace", "srswor"],
+        default="replace",
+        help="design effect against sampling with replacement (R deff='replace', default) or "
+        "without (R deff=TRUE)",
+    )
     est.add_argument("--level", type=float, default=0.95)
     est.add_argument(
         "--test",

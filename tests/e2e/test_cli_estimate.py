@@ -314,3 +314,15 @@ def test_two_by_variables_give_the_estimates_of_their_cross(capsys, design_file:
     rows = json.loads(out)["estimates"]
     assert code == 0 and {r["by"] for r in rows} == {"region+q1"}
     assert [r["group"] for r in rows] == ["Noord, Ja", "Noord, Nee", "Zuid, Ja", "Zuid, Nee"]
+
+
+def test_deff_srswor_compares_with_sampling_without_replacement(capsys, design_file: Path) -> None:
+    args = [str(design_file), "--var", "hours", "--weight", "w", "--format", "json"]
+    _, replace, _ = run(capsys, *args)
+    code, srswor, _ = run(capsys, *args, "--deff", "srswor")
+    (a,), (b,) = json.loads(replace)["estimates"], json.loads(srswor)["estimates"]
+    assert code == 0
+    assert b["deff"] > a["deff"]  # the same variance against a smaller SRS variance
+    assert b["deft"] == pytest.approx(b["deff"] ** 0.5) and a["cv"] == pytest.approx(
+        a["se"] / a["estimate"]
+    )

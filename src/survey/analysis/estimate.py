@@ -713,6 +713,7 @@ def estimate(
     level: float = 0.95,
     probs: Sequence[float] = (0.5,),
     qrule: str = "math",
+    deff: str = "replace",
 ) -> pd.DataFrame:
     """Estimates for several variables in one tidy table (the engine of ``survey estimate``).
 
@@ -737,12 +738,18 @@ def estimate(
     probs, qrule
         For ``quantile``: the probabilities and R's quantile rule
         (:func:`survey.analysis.quantiles.quantiles`).
+    deff
+        The simple random sample the design effect compares with: ``"replace"`` (with
+        replacement, R's ``deff = "replace"``) or ``"srswor"`` (without replacement, R's
+        ``deff = TRUE``: the replace variance times :math:`(N - n)/N`, N the domain's weight sum
+        and n its respondents; missing when N < n, as R).
 
     Returns
     -------
     pandas.DataFrame
         The rows of every variable, columns :data:`COLUMNS` (and ``quantile``, the probability,
-        when quantiles are asked for).
+        when quantiles are asked for), then ``deft`` (the square root of ``deff``) and ``cv``
+        (the coefficient of variation, SE over the absolute estimate).
 
     Examples
     --------
@@ -755,6 +762,8 @@ def estimate(
         raise InputError(
             f"confidence level must lie between 0 and 1, not {level}", "e.g. --level 0.95"
         )
+    if deff not in ("replace", "srswor"):
+        raise InputError(f"unknown design effect '{deff}'", "use replace or srswor")
     frames = []
     domain_info = _domains(design, by)  # once for all variables
     for name in variables:
@@ -776,10 +785,51 @@ def estimate(
                 f"unknown statistic '{chosen}'",
                 "use proportion, mean, total, variance or quantile",
             )
+        if deff == "srswor" and chosen in ("proportion", "mean", "total"):
+            frames[-1] = _without_replacement(design, name, chosen, frames[-1], domain_info)
     columns = COLUMNS + (["quantile"] if stat == "quantile" else [])
     table = pd.concat(frames, ignore_index=True)[columns]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["deft"] = np.sqrt(table["deff"].astype(float))
+        table["cv"] = table["se"].astype(float) / table["estimate"].astype(float).abs()
     table.attrs["level"] = level
     return table
+
+
+def _without_replacement(
+    design: SurveyDesign,
+    name: str,
+    stat: str,
+    table: pd.DataFrame,
+    domain_info: tuple[np.ndarray, list[Any], _Variable | None],
+) -> pd.DataFrame:
+    """The table with its design effects against sampling without replacement (R deff=TRUE)."""
+    domain, groups, _ = domain_info
+    var = _variable(design, name, categorical=stat != "mean" and not _is_numeric(design, name))
+    valid = (domain >= 0) & (
+        np.asarray(var.index) >= 0 if var.index is not None else ~np.isnan(var.codes.astype(float))
+    )
+    weights = design.weights
+    psum = np.bincount(domain[valid], weights=weights[valid], minlength=len(groups))
+    position = {group: i for i, group in enumerate(groups)}
+    codes = table["group_code"] if "group_code" in table else pd.Series([None] * len(table))
+    rows = [position.get(_none(code), 0) for code in codes]
+    n = table["n"].to_numpy(dtype=float)
+    total = psum[rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(total >= n, total / (total - n), np.nan)
+    return table.assign(deff=table["deff"].to_numpy(dtype=float) * factor)
+
+
+def _none(code: Any) -> Any:
+    return None if code is None or (isinstance(code, float) and code != code) else code
+
+
+def _is_numeric(design: SurveyDesign, name: str) -> bool:
+    column = design.column(name)
+    return pd.api.types.is_numeric_dtype(column.dtype) and not isinstance(
+        column.dtype, pd.CategoricalDtype
+    )
 
 
 def _default_stat(design: SurveyDesign, name: str) -> str:
