@@ -20,6 +20,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -191,9 +192,31 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.ok else InputError.exit_code
 
 
-def _cmd_estimate(args: argparse.Namespace) -> int:
-    from survey.analysis.output import estimate_payload, estimate_table
+def _design_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that describe a data file's sampling design (``estimate``, ``model``)."""
+    parser.add_argument("--weight", help="weight variable (default: every row weight 1)")
+    parser.add_argument("--strata", help="stratum variable")
+    parser.add_argument("--cluster", type=_names, help="PSU[,SSU] variables")
+    parser.add_argument("--fpc", type=_names, help="finite population correction per stage")
+    parser.add_argument(
+        "--fpc-kind", choices=["population", "fraction"], help="what --fpc holds (required with it)"
+    )
+    parser.add_argument(
+        "--lonely-psu",
+        choices=["fail", "remove", "adjust", "average", "certainty"],
+        default="fail",
+        help="strata with a single PSU (default: fail)",
+    )
+    parser.add_argument("--encoding", help="code page override (e.g. cp1252)")
+    calibration = parser.add_mutually_exclusive_group()
+    calibration.add_argument(
+        "--poststratify", metavar="MARGINS.csv", help="post-stratify inside the design"
+    )
+    calibration.add_argument("--rake", metavar="MARGINS.csv", help="rake inside the design")
 
+
+def _design_from_args(args: argparse.Namespace) -> tuple[SurveyDesign, dict[str, Any] | None]:
+    """The design the flags of :func:`_design_arguments` describe, and what calibration it had."""
     if args.fpc and not args.fpc_kind:
         raise UsageError(
             "--fpc needs --fpc-kind population (population sizes) or fraction (sampling fractions)"
@@ -221,6 +244,13 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
             "margins": args.poststratify or args.rake,
             "iterations": result.diagnostics.iterations,  # type: ignore[attr-defined]
         }
+    return design, calibration_note
+
+
+def _cmd_estimate(args: argparse.Namespace) -> int:
+    from survey.analysis.output import estimate_payload, estimate_table
+
+    design, calibration_note = _design_from_args(args)
     if args.by and len(args.by) > 1:
         design, args.by = design.crossed(args.by)
     else:
@@ -583,19 +613,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="domain variable; twice or more for their cross (R svyby(~y, ~a + b))",
     )
-    est.add_argument("--weight", help="weight variable (default: every row weight 1)")
-    est.add_argument("--strata", help="stratum variable")
-    est.add_argument("--cluster", type=_names, help="PSU[,SSU] variables")
-    est.add_argument("--fpc", type=_names, help="finite population correction per stage")
-    est.add_argument(
-        "--fpc-kind", choices=["population", "fraction"], help="what --fpc holds (required with it)"
-    )
-    est.add_argument(
-        "--lonely-psu",
-        choices=["fail", "remove", "adjust", "average", "certainty"],
-        default="fail",
-        help="strata with a single PSU (default: fail)",
-    )
+    _design_arguments(est)
     est.add_argument("--ci", choices=["logit", "wilson", "beta", "wald", "asin"], default="logit")
     est.add_argument(
         "--deff",
@@ -621,12 +639,6 @@ def build_parser() -> argparse.ArgumentParser:
         "and any cell they could be derived from (default: off, for analysts with data access)",
     )
     est.add_argument("--format", choices=["json", "csv", "table"], default="table")
-    est.add_argument("--encoding", help="code page override (e.g. cp1252)")
-    calibration = est.add_mutually_exclusive_group()
-    calibration.add_argument(
-        "--poststratify", metavar="MARGINS.csv", help="post-stratify inside the design"
-    )
-    calibration.add_argument("--rake", metavar="MARGINS.csv", help="rake inside the design")
     est.set_defaults(func=_cmd_estimate)
 
     wgt = sub.add_parser("weight", help="post-stratify or rake a data file to population margins")
