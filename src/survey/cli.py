@@ -22,11 +22,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from survey import __version__
 from survey.analysis.design import SurveyDesign
 from survey.analysis.quantiles import QRULES
+from survey.analysis.replicates import GENERATED, ReplicateType
 from survey.codebook import describe_file, load_codebook, match_file_names, skeleton, validate
 from survey.config import load_study
 from survey.errors import InputError, StatisticalError, SurveyError, UsageError
@@ -213,6 +215,120 @@ def _design_arguments(parser: argparse.ArgumentParser) -> None:
         "--poststratify", metavar="MARGINS.csv", help="post-stratify inside the design"
     )
     calibration.add_argument("--rake", metavar="MARGINS.csv", help="rake inside the design")
+    replicates = parser.add_argument_group(
+        "replicate weights", "variances from replicate weights instead of Taylor linearisation"
+    )
+    source = replicates.add_mutually_exclusive_group()
+    source.add_argument(
+        "--repweights",
+        metavar="PATTERN",
+        help="the file's replicate-weight columns: a glob ('repw*') or a regular expression "
+        "(R svrepdesign); --weight is the full-sample weight",
+    )
+    source.add_argument(
+        "--replicates",
+        choices=list(GENERATED),
+        help="make replicate weights from --strata/--cluster (R as.svrepdesign)",
+    )
+    replicates.add_argument(
+        "--rep-type",
+        choices=[kind.value for kind in ReplicateType if kind.value != "subbootstrap"],
+        help="kind of the --repweights (required with it)",
+    )
+    replicates.add_argument("--rep-scale", type=float, help="R's scale (default: by --rep-type)")
+    replicates.add_argument(
+        "--rep-rscales",
+        metavar="R1,R2,...|FILE.csv",
+        help="R's rscales: comma-separated, or a CSV file with one column of them",
+    )
+    replicates.add_argument(
+        "--fay-rho", type=float, help="Fay's rho (--rep-type Fay, --replicates Fay)"
+    )
+    replicates.add_argument(
+        "--mse", action="store_true", help="centre the replicates at the full-sample estimate"
+    )
+    replicates.add_argument(
+        "--replicate-count",
+        type=_positive_int,
+        default=50,
+        metavar="N",
+        help="bootstrap replicates for --replicates bootstrap|subbootstrap (default 50)",
+    )
+    replicates.add_argument(
+        "--seed", type=int, default=None, help="seed of the bootstrap draws (numpy's generator)"
+    )
+
+
+def _rscales(text: str | None) -> list[float] | None:
+    """``--rep-rscales``: numbers separated by commas, or a CSV file with one column of them."""
+    if text is None:
+        return None
+    if Path(text).suffix.lower() == ".csv" or Path(text).exists():
+        from survey.io.tables import read_table
+
+        table = read_table(Path(text), "rscales file", "write one rscale per line under a header")
+        if table.shape[1] != 1:
+            raise InputError(
+                f"{text}: expected one column of rscales, found {table.shape[1]}",
+                "write one rscale per line under a header such as 'rscale'",
+            )
+        column = pd.to_numeric(table.iloc[:, 0], errors="coerce")
+        if column.isna().any():
+            line = int(column.isna().to_numpy().argmax()) + 2
+            raise InputError(f"{text}, line {line}: an rscale is not a number", "fix that line")
+        return column.tolist()
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise UsageError(
+            f"--rep-rscales expects numbers separated by commas or a CSV file, got {text!r}"
+        ) from None
+
+
+def _with_replicates(design: SurveyDesign, args: argparse.Namespace) -> SurveyDesign:
+    """The design with the replicate weights ``--repweights`` or ``--replicates`` ask for."""
+    repweights = getattr(args, "repweights", None)
+    if repweights is None and args.replicates is None:
+        extra = [flag for flag, value in (("--rep-type", args.rep_type), ("--rep-scale", args.rep_scale),
+                 ("--rep-rscales", args.rep_rscales), ("--mse", args.mse or None)) if value is not None]  # fmt: skip
+        if extra:
+            raise UsageError(f"{extra[0]} needs --repweights PATTERN or --replicates TYPE")
+        return design
+    if repweights is not None:
+        if args.rep_type is None:
+            raise UsageError("--repweights needs --rep-type (e.g. JK1, JKn, BRR, Fay, bootstrap)")
+        return design.with_replicate_weights(
+            repweights,
+            args.rep_type,
+            scale=args.rep_scale,
+            rscales=_rscales(args.rep_rscales),
+            rho=args.fay_rho,
+            mse=args.mse,
+        )
+    if args.rep_type or args.rep_scale is not None or args.rep_rscales:
+        raise UsageError("--rep-type, --rep-scale and --rep-rscales describe --repweights")
+    return design.with_replicates(
+        args.replicates,
+        count=args.replicate_count,
+        seed=args.seed,
+        rho=0.5 if args.fay_rho is None else args.fay_rho,
+        mse=args.mse,
+    )
+
+
+def _calibrated_replicates(
+    design: SurveyDesign, args: argparse.Namespace, frame: pd.DataFrame, result: object
+) -> SurveyDesign:
+    """The replicate weights calibrated to the same margins, replicate by replicate (R)."""
+    column = "__replicate_weight__"
+    replica = argparse.Namespace(**{**vars(args), "base_weight": column})
+
+    def calibrate(start: np.ndarray) -> np.ndarray:
+        again = _weighting_from_args(replica, frame.assign(**{column: start}), design.meta)
+        return np.asarray(again.weights, dtype=float)  # type: ignore[attr-defined]
+
+    reps = design.replicates.recalibrated(calibrate, design.weights)
+    return design.update(replicates=reps, calibration=())
 
 
 def _design_from_args(args: argparse.Namespace) -> tuple[SurveyDesign, dict[str, Any] | None]:
@@ -232,6 +348,7 @@ def _design_from_args(args: argparse.Namespace) -> tuple[SurveyDesign, dict[str,
         lonely_psu=args.lonely_psu,
     )
     calibration_note = None
+    design = _with_replicates(design, args)
     if args.poststratify or args.rake:
         frame = design.data
         if design.weights_from == "fpc":  # calibrate from the weights the fpc implies, as R
@@ -239,6 +356,8 @@ def _design_from_args(args: argparse.Namespace) -> tuple[SurveyDesign, dict[str,
             args.base_weight = _FPC_WEIGHT
         result = _weighting_from_args(args, frame, design.meta)
         design = design.calibrate(result, name=f"{args.weight or 'weight'}_calibrated")
+        if design.replicates is not None:  # calibrate every replicate too, as R's calibrate()
+            design = _calibrated_replicates(design, args, frame, result)
         calibration_note = {
             "method": result.diagnostics.method,  # type: ignore[attr-defined]
             "margins": args.poststratify or args.rake,
@@ -310,6 +429,7 @@ def _estimates(design: SurveyDesign, args: argparse.Namespace) -> pd.DataFrame:
                 level=args.level,
                 probs=args.quantiles,
                 qrule=args.quantile_rule,
+                quantile_interval=args.quantile_interval,
                 deff=args.deff,
             )
         )
@@ -325,7 +445,33 @@ def _tests(design: SurveyDesign, args: argparse.Namespace) -> list[dict[str, obj
 
     if args.test == "ttest":
         return [ttest(design, variable, args.by, args.level) for variable in args.var]
-    return [rao_scott(design, variable, args.by).iloc[0].to_dict() for variable in args.var]
+    statistic = args.chisq_statistic
+    return [
+        rao_scott(design, variable, args.by, statistic).iloc[0].to_dict() for variable in args.var
+    ]
+
+
+def _cmd_model(args: argparse.Namespace) -> int:
+    from survey.analysis.glm import glm, glm_payload, glm_text, predicted_margins, term_test
+
+    design, calibration_note = _design_from_args(args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = glm(design, args.formula, args.family, offset=args.offset, level=args.level)
+        tests = [term_test(result, terms, args.test_method) for terms in args.test or []]
+        margins = predicted_margins(result, args.margins) if args.margins else None
+    for warning in caught:
+        _say(f"warning: {warning.message}")
+    if args.format == "json":
+        payload = glm_payload(str(args.data), result, tests, margins)
+        payload["design"]["weight"] = args.weight
+        payload["design"]["calibration"] = calibration_note
+        _write_text(_json_text(payload), None)
+    elif args.format == "csv":
+        _write_text(_csv_text(result.coefficients), None)
+    else:
+        _write_text(glm_text(result, tests, margins), None)
+    return 0
 
 
 def _parse_trim(text: str | None) -> tuple[tuple[float, float] | None, bool]:
@@ -368,17 +514,40 @@ _FPC_WEIGHT = "__fpc_weight__"
 
 
 def _weighting_from_args(args: argparse.Namespace, frame: pd.DataFrame, meta: object) -> object:
-    from survey.weighting import read_margins, weigh
+    from survey.weighting import read_margins, read_totals, weigh
 
-    chosen = [(m, p) for m, p in (("poststratify", args.poststratify), ("rake", args.rake)) if p]
+    calibrate = getattr(args, "calibrate", None)  # only `survey weight` has --calibrate
+    options = (("poststratify", args.poststratify), ("rake", args.rake), ("calibrate", calibrate))
+    chosen = [(m, p) for m, p in options if p]
     if len(chosen) != 1:
+        if hasattr(args, "calibrate"):
+            raise UsageError(
+                "give exactly one of --poststratify MARGINS.csv, --rake MARGINS.csv and "
+                "--calibrate TOTALS.csv"
+            )
         raise UsageError("give exactly one of --poststratify MARGINS.csv and --rake MARGINS.csv")
     method, path = chosen[0]
     trim, relative = _parse_trim(getattr(args, "trim", None))
+    calfun, bounds_text = getattr(args, "calfun", None), getattr(args, "bounds", None)
+    if method != "calibrate" and (calfun is not None or bounds_text is not None):
+        raise UsageError("--calfun and --bounds go with --calibrate TOTALS.csv")
+    bounds = None
+    if bounds_text is not None:
+        low, sep, high = bounds_text.partition(":")
+        try:
+            bounds = (float(low), float(high)) if sep else None
+        except ValueError:
+            bounds = None
+        if bounds is None:
+            raise UsageError(
+                f"--bounds expects L:U, bounds on the g-weights (e.g. 0.5:2), got {bounds_text!r}"
+            )
     return weigh(
         frame,
-        read_margins(path),
+        read_totals(path) if method == "calibrate" else read_margins(path),
         method=method,
+        calfun=calfun,
+        bounds=bounds,
         base_weight=getattr(args, "base_weight", None) or getattr(args, "weight", None),
         trim=trim,
         relative_trim=relative,
@@ -606,7 +775,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--quantile-rule",
         choices=list(QRULES),
         default="math",
-        help="R's qrule for --stat quantile (default math)",
+        help="R's qrule for --stat quantile: math (default), school, shahvaish, hf1 ... hf9",
+    )
+    est.add_argument(
+        "--quantile-interval",
+        choices=["mean", "beta", "xlogit", "asin", "score"],
+        default="mean",
+        help="R's interval.type for --stat quantile: mean (Woodruff, default), beta, xlogit, "
+        "asin or score (Francisco-Fuller)",
     )
     est.add_argument(
         "--by",
@@ -614,7 +790,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="domain variable; twice or more for their cross (R svyby(~y, ~a + b))",
     )
     _design_arguments(est)
-    est.add_argument("--ci", choices=["logit", "wilson", "beta", "wald", "asin"], default="logit")
+    est.add_argument(
+        "--ci", choices=["logit", "wilson", "beta", "wald", "asin", "likelihood"], default="logit"
+    )
     est.add_argument(
         "--deff",
         choices=["replace", "srswor"],
@@ -632,6 +810,13 @@ def build_parser() -> argparse.ArgumentParser:
         "the two groups of --by (R svyttest), or against 0 without --by",
     )
     est.add_argument(
+        "--chisq-statistic",
+        choices=["F", "Chisq", "Wald", "adjWald", "lincom", "saddlepoint"],
+        default="F",
+        help="statistic of --test rao-scott, as R svychisq(statistic=): F (default), Chisq, "
+        "Wald, adjWald, lincom or saddlepoint",
+    )
+    est.add_argument(
         "--min-count",
         type=_positive_int,
         metavar="N",
@@ -641,7 +826,48 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--format", choices=["json", "csv", "table"], default="table")
     est.set_defaults(func=_cmd_estimate)
 
-    wgt = sub.add_parser("weight", help="post-stratify or rake a data file to population margins")
+    mod = sub.add_parser(
+        "model", help="design-based generalised linear model of any data file (R svyglm)"
+    )
+    mod.add_argument("data", help=".sav, .zsav or .parquet file")
+    mod.add_argument(
+        "--formula",
+        required=True,
+        help="R-style formula, e.g. 'y ~ x1 + C(group) + x2 * x3 + offset(log(z))'",
+    )
+    mod.add_argument(
+        "--family",
+        choices=["gaussian", "binomial", "quasibinomial", "poisson", "quasipoisson"],
+        default="gaussian",
+        help="gaussian (identity link, default), (quasi)binomial (logit), (quasi)poisson (log)",
+    )
+    mod.add_argument("--offset", metavar="COL", help="offset column or expression, e.g. log(z)")
+    mod.add_argument(
+        "--test",
+        action="append",
+        metavar="TERMS",
+        help="test that these terms are zero, e.g. 'x2 + x3' (R regTermTest; repeatable)",
+    )
+    mod.add_argument(
+        "--test-method",
+        choices=["Wald", "LRT"],
+        default="Wald",
+        help="Wald F (default) or the Rao-Scott working likelihood ratio",
+    )
+    mod.add_argument(
+        "--margins",
+        metavar="GROUPVAR",
+        help="predicted mean response per level of this variable (R svypredmeans)",
+    )
+    _design_arguments(mod)
+    mod.add_argument("--level", type=float, default=0.95)
+    mod.add_argument("--format", choices=["json", "csv", "table"], default="table")
+    mod.set_defaults(func=_cmd_model)
+
+    wgt = sub.add_parser(
+        "weight",
+        help="post-stratify, rake or calibrate a data file to population margins or totals",
+    )
     wgt.add_argument("data", help=".sav, .zsav or .parquet file")
     wgt.add_argument(
         "--out", required=True, help="output .sav, .zsav or .parquet (every column + the weight)"
@@ -652,12 +878,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--poststratify", metavar="M.csv", help="margins file (variable,level,target)"
     )
     method.add_argument("--rake", metavar="M.csv", help="margins file (variable,level,target)")
+    method.add_argument(
+        "--calibrate",
+        metavar="T.csv",
+        help="calibrate (R's calibrate) to a totals file (variable,level,target; a numeric "
+        "variable's total has an empty level, the population size is the row (Intercept),,N)",
+    )
+    wgt.add_argument(
+        "--calfun",
+        choices=["linear", "raking", "logit"],
+        help="calibration function of --calibrate (default linear; logit needs --bounds)",
+    )
+    wgt.add_argument(
+        "--bounds", metavar="L:U", help="bounds on the g-weights of --calibrate (e.g. 0.5:2)"
+    )
     wgt.add_argument(
         "--trim", metavar="LOW:HIGH", help="weight bounds (LOWx:HIGHx: times the median)"
     )
     wgt.add_argument("--name", default="weight", help="name of the new weight column")
     wgt.add_argument(
-        "--max-iter", type=int, help="most raking sweeps (default 100; 1000 with --trim)"
+        "--max-iter",
+        type=int,
+        help="most raking sweeps (default 100; 1000 with --trim); Newton steps of --calibrate "
+        "(default 50)",
     )
     wgt.add_argument("--tol", type=float, default=1e-8)
     wgt.add_argument("--diagnostics", metavar="D.json", help="write the diagnostics as JSON")

@@ -175,7 +175,7 @@ def _bad_args(sample: Path, margins: Path, tmp_path: Path, case: str) -> list[st
         ("missing margins file", 3, "nowhere.csv"),
         ("infeasible trim", 4, "cannot hold together"),
         ("both methods", 2, "not allowed with argument"),
-        ("no method", 2, "one of the arguments --poststratify --rake is required"),
+        ("no method", 2, "one of the arguments --poststratify --rake --calibrate is required"),
         ("existing column name", 2, "already has a column 'q1'"),
     ],
 )

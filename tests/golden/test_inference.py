@@ -14,7 +14,13 @@ import pandas as pd
 import pytest
 
 from inference_golden import GOLDEN, REL, design, golden  # noqa: F401
-from survey.analysis.inference import RESULT_COLUMNS, adjust_pvalues, rao_scott, rao_scott_both
+from survey.analysis.inference import (
+    RESULT_COLUMNS,
+    ChisqStatistic,
+    adjust_pvalues,
+    rao_scott,
+    rao_scott_both,
+)
 from survey.errors import InputError, StatisticalError
 
 CASES = golden()["svychisq"]
@@ -101,7 +107,8 @@ def test_output_follows_the_json_contract() -> None:
 def test_single_statistic_equals_the_row_of_both() -> None:
     frame = both(0)
     case = CASES[0]
-    for position, statistic in enumerate(("F", "Chisq")):
+    statistics: tuple[ChisqStatistic, ...] = ("F", "Chisq")
+    for position, statistic in enumerate(statistics):
         single = rao_scott(design(case["design"]), case["variable"], case["by"], statistic)
         pd.testing.assert_frame_equal(single, frame.iloc[[position]].reset_index(drop=True))
 
@@ -150,9 +157,16 @@ def test_same_variable_twice_is_an_input_error() -> None:
         rao_scott(design("strat"), "awards", "awards")
 
 
-def test_unknown_statistic_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="Wald"):
-        rao_scott(design("strat"), "awards", "stype", statistic="Wald")  # type: ignore[arg-type]
+def test_unknown_statistic_is_an_input_error_listing_rs_statistics() -> None:
+    with pytest.raises(InputError, match="Fisher") as caught:
+        rao_scott(design("strat"), "awards", "stype", statistic="Fisher")  # type: ignore[arg-type]
+    assert caught.value.hint is not None and "'saddlepoint'" in caught.value.hint
+
+
+def test_default_statistic_is_still_the_rao_scott_f_test() -> None:
+    default = rao_scott(design("strat"), "awards", "stype")
+    pd.testing.assert_frame_equal(default, rao_scott(design("strat"), "awards", "stype", "F"))
+    assert default["method"].item() == "rao-scott-f"
 
 
 # ---------------------------------------------------------------- p.adjust

@@ -28,8 +28,11 @@ from survey.errors import InputError, StatisticalError
 from survey.io import read_spss
 from survey.synth import generate, load_published
 from survey.weighting import (
+    INTERCEPT,
     METHODS,
     Margin,
+    Total,
+    calibrate,
     collapse_sparse,
     design_weights,
     kish_deff,
@@ -40,6 +43,7 @@ from survey.weighting import (
     poststratify,
     rake,
     read_margins,
+    read_totals,
     trim_and_rake,
     trim_weights,
     weigh,
@@ -311,7 +315,12 @@ def test_the_old_positional_base_weight_call_is_refused(sample: pd.DataFrame) ->
 def test_the_registry_names_each_method_and_weigh_calls_the_one_named(
     sample: pd.DataFrame,
 ) -> None:
-    assert METHODS == {"poststratify": poststratify, "rake": rake, "linear": linear_calibration}
+    assert METHODS == {
+        "poststratify": poststratify,
+        "rake": rake,
+        "linear": linear_calibration,
+        "calibrate": calibrate,
+    }
     cross = [Margin(("size",), {"klein": 7000.0, "groot": 3000.0})]
     for name, method in METHODS.items():
         chosen = weigh(sample, cross, method=name, base_weight="w").weights
@@ -479,3 +488,304 @@ def test_weigh_collapses_an_empty_level_along_the_hierarchy_and_lists_it() -> No
         "size: 'large' (no sample cases) merged with 'mid' into 'mid + large'",
     )
     assert set(result.diagnostics.margins["level"]) == {"small", "mid + large"}
+
+
+# --------------------------------------------------------------------------- calibration to totals
+# R's calibrate(): GREG, raking and logit distances with bounds on the g-weights; the golden
+# comparison with R is tests/golden/test_calibrate_golden.py.
+
+
+@pytest.fixture
+def firms() -> pd.DataFrame:
+    """300 firms: region, size, employees (numeric) and a base weight."""
+    rng = np.random.default_rng(5)
+    n = 300
+    return pd.DataFrame(
+        {
+            "region": rng.choice(["Noord", "Zuid", "West"], n, p=[0.5, 0.3, 0.2]),
+            "employees": rng.gamma(2.0, 20.0, n).round(0) + 1,
+            "w": rng.uniform(10, 40, n).round(2),
+        }
+    )
+
+
+FIRM_TOTALS: list[Margin | Total] = [
+    Margin(("region",), {"Noord": 3000.0, "Zuid": 4000.0, "West": 3000.0}),
+    Total("employees", 450_000.0),
+]
+
+
+def _achieved(frame: pd.DataFrame, weights: pd.Series) -> dict[str, float]:
+    by_region = weights.groupby(frame["region"]).sum()
+    return {
+        **{k: float(v) for k, v in by_region.items()},
+        "employees": float(weights @ frame["employees"]),
+    }
+
+
+@pytest.mark.parametrize(
+    ("calfun", "bounds"),
+    [("linear", None), ("linear", (0.3, 3.0)), ("raking", None), ("raking", (0.3, 3.0)),
+     ("logit", (0.3, 3.0))],
+)  # fmt: skip
+def test_calibrate_meets_categorical_and_numeric_totals_with_every_calfun(
+    firms: pd.DataFrame, calfun: str, bounds: tuple[float, float] | None
+) -> None:
+    result = calibrate(firms, FIRM_TOTALS, base_weight="w", calfun=calfun, bounds=bounds)
+    achieved = _achieved(firms, result.weights)
+    assert achieved == pytest.approx(
+        {"Noord": 3000.0, "Zuid": 4000.0, "West": 3000.0, "employees": 450_000.0}, rel=1e-7
+    )
+    assert result.diagnostics.converged
+
+
+def test_calibrate_holds_the_g_weights_within_the_bounds_and_counts_those_at_a_bound(
+    firms: pd.DataFrame,
+) -> None:
+    free = calibrate(firms, FIRM_TOTALS, base_weight="w")
+    g_free = free.weights / firms["w"]
+    bounds = (1 - 0.7 * (1 - g_free.min()), 1 + 0.7 * (g_free.max() - 1))
+    result = calibrate(firms, FIRM_TOTALS, base_weight="w", bounds=bounds)
+    g = result.weights / firms["w"]
+    assert g.min() >= bounds[0] - 1e-12 and g.max() <= bounds[1] + 1e-12
+    assert result.diagnostics.trimmed == int(
+        np.sum(np.isclose(g, bounds[0]) | np.isclose(g, bounds[1]))
+    )
+    assert result.diagnostics.trimmed > 0
+
+
+def test_calibrate_linear_on_margins_gives_the_weights_of_linear_calibration(
+    sample: pd.DataFrame,
+) -> None:
+    direct = linear_calibration(sample, MARGINS, base_weight="w").weights
+    assert calibrate(sample, MARGINS, base_weight="w").weights.to_numpy() == pytest.approx(
+        direct.to_numpy(), rel=1e-10
+    )
+
+
+def test_calibrate_raking_to_one_margin_is_post_stratification(sample: pd.DataFrame) -> None:
+    margin = MARGINS[:1]
+    expected = poststratify(sample, margin, base_weight="w").weights.to_numpy()
+    found = calibrate(sample, margin, base_weight="w", calfun="raking", tolerance=1e-12)
+    assert found.weights.to_numpy() == pytest.approx(expected, rel=1e-9)
+
+
+def test_calibrate_unbounded_linear_may_give_negative_weights_as_r_does() -> None:
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 10.0]})
+    result = calibrate(frame, [Total(INTERCEPT, 4.0), Total("x", 4.0)])
+    assert result.weights.min() < 0
+    assert result.weights.sum() == pytest.approx(4.0)
+    assert float(result.weights @ frame["x"]) == pytest.approx(4.0)
+
+
+def test_calibrate_se_of_a_calibration_variable_total_is_zero(firms: pd.DataFrame) -> None:
+    from survey.analysis.estimate import totals
+
+    design = SurveyDesign(firms, weight="w")
+    calibrated = design.calibrate(calibrate(firms, FIRM_TOTALS, base_weight="w", calfun="raking"))
+    row = totals(calibrated, "employees").iloc[0]
+    assert row["estimate"] == pytest.approx(450_000.0, rel=1e-7)
+    assert row["se"] < 1e-6 * row["estimate"]
+    fixed = totals(calibrated.update(calibration=()), "employees").iloc[0]
+    assert fixed["se"] > 1e-3 * fixed["estimate"]
+
+
+def test_calibrate_lists_numeric_totals_beside_the_margin_levels_in_the_diagnostics(
+    firms: pd.DataFrame,
+) -> None:
+    table = calibrate(firms, FIRM_TOTALS, base_weight="w").diagnostics.margins
+    row = table[table["margin"] == "employees"].iloc[0]
+    assert (row["level"], row["target"]) == ("total", 450_000.0)
+    assert row["achieved"] == pytest.approx(450_000.0, rel=1e-9)
+    assert set(table["margin"]) == {"region", "employees"}
+
+
+def test_calibrate_needs_the_population_size_when_every_total_is_numeric(
+    firms: pd.DataFrame,
+) -> None:
+    with pytest.raises(InputError, match="population size is not known") as caught:
+        calibrate(firms, [Total("employees", 450_000.0)], base_weight="w")
+    assert "(Intercept),,N" in str(caught.value.hint)
+    sized = calibrate(firms, [Total(INTERCEPT, 10_000.0), Total("employees", 450_000.0)])
+    assert sized.weights.sum() == pytest.approx(10_000.0)
+
+
+def test_calibrate_refuses_a_population_size_that_differs_from_the_margins(
+    firms: pd.DataFrame,
+) -> None:
+    with pytest.raises(StatisticalError, match="different population sizes"):
+        calibrate(firms, [*FIRM_TOTALS, Total(INTERCEPT, 9_000.0)], base_weight="w")
+
+
+def test_calibrate_reports_non_convergence_with_infeasible_bounds_and_what_to_do(
+    firms: pd.DataFrame,
+) -> None:
+    with pytest.raises(StatisticalError, match=r"held within \[0.99, 1.01\] did not converge") as c:
+        calibrate(firms, FIRM_TOTALS, base_weight="w", calfun="raking", bounds=(0.99, 1.01))
+    assert "--bounds" in str(c.value.hint) and "bounds=" in str(c.value.hint)
+
+
+def test_calibrate_passes_max_iter_to_the_newton_iteration(firms: pd.DataFrame) -> None:
+    assert (
+        calibrate(firms, FIRM_TOTALS, base_weight="w", calfun="raking").diagnostics.iterations > 1
+    )
+    with pytest.raises(StatisticalError, match="did not converge in 1 iterations"):
+        calibrate(firms, FIRM_TOTALS, base_weight="w", calfun="raking", max_iter=1)
+
+
+def test_calibrate_max_iter_and_tolerance_defaults_are_rs() -> None:
+    parameters = inspect.signature(calibrate).parameters
+    assert parameters["max_iter"].default == 50  # R's maxit
+    assert parameters["tolerance"].default == 1e-7  # R's epsilon
+
+
+def test_logit_calibration_without_finite_bounds_around_one_is_an_input_error(
+    firms: pd.DataFrame,
+) -> None:
+    with pytest.raises(InputError, match="logit calibration needs finite bounds"):
+        calibrate(firms, FIRM_TOTALS, base_weight="w", calfun="logit")
+    with pytest.raises(InputError, match="around 1"):
+        calibrate(firms, FIRM_TOTALS, base_weight="w", calfun="logit", bounds=(1.1, 3.0))
+
+
+def test_empty_calibration_bounds_are_an_input_error(firms: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match=r"bounds \[2, 0.5\] are empty"):
+        calibrate(firms, FIRM_TOTALS, base_weight="w", bounds=(2.0, 0.5))
+
+
+def test_unknown_calfun_is_an_input_error_naming_the_known_ones(firms: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match="'hellinger'") as caught:
+        calibrate(firms, FIRM_TOTALS, base_weight="w", calfun="hellinger")
+    assert caught.value.hint == "choose one of linear, raking, logit"
+
+
+def test_collinear_auxiliaries_are_a_statistical_error_naming_the_columns(
+    firms: pd.DataFrame,
+) -> None:
+    frame = firms.assign(double=2 * firms["employees"])
+    totals = [*FIRM_TOTALS, Total("double", 900_000.0)]
+    with pytest.raises(StatisticalError, match=r"collinear.*employees, double"):
+        calibrate(frame, totals, base_weight="w")
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [("sector", "'sector' is not numeric"), ("absent", "no variable 'absent'"),
+     ("gappy", "'gappy' is missing in 1 case")],
+)  # fmt: skip
+def test_a_numeric_total_needs_a_complete_numeric_column(
+    firms: pd.DataFrame, column: str, message: str
+) -> None:
+    frame = firms.assign(gappy=firms["employees"].where(firms.index != 3), sector="Handel")
+    with pytest.raises(InputError, match=message):
+        calibrate(frame, [FIRM_TOTALS[0], Total(column, 1.0)], base_weight="w")
+
+
+def test_read_totals_reads_level_counts_as_margins_and_empty_levels_as_numeric_totals(
+    tmp_path: Path,
+) -> None:
+    path = _write_margins(
+        tmp_path / "totals.csv",
+        [("region", "Noord", 3000), ("region", "Zuid", 7000), ("employees", "", 450000),
+         ("(Intercept)", "", 10000)],
+    )  # fmt: skip
+    assert read_totals(path) == [
+        Margin(("region",), {"Noord": 3000.0, "Zuid": 7000.0}, str(path)),
+        Total("employees", 450000.0, str(path)),
+        Total(INTERCEPT, 10000.0, str(path)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [([("region", "Noord", 1), ("region", "", 5)], "both level rows and a total row"),
+     ([("x", "", 1), ("x", "", 2)], "more than one total row"),
+     ([("region", "Noord", 0)], "must be positive"),
+     ([("region", "Noord", 1), ("region", "Noord", 2)], "more than once")],
+)  # fmt: skip
+def test_read_totals_refuses_a_malformed_file_naming_the_variable(
+    tmp_path: Path, rows: list[tuple[str, str, object]], message: str
+) -> None:
+    path = _write_margins(tmp_path / "totals.csv", rows)
+    with pytest.raises(InputError, match=message):
+        read_totals(path)
+
+
+def test_weigh_chooses_calibrate_by_name_with_calfun_and_bounds(firms: pd.DataFrame) -> None:
+    chosen = weigh(firms, FIRM_TOTALS, method="calibrate", base_weight="w", calfun="logit",
+                   bounds=(0.3, 3.0), tolerance=1e-7)  # fmt: skip
+    direct = calibrate(firms, FIRM_TOTALS, base_weight="w", calfun="logit", bounds=(0.3, 3.0))
+    pd.testing.assert_series_equal(chosen.weights, direct.weights)
+
+
+def test_a_variable_given_twice_among_the_totals_is_an_input_error(firms: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match="'employees' is given more than once"):
+        calibrate(firms, [*FIRM_TOTALS, Total("employees", 1.0)], base_weight="w")
+
+
+def test_weigh_refuses_numeric_totals_or_g_bounds_with_another_method(
+    firms: pd.DataFrame,
+) -> None:
+    with pytest.raises(InputError, match="numeric totals go with calibration"):
+        weigh(firms, FIRM_TOTALS, method="rake", base_weight="w")
+    with pytest.raises(InputError, match="g-bounds go with calibration"):
+        weigh(firms, FIRM_TOTALS[:1], method="rake", base_weight="w", bounds=(0.5, 2.0))
+
+
+def test_weigh_collapses_margins_and_keeps_the_numeric_totals_for_calibrate() -> None:
+    frame = pd.DataFrame(
+        {"size": ["small", "small", "mid", "mid", "small", "mid"], "x": [1.0, 2, 3, 4, 5, 6]}
+    )
+    margin = Margin(("size",), {"small": 600.0, "mid": 300.0, "large": 100.0})
+    result = weigh(frame, [margin, Total("x", 3500.0)], method="calibrate",
+                   hierarchy={"size": [["mid", "large"]]})  # fmt: skip
+    assert float(result.weights @ frame["x"]) == pytest.approx(3500.0)
+    assert len(result.diagnostics.collapses) == 1
+
+
+CALIBRATE_GOLDEN = GOLDEN_ROOT / "calibrate"
+
+
+def test_survey_weight_calibrate_writes_r_s_bounded_raking_weights(tmp_path: Path) -> None:
+    from survey.cli import main
+
+    case = json.loads((CALIBRATE_GOLDEN / "calibrate.json").read_text("utf-8"))["cases"][
+        "strat_mixed_raking_bounded"
+    ]
+    data = tmp_path / "apistrat.parquet"
+    pd.read_csv(GOLDEN_ROOT / "data" / "apistrat.csv").to_parquet(data)
+    out = tmp_path / "weighted.parquet"
+    low, high = case["bounds"]
+    code = main(["weight", str(data), "--out", str(out), "--base-weight", "pw",
+                 "--calibrate", str(CALIBRATE_GOLDEN / case["totals"]), "--calfun", "raking",
+                 "--bounds", f"{low!r}:{high!r}", "--tol", "1e-7"])  # fmt: skip
+    assert code == 0
+    assert pd.read_parquet(out)["weight"].to_numpy() == pytest.approx(case["weights"], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [(["--calfun", "logit"], 3), (["--bounds", "0.99:1.01"], 4), (["--bounds", "2"], 2)],
+)
+def test_survey_weight_calibrate_exits_with_the_code_of_its_failure(
+    tmp_path: Path, extra: list[str], code: int
+) -> None:
+    from survey.cli import main
+
+    data = tmp_path / "apistrat.parquet"
+    pd.read_csv(GOLDEN_ROOT / "data" / "apistrat.csv").to_parquet(data)
+    totals = CALIBRATE_GOLDEN / "totals_mixed.csv"
+    args = ["weight", str(data), "--out", str(tmp_path / "w.parquet"), "--base-weight", "pw"]
+    assert main([*args, "--calibrate", str(totals), *extra]) == code
+
+
+def test_survey_weight_refuses_g_bounds_without_calibrate(tmp_path: Path) -> None:
+    from survey.cli import main
+
+    data = tmp_path / "apistrat.parquet"
+    pd.read_csv(GOLDEN_ROOT / "data" / "apistrat.csv").to_parquet(data)
+    margins = _write_margins(tmp_path / "m.csv", [("stype", "E", 4421), ("stype", "H", 755),
+                                                  ("stype", "M", 1018)])  # fmt: skip
+    args = ["weight", str(data), "--out", str(tmp_path / "w.parquet"), "--rake", str(margins)]
+    assert main([*args, "--bounds", "0.5:2"]) == 2
+    assert main(args) == 0

@@ -13,6 +13,7 @@ and builds no table (``estimate.py``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,12 +182,52 @@ def _row_domain_scores(
     return {
         "rows": rows,
         "d": d,
+        "y": y,
+        "n_domains": n_domains,
         "total_w": total_w,
         "total_wy": total_wy,
         "mean": mean,
         "scores": scores,
         "used": used,
     }
+
+
+def _domain_variance(
+    design: SurveyDesign,
+    parts: dict[str, Any],
+    *,
+    ratio: bool = True,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
+    """Variances of the domain means (``ratio``) or totals of ``parts``' columns, (D*K,).
+
+    Taylor linearisation from the influence values, or, on a replicate design, the spread of
+    the replicate means :math:`\\sum_{i \\in d} w_{ri} y_i / \\sum_{i \\in d} w_{ri}`
+    (totals: the numerators), optionally transformed first (``transform``, e.g. the logit).
+    """
+    if design.replicates is None:
+        if not ratio or transform is not None:
+            raise ValueError("Taylor variances of totals and transforms take their own scores")
+        return design.vcov(parts["scores"], diagonal=True, used=parts["used"])
+    rows, d, y, n_domains = parts["rows"], parts["d"], parts["y"], parts["n_domains"]
+    k = y.shape[1]
+    width = n_domains * k
+    cols = (d[:, None] * k + np.arange(k)[None, :]).ravel()
+    numerator = sp.csr_matrix(
+        (y[rows].ravel(), (np.repeat(rows, k), cols)), shape=(design.n, width)
+    )
+    if ratio:
+        denominator = sp.csr_matrix((np.ones(rows.size), (rows, d)), shape=(design.n, n_domains))
+        columns = sp.hstack([numerator, denominator]).tocsr()
+        which = width + np.repeat(np.arange(n_domains), k)
+
+        def means(totals: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = totals[:, :width] / totals[:, which]
+            return transform(out) if transform is not None else out
+
+        return design.replicate_vcov(columns, means)
+    return design.replicate_vcov(numerator, lambda totals: totals)
 
 
 def _check_not_empty(design: SurveyDesign, name: str, valid: np.ndarray) -> None:

@@ -23,7 +23,7 @@ import dataclasses
 import difflib
 import enum
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -143,6 +143,11 @@ class SurveyDesign:
     calibration
         Calibrations the weights went through (:class:`survey.weighting.Calibration`), so that
         variances account for them; empty treats the weights as fixed.
+    replicates
+        Replicate weights (:class:`survey.analysis.replicates.ReplicateWeights`): variances are
+        then the spread of replicate re-estimates (R's ``svrepdesign``) instead of Taylor
+        linearisation, and the degrees of freedom the rank of the replicate weights minus 1.
+        See :meth:`with_replicates`.
 
     Notes
     -----
@@ -167,6 +172,7 @@ class SurveyDesign:
     source: str | None = None
     meta: FileMeta | None = field(default=None, repr=False, compare=False)
     calibration: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    replicates: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cluster", _as_tuple(self.cluster))
@@ -311,6 +317,121 @@ class SurveyDesign:
         data = self.data.assign(**{name: weights})
         steps = self.calibration + ((result.calibration,) if result.calibration is not None else ())
         return dataclasses.replace(self, data=data, weight=name, calibration=steps)
+
+    def with_replicates(
+        self,
+        type: str = "JKn",
+        *,
+        count: int = 50,
+        seed: int | None = None,
+        rho: float = 0.5,
+        mse: bool = False,
+    ) -> SurveyDesign:
+        """Return this design with replicate weights made from its strata and PSUs.
+
+        As R's ``as.svrepdesign``; see :func:`survey.analysis.replicates.make_replicates`.
+
+        Parameters
+        ----------
+        type
+            ``JK1``, ``JKn``, ``BRR``, ``Fay``, ``bootstrap`` or ``subbootstrap``.
+        count
+            Bootstrap replicates.
+        seed
+            Bootstrap seed.
+        rho
+            Fay's coefficient.
+        mse
+            Centre the replicates at the full-sample estimate.
+
+        Returns
+        -------
+        SurveyDesign
+            The replicate design.
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"s": [1, 1, 2, 2], "y": [1.0, 2, 3, 5]})
+        >>> design = SurveyDesign(frame, strata="s").with_replicates("JKn")
+        >>> design.replicates.count, design.df
+        (4, 2)
+        """
+        from survey.analysis.replicates import make_replicates
+
+        reps = make_replicates(self, type, count=count, seed=seed, rho=rho, mse=mse)
+        return dataclasses.replace(self, replicates=reps)
+
+    def with_replicate_weights(
+        self,
+        columns: str | Sequence[str],
+        type: str,
+        *,
+        scale: float | None = None,
+        rscales: Sequence[float] | None = None,
+        rho: float | None = None,
+        mse: bool = False,
+        combined: bool = True,
+    ) -> SurveyDesign:
+        """Return this design with the replicate weights its data holds, as R's ``svrepdesign``.
+
+        The design's own weight stays the full-sample weight; strata and clusters no longer
+        enter the variance. See :func:`survey.analysis.replicates.supplied_replicates`.
+
+        Parameters
+        ----------
+        columns
+            Replicate-weight columns: names, a glob (``repw*``) or a regular expression.
+        type
+            ``BRR``, ``Fay``, ``JK1``, ``JKn``, ``bootstrap``, ``ACS`` or
+            ``successive-difference``.
+        scale, rscales, rho, mse, combined
+            As R's ``svrepdesign``.
+
+        Returns
+        -------
+        SurveyDesign
+            The replicate design.
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"w": [2.0, 2], "r1": [4.0, 0], "r2": [0.0, 4], "y": [1.0, 3]})
+        >>> design = SurveyDesign(frame, weight="w").with_replicate_weights("r*", "JK1", scale=0.5)
+        >>> design.replicates.count
+        2
+        """
+        from survey.analysis.replicates import supplied_replicates
+
+        reps = supplied_replicates(
+            self.data, columns, type, self.weights, scale=scale, rscales=rscales, rho=rho,
+            mse=mse, combined=combined, source=self.where(),
+        )  # fmt: skip
+        return dataclasses.replace(self, replicates=reps)
+
+    def replicate_vcov(
+        self,
+        columns: np.ndarray | sp.spmatrix,
+        statistic: Callable[[np.ndarray], np.ndarray],
+        diagonal: bool = True,
+    ) -> np.ndarray:
+        """Replicate variance of a statistic of weighted totals (replicate designs only).
+
+        Parameters
+        ----------
+        columns
+            (rows, m) values; the statistic sees their weighted totals.
+        statistic
+            Maps totals of shape (r, m) to estimates (r, k).
+        diagonal
+            Variances only (k,), else the covariance.
+
+        Returns
+        -------
+        numpy.ndarray
+            The variances or covariance matrix (R's ``svrVar`` of the re-estimates).
+        """
+        from survey.analysis.replicates import replicate_statistic_variance
+
+        return replicate_statistic_variance(self, columns, statistic, diagonal)
 
     def where(self) -> str:
         """Prefix for messages about this design's data: its source file and a colon, or nothing."""
@@ -543,10 +664,24 @@ class SurveyDesign:
         """Number of first-stage strata."""
         return int(self._stages[0].stratum.max()) + 1
 
-    @property
+    @cached_property
     def df(self) -> int:
-        """Design degrees of freedom: PSUs minus strata (Lumley 2010, sec. 2.3)."""
+        """Design degrees of freedom: PSUs minus strata (Lumley 2010, sec. 2.3).
+
+        For a replicate design, the rank of the replicate weights minus 1 (R's ``degf``).
+        """
+        if self.replicates is not None:
+            return int(self.replicates.rank(self.weights)) - 1
         return self.n_psu - self.n_strata
+
+    def _replicate_df(self, used: np.ndarray) -> np.ndarray:
+        """Per column of ``used`` (n, k): rank of those rows' replicate weights minus 1."""
+        return np.array(
+            [
+                max(self.replicates.rank(self.weights, used[:, j]) - 1, 0)
+                for j in range(used.shape[1])
+            ]
+        )
 
     def df_by_domain(self, domain: np.ndarray, n_domains: int) -> np.ndarray:
         """Degrees of freedom of each domain: its PSUs minus its strata (R's ``degf`` of the subset).
@@ -563,6 +698,8 @@ class SurveyDesign:
         numpy.ndarray
             Integer degrees of freedom per domain (0 for an empty domain).
         """
+        if self.replicates is not None:
+            return self._replicate_df(domain[:, None] == np.arange(n_domains)[None, :])
         stage = self._stages[0]
         inside = domain >= 0
         pairs = stage.cluster[inside] * n_domains + domain[inside]
@@ -595,6 +732,9 @@ class SurveyDesign:
         used = np.asarray(rows, dtype=bool)
         single = used.ndim == 1
         used = used.reshape(len(self.data), -1)
+        if self.replicates is not None:
+            df_rep = self._replicate_df(used)
+            return df_rep[0] if single else df_rep
         stage = self._stages[0]
         psu_used = sp.csr_matrix(
             (np.ones(len(stage.cluster)), (stage.cluster, np.arange(len(stage.cluster)))),
@@ -633,6 +773,14 @@ class SurveyDesign:
             "psu": self.n_psu,
             "strata_count": self.n_strata,
             "df": self.df,
+            "replicates": None
+            if self.replicates is None
+            else {
+                "type": self.replicates.type.value,
+                "count": self.replicates.count,
+                "scale": self.replicates.scale,
+                "mse": self.replicates.mse,
+            },
         }
 
     def __repr__(self) -> str:
@@ -705,6 +853,12 @@ class SurveyDesign:
         >>> float(design.vcov(np.where(inside, scores[:, 0], 0.0), True, used=inside)[0])
         8.0
         """
+        if self.replicates is not None:
+            raise InputError(
+                f"{self.where()}this statistic has no replicate-weight variance yet",
+                "estimate it on the Taylor design (drop --repweights/--replicates), or use "
+                "means, proportions, totals, ratios, variances or quantiles",
+            )
         matrix = sp.csr_matrix(scores) if sp.issparse(scores) else np.asarray(scores, dtype=float)
         if matrix.ndim == 1:
             matrix = matrix.reshape(-1, 1)

@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from survey.analysis._domain import (
     _check_not_empty,
     _coverage,
+    _domain_variance,
     _domains,
     _is_categorical,
     _json_code,
@@ -47,7 +48,13 @@ from survey.analysis._domain import (
     _variable,
 )
 from survey.analysis.design import LonelyPSU, SurveyDesign
-from survey.analysis.intervals import CIMethod, proportion_ci, reliability_flag, t_quantile
+from survey.analysis.intervals import (
+    CIMethod,
+    likelihood_terms,
+    proportion_ci,
+    reliability_flag,
+    t_quantile,
+)
 from survey.errors import InputError
 
 __all__ = [
@@ -119,7 +126,9 @@ def _domain_counts(
     in_domain = domain >= 0
     n = np.bincount(domain[valid & in_domain], minlength=n_domains).astype(int)
     n_rows = np.bincount(domain[in_domain], minlength=n_domains).astype(int)
-    if n_domains == 1 and in_domain.all():
+    if design.replicates is not None:  # R's degf of the subset without the missing values
+        df = design.df_for((domain[:, None] == np.arange(n_domains)[None, :]) & valid[:, None])
+    elif n_domains == 1 and in_domain.all():
         df = np.array([design.df])
     else:
         df = design.df_by_domain(domain, n_domains)
@@ -208,12 +217,25 @@ def proportions(
     method = CIMethod(ci) if isinstance(ci, str) else ci
     prepared = _level_parts(design, variable, by, _domain_info)
     parts, counts, shape = prepared["parts"], prepared["counts"], prepared["shape"]
-    variance = design.vcov(parts["scores"], diagonal=True, used=parts["used"]).reshape(shape)
+    variance = _domain_variance(design, parts).reshape(shape)
     se = np.sqrt(np.maximum(variance, 0))
     p = parts["mean"]
     df = np.repeat(counts["df"][:, None], shape[1], axis=1)
     n_rows = np.repeat(counts["n_rows"][:, None], shape[1], axis=1)
-    low, high = proportion_ci(p, se, df, n_rows, method, level)
+    likelihood = None
+    if method is CIMethod.LIKELIHOOD:  # the profile needs sums over rows, not only p and se
+        if design.replicates is not None:
+            raise InputError(
+                f"{design.where()}the likelihood interval is computed on Taylor designs only "
+                "(R's profile of the working likelihood)",
+                "choose --ci logit, wilson, beta, wald or asin with replicate weights",
+            )
+        domain = (_domain_info or _domains(design, by))[0]
+        index = np.asarray(prepared["var"].index)
+        indicators = (index[:, None] == np.arange(shape[1])[None, :]).astype(float)
+        likelihood = likelihood_terms(design.weights, indicators, index >= 0, domain, shape[0])
+    interval_se = _interval_se(design, parts, se, method)
+    low, high = proportion_ci(p, interval_se, df, n_rows, method, level, likelihood=likelihood)
     flags = reliability_flag(
         p, se, df, np.repeat(counts["n"][:, None], shape[1], axis=1), n_rows, level
     )
@@ -222,6 +244,23 @@ def proportions(
     return _level_frame(
         design, variable, "proportion", by, prepared, p, se, low, high, deff, method.value, flags
     )
+
+
+def _interval_se(
+    design: SurveyDesign, parts: dict[str, Any], se: np.ndarray, method: CIMethod
+) -> np.ndarray:
+    """The standard error the interval is built from.
+
+    On a replicate design R's logit interval (``svyciprop``) refits the logit in every replicate,
+    so its width comes from the replicate variance of :math:`\\operatorname{logit} \\hat p`,
+    not from the delta method: that variance, times :math:`p(1-p)`, is the equivalent SE.
+    """
+    if design.replicates is None or method is not CIMethod.LOGIT:
+        return se
+    p = parts["mean"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logit = _domain_variance(design, parts, transform=lambda m: np.log(m / (1 - m)))
+        return np.sqrt(np.maximum(logit.reshape(p.shape), 0)) * p * (1 - p)
 
 
 def _level_parts(
@@ -398,7 +437,7 @@ def means(
     """
     prepared = _numeric_parts(design, variable, by, _domain_info)
     parts, counts = prepared["parts"], prepared["counts"]
-    variance = design.vcov(parts["scores"], diagonal=True, used=parts["used"])
+    variance = _domain_variance(design, parts)
     return _wald_rows(
         design,
         variable,
@@ -457,6 +496,8 @@ def variances(
     """
     values = _numeric(design, variable)
     domain, groups, by_var = _domain_info or _domains(design, by)
+    if design.replicates is not None:
+        return _replicate_variances(design, variable, by, level, values, domain, groups, by_var)
     weights = design.weights
     member = (domain >= 0) & (weights != 0)
     valid = member & ~np.isnan(values)
@@ -474,6 +515,46 @@ def variances(
     spread = dataclasses.replace(design, data=design.data.assign(**{column: z}))
     table = means(spread, column, by, level, _domain_info=(domain, groups, by_var))
     return table.assign(variable=variable, stat="variance", deff=np.nan)
+
+
+def _replicate_variances(
+    design: SurveyDesign,
+    variable: str,
+    by: str | None,
+    level: float,
+    values: np.ndarray,
+    domain: np.ndarray,
+    groups: list[Any],
+    by_var: _Variable | None,
+) -> pd.DataFrame:
+    """R's ``svyvar`` on a replicate design: the variance re-estimated with every replicate.
+
+    :math:`v(w) = \\frac{n}{n-1} (\\sum w y^2 / \\sum w - (\\sum w y / \\sum w)^2)`, with
+    :math:`n` the domain's rows with a value (R drops the missing rows first).
+    """
+    size = len(groups)
+    valid = (domain >= 0) & ~np.isnan(values)
+    rows = np.flatnonzero(valid)
+    d = domain[rows]
+    y = values[rows]
+    n = np.bincount(d, minlength=size).astype(float)
+    columns = sp.hstack([
+        sp.csr_matrix((np.ones(rows.size), (rows, d)), shape=(design.n, size)),
+        sp.csr_matrix((y, (rows, d)), shape=(design.n, size)),
+        sp.csr_matrix((y**2, (rows, d)), shape=(design.n, size)),
+    ]).tocsr()  # fmt: skip
+
+    def statistic(totals: np.ndarray) -> np.ndarray:
+        t0, t1, t2 = totals[:, :size], totals[:, size : 2 * size], totals[:, 2 * size :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return n / (n - 1) * (t2 / t0 - (t1 / t0) ** 2)
+
+    estimate = statistic(np.asarray(columns.T @ design.weights).reshape(1, -1))[0]
+    variance = design.replicate_vcov(columns, statistic)
+    counts = _domain_counts(design, domain, ~np.isnan(values), size)
+    table = _wald_rows(design, variable, "variance", by, groups, by_var, estimate, variance,
+                       np.full(size, np.nan), counts, level)  # fmt: skip
+    return table.assign(deff=np.nan)
 
 
 def totals(
@@ -532,7 +613,10 @@ def totals(
     scores = sp.csr_matrix(
         (design.weights[rows] * values[rows], (rows, d)), shape=(design.n, len(prepared["groups"]))
     )
-    variance = design.vcov(scores, diagonal=True, used=parts["used"])
+    if design.replicates is None:
+        variance = design.vcov(scores, diagonal=True, used=parts["used"])
+    else:
+        variance = _domain_variance(design, parts, ratio=False)
     vsrs = prepared["vsrs_mean"] * parts["total_w"] ** 2
     return _wald_rows(
         design,
@@ -566,7 +650,10 @@ def _level_totals(
     scores = sp.csr_matrix(
         (design.weights[rows], (rows, levels[d, index])), shape=(design.n, levels.size)
     )
-    variance = design.vcov(scores, diagonal=True, used=parts["used"]).reshape(shape)
+    if design.replicates is None:
+        variance = design.vcov(scores, diagonal=True, used=parts["used"]).reshape(shape)
+    else:
+        variance = _domain_variance(design, parts, ratio=False).reshape(shape)
     se = np.sqrt(np.maximum(variance, 0))
     estimate = parts["total_wy"]
     t = t_quantile(level, counts["df"])[:, None]
@@ -637,7 +724,14 @@ def ratios(
         else None
     )
     counts = _domain_counts(design, domain, valid, n_domains)
-    variance = design.vcov(scores, diagonal=True, used=used)
+    if design.replicates is None:
+        variance = design.vcov(scores, diagonal=True, used=used)
+    else:
+        pair = sp.hstack([
+            sp.csr_matrix((y[rows], (rows, d)), shape=(design.n, n_domains)),
+            sp.csr_matrix((x[rows], (rows, d)), shape=(design.n, n_domains)),
+        ]).tocsr()  # fmt: skip
+        variance = design.replicate_vcov(pair, lambda t: t[:, :n_domains] / t[:, n_domains:])
     out = _wald_rows(design, f"{numerator}/{denominator}", "ratio", by, groups, by_var, ratio, variance,
                      np.full(n_domains, np.nan), counts, level)  # fmt: skip
     return out
@@ -714,6 +808,7 @@ def estimate(
     probs: Sequence[float] = (0.5,),
     qrule: str = "math",
     deff: str = "replace",
+    quantile_interval: str = "mean",
 ) -> pd.DataFrame:
     """Estimates for several variables in one tidy table (the engine of ``survey estimate``).
 
@@ -743,6 +838,9 @@ def estimate(
         replacement, R's ``deff = "replace"``) or ``"srswor"`` (without replacement, R's
         ``deff = TRUE``: the replace variance times :math:`(N - n)/N`, N the domain's weight sum
         and n its respondents; missing when N < n, as R).
+    quantile_interval
+        For ``quantile``: R's ``interval.type``, ``mean`` (Woodruff, the default), ``beta``,
+        ``xlogit``, ``asin`` or ``score`` (:func:`survey.analysis.quantiles.quantiles`).
 
     Returns
     -------
@@ -779,7 +877,9 @@ def estimate(
         elif chosen == "quantile":
             from survey.analysis.quantiles import quantiles  # it builds on means: no cycle
 
-            frames.append(quantiles(design, name, probs, by, level, qrule))
+            frames.append(
+                quantiles(design, name, probs, by, level, qrule, interval_type=quantile_interval)
+            )
         else:
             raise InputError(
                 f"unknown statistic '{chosen}'",

@@ -1,37 +1,67 @@
 """Design-based tests: the Rao-Scott test of independence and multiple-testing adjustments.
 
 :func:`rao_scott` tests whether two categorical variables are independent in the population,
-taking the survey design into account, exactly as R's ``svychisq`` (``statistic = "F"`` or
-``"Chisq"``): the Pearson X^2 of the weighted table is corrected by the eigenvalues of the
-design-effect matrix of the interaction contrasts, whose covariance comes from
-:meth:`SurveyDesign.vcov`. :func:`adjust_pvalues` applies Holm's or Benjamini-Hochberg's
-adjustment as R's ``p.adjust``.
+taking the survey design into account, exactly as R's ``svychisq`` with any of its six
+statistics: the Pearson X^2 of the weighted table corrected by the eigenvalues of the
+design-effect matrix of the interaction contrasts (``"F"``, ``"Chisq"``), referred to the
+distribution of a linear combination of chi-squares (``"lincom"``, by Imhof's integral;
+``"saddlepoint"``, by Kuonen's saddlepoint approximation), or the design-based Wald test of the
+interaction (``"Wald"``, ``"adjWald"``). The covariances come from :meth:`SurveyDesign.vcov`.
+:func:`adjust_pvalues` applies Holm's or Benjamini-Hochberg's adjustment as R's ``p.adjust``.
 
-It does not estimate means, totals or proportions (``estimate.py`` does), fit models
-(``models.py``), or offer Wald-type or saddlepoint variants of the test.
+It does not estimate means, totals or proportions (``estimate.py`` does) or fit models
+(``models.py``), and it tests two-way tables only, as R does.
 
 References
 ----------
 Rao, J. N. K. and Scott, A. J. (1984). On chi-squared tests for multiway contingency tables
 with cell proportions estimated from survey data. *Annals of Statistics* 12, 46-60.
+Koch, G. G., Freeman, D. H. and Freeman, J. L. (1975). Strategies in the multivariate analysis
+of data from complex surveys. *International Statistical Review* 43, 59-78.
+Imhof, J. P. (1961). Computing the distribution of quadratic forms in normal variables.
+*Biometrika* 48, 419-426.
+Kuonen, D. (1999). Saddlepoint approximations for distributions of quadratic forms in normal
+variables. *Biometrika* 86, 929-935.
 Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, sec. 6.2.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
+from scipy import integrate, optimize, stats
 
 from survey.analysis.design import SurveyDesign
 from survey.errors import InputError, StatisticalError
 
-__all__ = ["RESULT_COLUMNS", "adjust_pvalues", "rao_scott", "rao_scott_both", "ttest"]
+__all__ = [
+    "CHISQ_STATISTICS",
+    "RESULT_COLUMNS",
+    "adjust_pvalues",
+    "rao_scott",
+    "rao_scott_both",
+    "ttest",
+]
+
+#: The ``statistic`` names of :func:`rao_scott`, spelled as R's ``svychisq``.
+ChisqStatistic = Literal["F", "Chisq", "Wald", "adjWald", "lincom", "saddlepoint"]
+CHISQ_STATISTICS: tuple[str, ...] = get_args(ChisqStatistic)
+
+#: The ``method`` of each statistic in the result.
+_METHODS = {
+    "F": "rao-scott-f",
+    "Chisq": "rao-scott-chisq",
+    "Wald": "wald",
+    "adjWald": "adjusted-wald",
+    "lincom": "rao-scott-lincom",
+    "saddlepoint": "rao-scott-saddlepoint",
+}
 
 #: Columns of the one-row frames :func:`rao_scott` returns.
 RESULT_COLUMNS = [
@@ -76,14 +106,144 @@ class _RaoScott:
         corrected = self.pearson / (self.trace / self.df)
         return corrected, float(stats.chi2.sf(corrected, self.df))
 
+    def eigenvalues(self) -> np.ndarray:
+        values = np.linalg.eigvals(self.delta)
+        if np.abs(values.imag).max() > 1e-8 * np.abs(values.real).max():
+            raise StatisticalError(
+                f"the design-effect matrix has complex eigenvalues ({values.tolist()})",
+                "use statistic='F', which needs only its trace",
+            )
+        return np.asarray(values.real, dtype=float)
+
+    def lincom_test(self) -> float:
+        """R's ``pFsum(X^2, 1, eigenvalues, ddf = d0 nu, method = "integration")``."""
+        lam, h = self._pfsum_terms()
+        return _imhof_upper(lam, h)
+
+    def saddlepoint_test(self) -> float:
+        """R's ``pFsum(X^2, 1, eigenvalues, ddf = d0 nu, method = "saddlepoint")``."""
+        lam, h = self._pfsum_terms()
+        upper = _saddle_upper(np.repeat(lam, h.astype(int)))
+        if np.isnan(upper):  # too close to the mean for the saddlepoint: R's F approximation
+            return self.f_test()[3]
+        return upper
+
+    def _pfsum_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        # P(sum_j a_j chi2_1 > X^2 chi2_ddf / ddf) = P(sum_j a_j chi2_1 - X^2/ddf chi2_ddf > 0);
+        # R hands ddf to Davies' algorithm and to rep(), both of which truncate it to an integer
+        ddf = self.d0 * self.nu
+        values = self.eigenvalues()
+        lam = np.append(values, -self.pearson / ddf)
+        h = np.append(np.ones(values.size), np.floor(ddf))
+        return lam, h
+
+
+def _imhof_upper(lam: np.ndarray, h: np.ndarray) -> float:
+    """P(sum_j lam_j chi2_{h_j} > 0) by Imhof's (1961) integral, to about 1e-13 absolute."""
+
+    def integrand(u: float) -> float:
+        theta = 0.5 * float(np.sum(h * np.arctan(lam * u)))
+        log_rho = 0.25 * float(np.sum(h * np.log1p((lam * u) ** 2)))
+        return float(np.sin(theta) * np.exp(-log_rho - np.log(u)))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", integrate.IntegrationWarning)
+        try:
+            value, _ = integrate.quad(integrand, 0, np.inf, limit=2000, epsabs=1e-15, epsrel=1e-12)
+        except integrate.IntegrationWarning as caught:
+            raise StatisticalError(
+                f"the lincom p-value's integral did not converge ({caught})",
+                "use statistic='saddlepoint' or 'F'",
+            ) from None
+    return float(min(1.0, max(0.0, 0.5 + value / np.pi)))
+
+
+def _saddle_upper(lam: np.ndarray) -> float:
+    """P(sum_j lam_j chi2_1 > 0) by the saddlepoint approximation, as R's ``survey:::saddle``.
+
+    NaN where the saddlepoint is within 1e-4 of 0, as in R (the caller falls back).
+    """
+    lam = lam / lam.max()  # x = 0 stays 0 after R's rescaling by max(lambda)
+
+    def k0(zeta: float) -> float:
+        return float(-np.sum(np.log(1 - 2 * zeta * lam)) / 2)
+
+    def k1(zeta: float) -> float:
+        return float(np.sum(lam / (1 - 2 * zeta * lam)))
+
+    def k2(zeta: float) -> float:
+        return float(2 * np.sum(lam**2 / (1 - 2 * zeta * lam) ** 2))
+
+    # x = 0 and some lambda < 0 (the denominator's term), so R's lower end is the negative pole
+    lower = float(np.max(1 / (2 * lam[lam < 0]))) * 0.99999
+    upper = float(np.min(1 / (2 * lam[lam > 0]))) * 0.99999
+    zeta = float(optimize.brentq(k1, lower, upper, xtol=1e-14, rtol=1e-14, maxiter=1000))
+    if abs(zeta) < 1e-4:
+        return float("nan")
+    w = np.sign(zeta) * np.sqrt(2 * (-k0(zeta)))
+    v = zeta * np.sqrt(k2(zeta))
+    return float(stats.norm.sf(w + np.log(v / w) / w))
+
+
+def _wald(design: SurveyDesign, row: str, col: str) -> tuple[float, int, int]:
+    """The Wald statistic of ``svychisq(statistic = "Wald")`` before scaling: (W, numdf, nu).
+
+    As R: the weighted cell totals minus their products of margins over the complete rows,
+    their covariance by the delta method from the covariance of all totals, and the quadratic
+    form of the cells of rows and columns 2 onwards.
+    """
+    codes = _codes(design, row, col)
+    nr, nc, k = codes.nr, codes.nc, codes.nr * codes.nc
+    rows = np.flatnonzero(codes.complete)
+    r, c = codes.r_codes[rows], codes.c_codes[rows]
+    weights = design.weights[rows]
+    # columns: the k cells (row level fastest), the nr row and nc column indicators, 1
+    columns = np.concatenate([r + nr * c, k + r, k + nr + c, np.full(rows.size, k + nr + nc)])
+    scores = sp.csr_matrix(
+        (np.tile(weights, 4), (np.tile(rows, 4), columns)), shape=(design.n, k + nr + nc + 1)
+    )
+    totals = np.asarray(scores.sum(axis=0)).ravel()
+    cov = design.vcov(scores)
+    row_totals, col_totals, total = totals[k : k + nr], totals[k + nr : k + nr + nc], totals[-1]
+    grid_r, grid_c = np.tile(np.arange(nr), nc), np.repeat(np.arange(nc), nr)
+    jacobian = np.column_stack([
+        np.eye(k),
+        -(grid_r[:, None] == np.arange(nr)[None, :]).astype(float) * (col_totals[grid_c] / total)[:, None],
+        -(grid_c[:, None] == np.arange(nc)[None, :]).astype(float) * (row_totals[grid_r] / total)[:, None],
+        row_totals[grid_r] * col_totals[grid_c] / total**2,
+    ])  # fmt: skip
+    y = totals[:k] - row_totals[grid_r] * col_totals[grid_c] / total
+    variance = jacobian @ cov @ jacobian.T
+    use = (grid_r > 0) & (grid_c > 0)
+    try:
+        wald = float(y[use] @ np.linalg.solve(variance[np.ix_(use, use)], y[use]))
+    except np.linalg.LinAlgError:
+        raise StatisticalError(
+            f"{design.where()}the covariance of the interaction of '{row}' by '{col}' is singular",
+            "combine sparse categories, or use statistic='F'",
+        ) from None
+    return wald, (nr - 1) * (nc - 1), codes.nu
+
 
 def _levels(values: pd.Series) -> np.ndarray:
     """Category codes (-1 for missing) over the values present, as R's ``factor``."""
     return pd.factorize(values, sort=True, use_na_sentinel=True)[0]
 
 
-def _rao_scott(design: SurveyDesign, row: str, col: str) -> _RaoScott:
-    """Mirror ``survey:::svychisq.survey.design`` up to the choice of statistic."""
+@dataclass(frozen=True)
+class _Codes:
+    """The two variables as category codes, checked as ``svychisq`` needs them."""
+
+    r_codes: np.ndarray  # row categories, -1 where missing
+    c_codes: np.ndarray
+    nr: int  # distinct non-missing values over all rows, as R counts them
+    nc: int
+    complete: np.ndarray  # rows where both are observed
+    nu: int  # design degrees of freedom
+
+
+def _codes(design: SurveyDesign, row: str, col: str) -> _Codes:
+    """Validate the pair and code its categories as R's ``factor``."""
     if row == col:
         raise InputError(
             f"{design.where()}cannot test '{row}' against itself",
@@ -110,6 +270,14 @@ def _rao_scott(design: SurveyDesign, row: str, col: str) -> _RaoScott:
             f"{design.where()}the design has {nu} degrees of freedom",
             "a design-based test needs more PSUs than strata",
         )
+    return _Codes(r_codes, c_codes, nr, nc, complete, nu)
+
+
+def _rao_scott(design: SurveyDesign, row: str, col: str) -> _RaoScott:
+    """Mirror ``survey:::svychisq.survey.design`` up to the choice of statistic."""
+    codes = _codes(design, row, col)
+    r_codes, c_codes, nr, nc = codes.r_codes, codes.c_codes, codes.nr, codes.nc
+    complete, nu = codes.complete, codes.nu
     n = design.n
     k = nr * nc
     rows = np.flatnonzero(complete)
@@ -186,7 +354,7 @@ def _row(
 
 
 def rao_scott(
-    design: SurveyDesign, row: str, col: str, statistic: Literal["F", "Chisq"] = "F"
+    design: SurveyDesign, row: str, col: str, statistic: ChisqStatistic = "F"
 ) -> pd.DataFrame:
     """Rao-Scott test of independence of two categorical variables, as R's ``svychisq``.
 
@@ -200,25 +368,34 @@ def rao_scott(
         ``"F"``: the second-order (Satterthwaite) correction, an F statistic on
         non-integer degrees of freedom (R's default and recommendation). ``"Chisq"``: the
         first-order correction, X^2 divided by the mean design effect, on the chi-square
-        distribution with (r-1)(c-1) degrees of freedom.
+        distribution with (r-1)(c-1) degrees of freedom. ``"lincom"``: X^2 against its
+        asymptotic distribution, a linear combination of chi-squares, by numerical
+        integration. ``"saddlepoint"``: the same distribution by a saddlepoint approximation.
+        ``"Wald"``: the design-based Wald test of the interaction, an F statistic on
+        ((r-1)(c-1), nu) degrees of freedom. ``"adjWald"``: the Wald statistic scaled to
+        ((r-1)(c-1), nu - (r-1)(c-1) + 1) degrees of freedom (better with few PSUs).
 
     Returns
     -------
     pandas.DataFrame
         One row: ``variable`` (= ``row``), ``by`` (= ``col``), ``method``
-        (``"rao-scott-f"`` or ``"rao-scott-chisq"``), ``statistic`` (the corrected statistic
-        tested), ``ndf``, ``ddf`` (NaN for the chi-square version), ``p_value``, ``chisq`` (the
-        uncorrected Pearson X^2 of the weighted table, the value R prints as ``X-squared``) and
-        ``chisq_p_value`` (the first-order Rao-Scott p-value of ``chisq``, R's
-        ``statistic = "Chisq"`` p-value).
+        (``"rao-scott-f"``, ``"rao-scott-chisq"``, ``"rao-scott-lincom"``,
+        ``"rao-scott-saddlepoint"``, ``"wald"`` or ``"adjusted-wald"``), ``statistic`` (the
+        statistic tested; for lincom and saddlepoint the uncorrected X^2, as R), ``ndf``,
+        ``ddf`` (NaN where R gives none: ``ddf`` of the chi-square version, both for lincom and
+        saddlepoint), ``p_value``, ``chisq`` (the uncorrected Pearson X^2 of the weighted table,
+        the value R prints as ``X-squared``) and ``chisq_p_value`` (the first-order Rao-Scott
+        p-value of ``chisq``, R's ``statistic = "Chisq"`` p-value).
 
     Raises
     ------
     InputError
         A variable is not in the data, or both are the same.
+        Unknown ``statistic``.
     StatisticalError
         A variable has fewer than two categories where both are observed, the design has no
-        degrees of freedom, or the design-effect matrix is degenerate.
+        degrees of freedom (for ``"adjWald"``: fewer than (r-1)(c-1)), the design-effect matrix
+        or the Wald covariance is degenerate, or the lincom integral does not converge.
 
     Notes
     -----
@@ -241,10 +418,38 @@ def rao_scott(
     degrees of freedom. r and c count the distinct observed values of each variable over all
     rows, as R does.
 
+    lincom and saddlepoint (R's ``pFsum``): with :math:`\\delta_j` the eigenvalues of
+    :math:`\\Delta` and :math:`m = \\lfloor d_0 \\nu \\rfloor` (R truncates it),
+
+    .. math::
+
+        p = P\\Big(\\sum_j \\delta_j \\chi^2_{1,j} - \\frac{X^2}{d_0 \\nu} \\chi^2_m > 0\\Big).
+
+    lincom evaluates it by Imhof's integral
+    :math:`p = \\tfrac12 + \\tfrac1\\pi \\int_0^\\infty \\sin\\theta(u) / (u \\rho(u))\\,du`,
+    :math:`\\theta(u) = \\tfrac12 \\sum_j h_j \\arctan(\\lambda_j u)`,
+    :math:`\\rho(u) = \\prod_j (1 + \\lambda_j^2 u^2)^{h_j/4}`, to about 1e-13 absolute. R uses
+    Davies' algorithm asked for 1e-7 absolute accuracy, so the two agree to that, and this one
+    agrees with an exact evaluation of the same distribution. saddlepoint is Kuonen's (1999)
+    approximation :math:`p = 1 - \\Phi(w + \\log(v/w)/w)` at the root :math:`\\hat\\zeta` of
+    :math:`K'(\\zeta) = 0` of the cumulant generating function :math:`K` of the combination
+    (each :math:`\\lambda` repeated :math:`h` times and scaled by the largest),
+    :math:`w = \\operatorname{sign}(\\hat\\zeta)\\sqrt{-2K(\\hat\\zeta)}`,
+    :math:`v = \\hat\\zeta\\sqrt{K''(\\hat\\zeta)}`; when :math:`|\\hat\\zeta| < 10^{-4}` it is
+    the F version's p-value, as in R.
+
+    Wald and adjWald (Koch et al. 1975): with :math:`\\hat T_{jk}` the weighted cell totals of
+    the complete rows, :math:`\\hat T_{j\\cdot}`, :math:`\\hat T_{\\cdot k}`, :math:`\\hat T` the
+    margins, :math:`Y_{jk} = \\hat T_{jk} - \\hat T_{j\\cdot}\\hat T_{\\cdot k}/\\hat T` for
+    :math:`j, k \\ge 2` and :math:`V_Y` its delta-method covariance, :math:`W = Y^\\top V_Y^{-1}
+    Y`; Wald is :math:`W/q` on :math:`(q, \\nu)`, adjWald :math:`W (\\nu - q + 1)/(q \\nu)` on
+    :math:`(q, \\nu - q + 1)`, :math:`q = (r-1)(c-1)`.
+
     References
     ----------
-    Rao and Scott (1984), Ann. Statist. 12, 46-60; Lumley (2010), sec. 6.2; R survey's
-    ``svychisq``.
+    Rao and Scott (1984), Ann. Statist. 12, 46-60; Koch, Freeman and Freeman (1975), Int.
+    Statist. Rev. 43, 59-78; Imhof (1961), Biometrika 48, 419-426; Kuonen (1999), Biometrika
+    86, 929-935; Lumley (2010), sec. 6.2; R survey's ``svychisq`` and ``pFsum``.
 
     Examples
     --------
@@ -254,20 +459,36 @@ def rao_scott(
     >>> test = rao_scott(SurveyDesign(frame, weight="w", strata="s"), "a", "b")
     >>> list(test.columns) == RESULT_COLUMNS
     True
+    >>> rao_scott(SurveyDesign(frame, weight="w", strata="s"), "a", "b", "adjWald")["ddf"].item()
+    97.0
     """
+    if statistic not in _METHODS:
+        raise InputError(
+            f"unknown svychisq statistic {statistic!r}",
+            "use one of " + ", ".join(repr(name) for name in CHISQ_STATISTICS),
+        )
     result = _rao_scott(design, row, col)
+    method = _METHODS[statistic]
     if statistic == "F":
         value, ndf, ddf, p_value = result.f_test()
-        record = _row(row, col, "rao-scott-f", value, ndf, ddf, p_value, result)
     elif statistic == "Chisq":
-        corrected, p_value = result.chisq_test()
-        record = _row(
-            row, col, "rao-scott-chisq", corrected, float(result.df), np.nan, p_value, result
-        )
+        value, p_value = result.chisq_test()
+        ndf, ddf = float(result.df), np.nan
+    elif statistic in ("lincom", "saddlepoint"):
+        value, ndf, ddf = result.pearson, np.nan, np.nan
+        p_value = result.lincom_test() if statistic == "lincom" else result.saddlepoint_test()
     else:
-        raise InputError(
-            f"unknown Rao-Scott statistic {statistic!r}", "use statistic='F' or 'Chisq'"
-        )
+        wald, q, nu = _wald(design, row, col)
+        ndf, ddf = float(q), float(nu if statistic == "Wald" else nu - q + 1)
+        if ddf < 1:
+            raise StatisticalError(
+                f"{design.where()}the adjusted Wald test of '{row}' by '{col}' has "
+                f"{nu} - {q} + 1 = {ddf:g} denominator degrees of freedom",
+                "use statistic='Wald' or 'F', or a design with more PSUs",
+            )
+        value = wald / q if statistic == "Wald" else wald * ddf / (q * nu)
+        p_value = float(stats.f.sf(value, ndf, ddf))
+    record = _row(row, col, method, float(value), ndf, ddf, float(p_value), result)
     return pd.DataFrame([record], columns=RESULT_COLUMNS)
 
 

@@ -62,6 +62,7 @@ def estimate_payload(
         "n": summary["n"],
         "psu": summary["psu"],
         "df": summary["df"],
+        "replicates": summary["replicates"],
         "calibration": None,
     }
     estimates = [{k: _clean(v) for k, v in row.items()} for row in table.to_dict("records")]
@@ -114,9 +115,14 @@ def estimate_table(
         suppressed value.
     """
     summary = design.summary()
+    reps = summary["replicates"]
+    layout = (
+        f"PSUs = {summary['psu']}, strata = {summary['strata_count']}"
+        if reps is None
+        else f"{reps['count']} {reps['type']} replicate weights" + (" (mse)" if reps["mse"] else "")
+    )
     head = (
-        f"{design.source or 'data'}: n = {summary['n']}, PSUs = {summary['psu']}, "
-        f"strata = {summary['strata_count']}, df = {summary['df']}"
+        f"{design.source or 'data'}: n = {summary['n']}, {layout}, df = {summary['df']}"
         f", {_weighting_text(summary)}"
     )
     ci_header = f"{round(float(table.attrs.get('level', 0.95)) * 100):g}% CI"
@@ -177,8 +183,29 @@ def estimate_table(
                 f"t = {_number(test['t'], 3)} on {test['df']} df, p {_p(test['p_value'])}"
             )
             continue
-        lines.append(
-            f"Rao-Scott test {test['variable']} x {test['by']}: F = {_number(test['statistic'], 3)} "
-            f"on {_number(test['ndf'], 2)} and {_number(test['ddf'], 1)} df, p {_p(test['p_value'])}"
-        )
+        lines.append(_independence_line(test))
     return "\n".join(lines)
+
+
+#: How the table output names each ``svychisq`` statistic of ``inference.rao_scott``.
+_INDEPENDENCE = {
+    "rao-scott-f": "Rao-Scott test",
+    "rao-scott-chisq": "Rao-Scott test (first order)",
+    "rao-scott-lincom": "Rao-Scott test (exact distribution)",
+    "rao-scott-saddlepoint": "Rao-Scott test (saddlepoint)",
+    "wald": "Wald test",
+    "adjusted-wald": "Adjusted Wald test",
+}
+
+
+def _independence_line(test: dict[str, Any]) -> str:
+    """One line per test of independence: its statistic, df where it has them, p."""
+    method = str(test.get("method", "rao-scott-f"))
+    head = f"{_INDEPENDENCE.get(method, method)} {test['variable']} x {test['by']}: "
+    value = _number(test["statistic"], 3)
+    p = _p(test["p_value"])
+    if method == "rao-scott-chisq":
+        return f"{head}X2 = {value} on {_number(test['ndf'], 0)} df, p {p}"
+    if method in ("rao-scott-lincom", "rao-scott-saddlepoint"):
+        return f"{head}X2 = {value}, p {p}"
+    return f"{head}F = {value} on {_number(test['ndf'], 2)} and {_number(test['ddf'], 1)} df, p {p}"

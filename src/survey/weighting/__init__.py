@@ -13,6 +13,9 @@ The package is split by concern:
 - :mod:`~survey.weighting.margins`: :class:`Margin`, reading margins files, summing a population
   table into margins, matching margin levels to sample rows;
 - :mod:`~survey.weighting.methods`: the methods, the registry :data:`METHODS` and :func:`weigh`;
+- :mod:`~survey.weighting.calibrate`: the engine of :func:`calibrate` (R's ``calibrate``: model
+  matrix, numeric :class:`Total`, the calibration functions :data:`CALFUNS`, R's ``grake``) and
+  :func:`read_totals`;
 - :mod:`~survey.weighting.diagnostics`: :class:`WeightingResult`, :class:`WeightingDiagnostics`,
   :class:`Calibration`, Kish's design effect and effective sample size;
 - :mod:`~survey.weighting.collapse`: merging margin levels without sample cases;
@@ -20,7 +23,9 @@ The package is split by concern:
 
 Margins are read from CSV files with the columns ``variable,level,target`` (a value label or a
 code, and a population count). A two-way margin names its variables joined by ``+`` and its levels
-joined by ``|``: ``sector+size_class,Handel|2 tot 10 werkzame personen,41234``.
+joined by ``|``: ``sector+size_class,Handel|2 tot 10 werkzame personen,41234``. Calibration
+totals (:func:`read_totals`) use the same columns; a numeric variable's population total is a row
+with an empty level (``api99,,3914069``), the population size the row ``(Intercept),,6194``.
 
 This package does not estimate anything; it never changes its inputs.
 
@@ -41,6 +46,7 @@ Examples
 
 from __future__ import annotations
 
+from survey.weighting.calibrate import CALFUNS, INTERCEPT, Total, read_totals
 from survey.weighting.collapse import collapse_sparse
 from survey.weighting.design_weights import design_weights, nonresponse_adjustment
 from survey.weighting.diagnostics import (
@@ -59,6 +65,7 @@ from survey.weighting.margins import (
 )
 from survey.weighting.methods import (
     METHODS,
+    calibrate,
     linear_calibration,
     poststratify,
     rake,
@@ -68,11 +75,15 @@ from survey.weighting.methods import (
 )
 
 __all__ = [
+    "CALFUNS",
+    "INTERCEPT",
     "METHODS",
     "Calibration",
     "Margin",
+    "Total",
     "WeightingDiagnostics",
     "WeightingResult",
+    "calibrate",
     "collapse_sparse",
     "design_weights",
     "kish_deff",
@@ -85,6 +96,7 @@ __all__ = [
     "poststratify",
     "rake",
     "read_margins",
+    "read_totals",
     "trim_and_rake",
     "trim_weights",
     "weigh",

@@ -5,7 +5,9 @@ tolerance=1e-8, max_iter=..., id_column=None)``: the sample and its population m
 positionally, everything else by keyword, with the same names in every method. Each returns a
 :class:`~survey.weighting.diagnostics.WeightingResult` (the new weights beside the old column,
 diagnostics, and the calibration record for calibration-aware standard errors, as R's
-``postStratify``, ``rake`` and ``calibrate`` give). :data:`METHODS` maps a method's name to its
+``postStratify``, ``rake`` and ``calibrate`` give). :func:`calibrate` (R's ``calibrate``) also
+takes numeric totals (:class:`~survey.weighting.calibrate.Total`) among its margins and has two
+keywords of its own, ``calfun`` and ``bounds``. :data:`METHODS` maps a method's name to its
 function; :func:`weigh` chooses by that name and adds trimming bounds and sparse-level collapsing.
 
 This module does not estimate anything and does not read files; it never changes its inputs, and
@@ -28,6 +30,7 @@ import pandas as pd
 
 from survey.errors import InputError, StatisticalError
 from survey.io import FileMeta
+from survey.weighting.calibrate import CALFUNS, INTERCEPT, Total, grake, model_matrix, solve_linear
 from survey.weighting.collapse import collapse_sparse
 from survey.weighting.diagnostics import (
     Calibration,
@@ -40,6 +43,7 @@ from survey.weighting.margins import Margin, check_totals, margin_index
 __all__ = [
     "METHODS",
     "Method",
+    "calibrate",
     "linear_calibration",
     "poststratify",
     "rake",
@@ -345,6 +349,206 @@ def linear_calibration(
     )
 
 
+def calibrate(
+    frame: pd.DataFrame,
+    margins: Sequence[Margin | Total],
+    *,
+    base_weight: str | None = None,
+    meta: FileMeta | None = None,
+    tolerance: float = 1e-7,
+    max_iter: int = 50,
+    id_column: str | None = None,
+    calfun: str = "linear",
+    bounds: tuple[float, float] | None = None,
+) -> WeightingResult:
+    """Calibrate to population totals of categorical and numeric auxiliaries (R's ``calibrate``).
+
+    Parameters
+    ----------
+    frame
+        The sample.
+    margins
+        Categorical margins (:class:`~survey.weighting.margins.Margin`, population counts of
+        every level) and numeric totals (:class:`~survey.weighting.calibrate.Total`); the
+        population size is implied by the margins or given as ``Total("(Intercept)", N)``.
+        :func:`~survey.weighting.calibrate.read_totals` reads them from a CSV file.
+    base_weight
+        Column of starting weights (None: 1).
+    meta
+        Value labels of coded variables.
+    tolerance
+        R's ``epsilon``: stop when every total is met within
+        :math:`|t_k - \\hat t_k| / (1 + |t_k|)`; R's default 1e-7.
+    max_iter
+        R's ``maxit``: most Newton steps (R's default 50). Unused by unbounded linear
+        calibration, which is solved directly.
+    id_column
+        Identifier shown with the largest weights.
+    calfun
+        The calibration function (distance): ``"linear"`` (GREG), ``"raking"`` (multiplicative,
+        g > 0) or ``"logit"`` (g within the bounds, which it needs).
+    bounds
+        Optional (L, U) bounds on the g-weights :math:`w^*_i / w_i` (R's ``bounds``), e.g.
+        ``(0.5, 2.0)``; ``-inf``/``inf`` for an open side. With ``"linear"`` they make R's
+        bounded linear calibration (g truncated at the bounds, solved by Newton's method).
+
+    Returns
+    -------
+    WeightingResult
+        The weights, diagnostics (achieved vs target per margin level and per numeric total;
+        ``g_min`` and ``g_max`` in the summary) and the calibration record, whose residuals
+        give calibration-aware standard errors in
+        :meth:`~survey.analysis.design.SurveyDesign.calibrate` as R's ``svyrecvar`` does.
+
+    Raises
+    ------
+    InputError
+        An unknown calfun, empty or non-numeric bounds, logit without finite bounds around 1,
+        a bad base weight, or a total of a column that is missing, not numeric or incomplete.
+    StatisticalError
+        No convergence within ``max_iter`` steps (bounds that cannot hold with the totals),
+        collinear auxiliaries, totals of different population sizes, a margin level without
+        sample cases or a sample level without target.
+
+    Notes
+    -----
+    With the model matrix :math:`X` of R's ``model.matrix(~ margins + numeric)`` (intercept,
+    treatment-coded levels, numeric variables) and the base weights :math:`w`, the new weights
+    are :math:`w^*_i = w_i g_i` with :math:`g_i = F(x_i'\\lambda)` and :math:`\\lambda` such that
+    :math:`\\sum_i w^*_i x_i = t_x` (Deville & Saerndal 1992). Unbounded linear calibration
+    solves :math:`g_i = 1 + x_i'(X'WX)^{-1}(t_x - X'w)` directly (R's ``regcalibrate``; g may be
+    negative). Every other case uses R's ``grake`` Newton iteration step for step
+    (:func:`~survey.weighting.calibrate.grake`), including its quirks: the raking derivative's
+    window compares :math:`u`, not :math:`e^u`, with the bounds minus one, and when every
+    total is more than 20 times its sample estimate the weights are first rescaled by the mean
+    ratio, so that the bounds apply to g relative to the rescaled weights. The variance uses
+    the residuals of the influence values on :math:`X`, as R's ``greg_calibration`` record:
+    :math:`e = g\\sqrt{w}\\,\\mathrm{resid}(X\\sqrt{w},\\; z/(g\\sqrt{w}))`.
+
+    References
+    ----------
+    Deville, J.-C. & Saerndal, C.-E. (1992). Calibration estimators in survey sampling. *JASA* 87.
+    Lumley, T. (2010). *Complex Surveys*, section 7.4; R survey's ``calibrate``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"size": ["k", "k", "g", "g"], "x": [1.0, 2.0, 3.0, 4.0]})
+    >>> totals = [Margin(("size",), {"k": 20.0, "g": 20.0}), Total("x", 110.0)]
+    >>> result = calibrate(frame, totals, calfun="raking")
+    >>> result.weights.round(6).tolist()
+    [5.0, 15.0, 5.0, 15.0]
+    >>> round(float(result.weights @ frame["x"]), 4), result.diagnostics.method
+    (110.0, 'calibrate (raking)')
+    """
+    if calfun not in CALFUNS:
+        raise InputError(
+            f"unknown calibration function '{calfun}'", f"choose one of {', '.join(CALFUNS)}"
+        )
+    low, high = _g_bounds(calfun, bounds)
+    old = _base(frame, base_weight)
+    spec = model_matrix(frame, margins, meta)
+    where = next((m.source for m in margins if m.source), None) or "totals"
+    scale = 1.0
+    if calfun == "linear" and (low, high) == (-np.inf, np.inf):
+        g = solve_linear(spec, old)
+        iterations = 1
+    else:
+        found = grake(spec, old, CALFUNS[calfun], (low, high), tolerance, max_iter)
+        if not found.converged:
+            reached = spec.matrix.T @ (old * found.g)
+            worst = int(
+                np.argmax(np.abs(spec.population - reached) / (1 + np.abs(spec.population)))
+            )
+            limits = (
+                f" with g-weights held within [{low:g}, {high:g}]" if bounds is not None else ""
+            )
+            raise StatisticalError(
+                f"{where}: calibration ({calfun}){limits} did not converge in {max_iter} "
+                f"iterations (worst: '{spec.names[worst]}', target "
+                f"{spec.population[worst]:,.6g}, reached {reached[worst]:,.6g})",
+                "the bounds may be infeasible for these totals: widen them (bounds= in Python, "
+                "--bounds on the command line); or allow more iterations (max_iter=, --max-iter), "
+                "drop an auxiliary or collapse sparse levels",
+            )
+        g, iterations, scale = found.g, found.iterations, found.scale
+    new = old * g
+    base = diagnose(
+        f"calibrate ({calfun})",
+        frame,
+        new,
+        spec.margins,
+        spec.indices,
+        iterations=iterations,
+        tolerance=tolerance,
+        id_column=id_column,
+        trimmed=(
+            int(np.sum(np.isclose(g / scale, low) | np.isclose(g / scale, high)))
+            if bounds is not None
+            else 0
+        ),
+    )
+    table, worst_error = _total_rows(spec.totals, frame, new, base.margins)
+    summary = {
+        **base.summary,
+        "max_relative_margin_error": max(base.summary["max_relative_margin_error"], worst_error),
+        "g_min": float(np.min(g)),
+        "g_max": float(np.max(g)),
+    }
+    diagnostics = dataclasses.replace(base, converged=True, margins=table, summary=summary)
+    record = Calibration("linear", (), old, new, spec.matrix)
+    return WeightingResult(pd.Series(new, index=frame.index, name="weight"), diagnostics, record)
+
+
+def _g_bounds(calfun: str, bounds: tuple[float, float] | None) -> tuple[float, float]:
+    if bounds is None:
+        if calfun == "logit":
+            raise InputError(
+                "logit calibration needs finite bounds on the g-weights",
+                "give bounds (L, U) with L < 1 < U, e.g. bounds=(0.5, 2.0) in Python, "
+                "--bounds 0.5:2 on the command line",
+            )
+        return -np.inf, np.inf
+    try:
+        low, high = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"calibration bounds {bounds!r} are not two numbers", "give bounds as (L, U)"
+        ) from None
+    if np.isnan(low) or np.isnan(high) or not low < high:
+        raise InputError(
+            f"calibration bounds [{low:g}, {high:g}] are empty",
+            "give bounds (L, U) on the g-weights with L < U (--bounds L:U on the command line)",
+        )
+    if calfun == "logit" and not (np.isfinite(low) and np.isfinite(high) and low < 1 < high):
+        raise InputError(
+            f"logit calibration needs finite bounds around 1, not [{low:g}, {high:g}]",
+            "give bounds (L, U) with L < 1 < U, e.g. (0.5, 2.0)",
+        )
+    return low, high
+
+
+def _total_rows(
+    totals: Sequence[Total], frame: pd.DataFrame, weights: np.ndarray, levels: pd.DataFrame
+) -> tuple[pd.DataFrame, float]:
+    """The diagnostics' margin table with a row per numeric total, and their worst error."""
+    rows = []
+    worst = 0.0
+    for total in totals:
+        values = (
+            np.ones(len(frame))
+            if total.variable == INTERCEPT
+            else frame[total.variable].to_numpy(dtype=float)
+        )
+        achieved = float(values @ weights)
+        worst = max(worst, abs(achieved - total.total) / max(abs(total.total), 1.0))
+        rows.append({"margin": total.variable, "level": "total", "target": total.total,
+                     "achieved": achieved, "n": len(frame), "difference": achieved - total.total})  # fmt: skip
+    if not rows:
+        return levels, worst
+    extra = pd.DataFrame(rows, columns=levels.columns)
+    return (extra if levels.empty else pd.concat([levels, extra], ignore_index=True)), worst
+
+
 def trim_weights(
     weights: np.ndarray | pd.Series | Sequence[float],
     lower: float = -np.inf,
@@ -510,12 +714,13 @@ METHODS: dict[str, Method] = {
     "poststratify": poststratify,
     "rake": rake,
     "linear": linear_calibration,
+    "calibrate": calibrate,
 }
 
 
 def weigh(
     frame: pd.DataFrame,
-    margins: Sequence[Margin],
+    margins: Sequence[Margin | Total],
     *,
     method: str = "rake",
     base_weight: str | None = None,
@@ -526,6 +731,8 @@ def weigh(
     max_iter: int | None = None,
     id_column: str | None = None,
     hierarchy: Mapping[str, Sequence[Sequence[str]]] | None = None,
+    calfun: str | None = None,
+    bounds: tuple[float, float] | None = None,
 ) -> WeightingResult:
     """Weight a sample by a method chosen by name, optionally with trimming bounds.
 
@@ -534,9 +741,11 @@ def weigh(
     frame
         The sample.
     margins
-        Population margins.
+        Population margins; for ``"calibrate"`` also numeric totals
+        (:class:`~survey.weighting.calibrate.Total`).
     method
-        A key of :data:`METHODS`: ``"rake"``, ``"poststratify"`` or ``"linear"``.
+        A key of :data:`METHODS`: ``"rake"``, ``"poststratify"``, ``"linear"`` or
+        ``"calibrate"``.
     base_weight
         Column of starting weights (None: 1).
     trim
@@ -553,6 +762,9 @@ def weigh(
         Optional: variable -> ordered groups of levels that may be merged; margin levels
         without sample cases are first collapsed along it (:func:`collapse_sparse`) and every
         collapse is listed in the diagnostics.
+    calfun, bounds
+        For ``"calibrate"`` only: the calibration function and the bounds on the g-weights
+        (:func:`calibrate`).
 
     Returns
     -------
@@ -562,8 +774,9 @@ def weigh(
     Raises
     ------
     InputError
-        An unknown method (the message lists the known ones), or bounds with a method other than
-        raking.
+        An unknown method (the message lists the known ones), trimming bounds with a method other
+        than raking, or numeric totals, ``calfun`` or ``bounds`` with a method other than
+        ``"calibrate"``.
     StatisticalError
         As for the method chosen.
 
@@ -577,17 +790,26 @@ def weigh(
     Traceback (most recent call last):
     ...
     survey.errors.InputError: unknown weighting method 'ipf'
-      what to do: choose one of poststratify, rake, linear
+      what to do: choose one of poststratify, rake, linear, calibrate
     """
     if method not in METHODS:
         raise InputError(
             f"unknown weighting method '{method}'", f"choose one of {', '.join(METHODS)}"
         )
+    numeric = [m for m in margins if isinstance(m, Total)]
+    categorical = [m for m in margins if isinstance(m, Margin)]
+    if method != "calibrate" and (numeric or calfun is not None or bounds is not None):
+        given = "numeric totals" if numeric else "calfun" if calfun is not None else "g-bounds"
+        raise InputError(
+            f"{given} go with calibration, not with '{method}'",
+            "choose method='calibrate' in Python (--calibrate TOTALS.csv on the command line), "
+            "or drop them",
+        )
     if hierarchy:
-        data, collapsed, collapses = collapse_sparse(frame, margins, hierarchy, meta)
+        data, collapsed, collapses = collapse_sparse(frame, categorical, hierarchy, meta)
         result = weigh(
             data,
-            collapsed,
+            [*collapsed, *numeric],
             method=method,
             base_weight=base_weight,
             trim=trim,
@@ -596,6 +818,8 @@ def weigh(
             tolerance=tolerance,
             max_iter=max_iter,
             id_column=id_column,
+            calfun=calfun,
+            bounds=bounds,
         )
         diagnostics = dataclasses.replace(result.diagnostics, collapses=tuple(collapses))
         return dataclasses.replace(result, diagnostics=diagnostics)
@@ -611,8 +835,11 @@ def weigh(
         if method != "rake":
             raise InputError(
                 f"trimming bounds go with raking, not with '{method}'",
-                "choose raking for bounds (method='rake' in Python, --rake on the command line), "
+                "choose raking for weight bounds (method='rake' in Python, --rake on the command "
+                "line); with calibration, bound the g-weights instead (bounds=, --bounds L:U); "
                 "or drop the bounds",
             )
-        return trim_and_rake(frame, margins, bounds=trim, relative=relative_trim, **options)
-    return METHODS[method](frame, margins, **options)
+        return trim_and_rake(frame, categorical, bounds=trim, relative=relative_trim, **options)
+    if method == "calibrate":
+        return calibrate(frame, margins, calfun=calfun or "linear", bounds=bounds, **options)
+    return METHODS[method](frame, categorical, **options)
