@@ -65,6 +65,7 @@ golden: system-deps $(STAMP) ## regenerate tests/golden/ with R (installs R and 
 	Rscript tests/golden/make_golden_inference.R
 	Rscript tests/golden/make_golden_glm.R
 	Rscript tests/golden/make_golden_quantiles.R
+	Rscript tests/golden/make_golden_quantile_rules.R
 	Rscript tests/golden/make_golden_variance.R
 	Rscript tests/golden/make_golden_ttest.R
 	Rscript tests/golden/make_golden_crossed.R

@@ -37,6 +37,15 @@ _PUBLIC = {
     "totals": "survey.analysis.estimate",
     "quantiles": "survey.analysis.quantiles",
     "ratios": "survey.analysis.estimate",
+    "variances": "survey.analysis.estimate",
+    "glm": "survey.analysis.glm",
+    "term_test": "survey.analysis.glm",
+    "predicted_margins": "survey.analysis.glm",
+    "ttest": "survey.analysis.inference",
+    "make_replicates": "survey.analysis.replicates",
+    "supplied_replicates": "survey.analysis.replicates",
+    "calibrate": "survey.weighting",
+    "read_totals": "survey.weighting",
     "multiple_response": "survey.analysis.estimate",
     "compare_domains": "survey.analysis.contrast",
     "compare_independent": "survey.analysis.contrast",
@@ -70,10 +79,12 @@ __all__ = [
     "__version__",
     "adjust_pvalues",
     "analyse",
+    "calibrate",
     "compare_domains",
     "compare_independent",
     "cronbach_alpha",
     "estimate",
+    "glm",
     "init_study",
     "linear_calibration",
     "load_analyses",
@@ -81,9 +92,11 @@ __all__ = [
     "load_study",
     "load_study_data",
     "logistic_regression",
+    "make_replicates",
     "means",
     "multiple_response",
     "poststratify",
+    "predicted_margins",
     "proportions",
     "quantiles",
     "rake",
@@ -91,11 +104,16 @@ __all__ = [
     "ratios",
     "read_data",
     "read_margins",
+    "read_totals",
     "run_all",
     "run_study",
     "show",
     "styled",
+    "supplied_replicates",
+    "term_test",
     "totals",
+    "ttest",
+    "variances",
     "weigh",
     "write_data",
 ]
@@ -110,10 +128,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         proportions,
         ratios,
         totals,
+        variances,
     )
-    from survey.analysis.inference import adjust_pvalues, rao_scott
+    from survey.analysis.glm import glm, predicted_margins, term_test
+    from survey.analysis.inference import adjust_pvalues, rao_scott, ttest
     from survey.analysis.models import cronbach_alpha, logistic_regression
     from survey.analysis.quantiles import quantiles
+    from survey.analysis.replicates import make_replicates, supplied_replicates
     from survey.codebook import load_codebook
     from survey.config import load_study
     from survey.errors import SurveyError
@@ -122,7 +143,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from survey.notebook import styled
     from survey.pipeline import analyse, run_all
     from survey.study import load_analyses, load_study_data, run_study
-    from survey.weighting import linear_calibration, poststratify, rake, read_margins, weigh
+    from survey.weighting import (
+        linear_calibration,
+        poststratify,
+        rake,
+        read_margins,
+        read_totals,
+        weigh,
+    )
+    from survey.weighting.methods import calibrate
 
 
 def __getattr__(name: str) -> Any:

@@ -324,8 +324,14 @@ def _calibrated_replicates(
     replica = argparse.Namespace(**{**vars(args), "base_weight": column})
 
     def calibrate(start: np.ndarray) -> np.ndarray:
-        again = _weighting_from_args(replica, frame.assign(**{column: start}), design.meta)
-        return np.asarray(again.weights, dtype=float)  # type: ignore[attr-defined]
+        # rows a replicate leaves out (weight 0, e.g. a jackknife's dropped PSU) stay out
+        kept = start > 0
+        subset = frame.loc[kept].assign(**{column: start[kept]})
+        again = _weighting_from_args(replica, subset, design.meta)
+        out = np.zeros(len(start))
+        weights: Any = again.weights  # type: ignore[attr-defined]
+        out[kept] = np.asarray(weights, dtype=float)
+        return out
 
     reps = design.replicates.recalibrated(calibrate, design.weights)
     return design.update(replicates=reps, calibration=())

@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Golden values for survey.weighting.calibrate (R's `calibrate`) and the calibration-aware
+# Golden values for survey.weighting.greg (R's `calibrate`) and the calibration-aware
 # variances it gives in SurveyDesign, computed with R's survey package (Lumley).
 #
 # Run from the repository root (no other input is needed: the samples are the shared

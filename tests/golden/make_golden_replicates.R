@@ -181,8 +181,34 @@ for (name in names(designs)) {
   add(name, "quantile", "api00", qrows)
 }
 
+# calibrated replicate designs: R post-stratifies and rakes every replicate with the full sample
+# (postStratify / rake on a svyrep.design); margins as survey's margins files
+margins <- data.frame(variable = c("awards", "awards", "stype", "stype", "stype"),
+                      level = c("No", "Yes", "E", "H", "M"),
+                      target = c(2500, 3694, 4421, 755, 1018))
+write.csv(margins[1:2, ], file.path(out, "margins_awards.csv"), row.names = FALSE)
+write.csv(margins, file.path(out, "margins_rake.csv"), row.names = FALSE)
+calibrated <- list(
+  poststratify = postStratify(jkn, ~awards, data.frame(awards = c("No", "Yes"), Freq = c(2500, 3694))),
+  rake = rake(jkn, list(~stype, ~awards),
+              list(data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018)),
+                   data.frame(awards = c("No", "Yes"), Freq = c(2500, 3694))),
+              control = list(maxit = 100, epsilon = 1e-10))
+)
+calibration_cases <- lapply(names(calibrated), function(method) {
+  d <- calibrated[[method]]
+  m <- svymean(~api00, d)
+  t <- svytotal(~enroll, d, na.rm = TRUE)
+  b <- svyby(~api00, ~stype, d, svymean)
+  list(method = method, margins = if (method == "rake") "margins_rake.csv" else "margins_awards.csv",
+       mean = list(estimate = unname(coef(m)), se = unname(SE(m))),
+       total = list(estimate = unname(coef(t)), se = unname(SE(t))),
+       by_stype = lapply(seq_len(nrow(b)), function(i) list(group = as.character(b$stype[i]),
+         estimate = unname(coef(b)[i]), se = unname(SE(b)[i]))))
+})
+
 meta <- list(r = R.version.string, survey = as.character(packageVersion("survey")),
              designs = lapply(designs, function(x) c(x$spec, list(by = x$by, factor = x$factor))))
-writeLines(toJSON(list(meta = meta, cases = cases), auto_unbox = TRUE, digits = NA, null = "null",
+writeLines(toJSON(list(meta = meta, cases = cases, calibrated = calibration_cases), auto_unbox = TRUE, digits = NA, null = "null",
                   pretty = TRUE), file.path(out, "replicates.json"))
 cat("wrote", length(cases), "cases to", file.path(out, "replicates.json"), "\n")

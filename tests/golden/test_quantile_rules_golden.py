@@ -23,7 +23,7 @@ import pytest
 from repo import GOLDEN_ROOT
 from survey.analysis.design import SurveyDesign
 from survey.analysis.quantiles import INTERVAL_TYPES, QRULES, quantiles
-from survey.errors import StatisticalError
+from survey.errors import InputError, StatisticalError
 from survey.weighting import read_margins, weigh
 
 GOLDEN = json.loads((GOLDEN_ROOT / "quantiles" / "quantile_rules.json").read_text("utf-8"))
@@ -118,3 +118,10 @@ def test_hf3_takes_the_even_order_statistic_at_a_jump() -> None:
     # F = 1/4 at the first value (odd: the next one), 1/2 at the second (even: itself)
     table = quantiles(design, "x", [0.25, 0.5], qrule="hf3")
     assert table["estimate"].tolist() == [2.0, 2.0]
+
+
+def test_score_interval_on_a_replicate_design_is_refused_as_in_r() -> None:
+    frame = pd.DataFrame({"s": [1, 1, 2, 2], "x": [1.0, 2.0, 3.0, 4.0]})
+    design = SurveyDesign(frame, strata="s").with_replicates("JKn")
+    with pytest.raises(InputError, match="needs a Taylor design"):
+        quantiles(design, "x", [0.5], interval_type="score")

@@ -378,7 +378,7 @@ class _ScoreTest:
             return float(np.float64(average) / np.sqrt(variance))
 
     def limits(self, p: float, t: float) -> tuple[float, float]:
-        """The two roots in theta (lower: z = t, upper: z = -t); StatisticalError as R's."""
+        """The two roots in theta (lower: z = t, upper: z = -t); _NoScoreInterval where R stops."""
         x = self.x
         iqr = _iqr(x)
         lower, upper = float(x.min()) + iqr / 100, float(x.max()) - iqr / 100
@@ -489,6 +489,12 @@ def quantiles(
     """
     _choice("quantile rule", qrule, list(QRULES))
     _choice("quantile interval type", interval_type, list(INTERVAL_TYPES))
+    if interval_type == "score" and design.replicates is not None:
+        raise InputError(
+            f"{design.where()}the score interval of a quantile needs a Taylor design; R's "
+            "svyquantile has none for replicate weights either",
+            "use interval type mean, beta, xlogit or asin, or drop --repweights/--replicates",
+        )
     rule = QRULES[qrule]
     bad = [p for p in probs if not 0 <= p <= 1]
     if bad or not probs:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy import linalg
 
 from survey.errors import InputError, StatisticalError
 
@@ -121,6 +122,8 @@ class ReplicateWeights:
     combined: bool = False
     rho: float | None = None
     columns: tuple[str, ...] = field(default=())
+    jackknife_strata: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _ranks: dict[bytes, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def count(self) -> int:
@@ -267,15 +270,41 @@ class ReplicateWeights:
         """
         base = self._base(weights)
         keep = base != 0 if rows is None else (np.asarray(rows, dtype=bool) & (base != 0))
-        groups = np.unique(self.group[keep])
-        if groups.size == 0 or self.count == 0:
-            return 0
-        block = self.factors[groups]
-        block = np.unique(block, axis=1) if block.shape[1] > 1 else block
-        if block.shape[0] > 1:
-            block = np.unique(block, axis=0)
-        singular = np.linalg.svd(block, compute_uv=False)
-        return int((singular > singular[0] * 1e-5).sum()) if singular.size else 0
+        touched = np.zeros(self.factors.shape[0], dtype=bool)
+        touched[self.group[keep]] = True
+        key = np.packbits(touched).tobytes()
+        if key not in self._ranks:  # domains spread over every PSU share the design's rank
+            if self.jackknife_strata is not None:
+                self._ranks[key] = _jackknife_rank(self.jackknife_strata, touched)
+            else:
+                self._ranks[key] = _rank(self.factors[touched]) if self.count else 0
+        return self._ranks[key]
+
+
+def _jackknife_rank(stratum: np.ndarray, touched: np.ndarray) -> int:
+    """Rank of a delete-one jackknife's factor rows for the touched PSUs, without a decomposition.
+
+    Each stratum's block is :math:`1 + a B_h` with :math:`B_h` = rows of
+    :math:`J - (1 + 1/a) I` (:math:`a = 1/(n_h - 1)`), so with :math:`t_h` of its :math:`n_h` PSUs
+    touched the block adds :math:`t_h` (or :math:`n_h - 1` when all are touched: the rows then
+    sum to a multiple of 1) and the common ones add one more dimension exactly when some stratum
+    is touched completely. Valid when every stratum has all its :math:`n_h \\ge 2` replicates
+    (no lonely or census stratum); the tests check it against the pivoted QR.
+    """
+    n_h = np.bincount(stratum)
+    t_h = np.bincount(stratum[touched], minlength=len(n_h))
+    complete = (t_h == n_h) & (n_h > 0)
+    return int(np.where(complete, n_h - 1, t_h).sum() + complete.any())
+
+
+def _rank(block: np.ndarray) -> int:
+    """Numerical rank as R's ``qr(x, tol = 1e-5)``: pivoted QR, diagonal above 1e-5 of the first."""
+    if block.size == 0:
+        return 0
+    if block.shape[0] > block.shape[1]:
+        block = np.unique(block, axis=0)  # equal rows (rows of one PSU) add nothing
+    diagonal = np.abs(np.diag(linalg.qr(block, mode="r", pivoting=True)[0]))
+    return int((diagonal > diagonal[0] * 1e-5).sum()) if diagonal.size and diagonal[0] > 0 else 0
 
 
 def _columns(frame: pd.DataFrame, pattern: str | Sequence[str], source: str) -> list[str]:
@@ -690,9 +719,13 @@ def make_replicates(
     """
     kind = _kind(type)
     group = design._stages[0].cluster
+    structure = None
     if kind in (ReplicateType.JK1, ReplicateType.JKN):
         factors, rscales, scale = _jackknife(design, kind)
         used_rho: float | None = None
+        stratum = design._stages[0].stratum
+        if factors.shape[1] == len(stratum) and (np.bincount(stratum) >= 2).all():
+            structure = stratum  # every stratum kept its delete-one replicates
     elif kind in (ReplicateType.BRR, ReplicateType.FAY):
         used_rho = 0.0 if kind is ReplicateType.BRR else float(rho)
         if not 0 <= used_rho < 1:
@@ -718,6 +751,7 @@ def make_replicates(
         rscales=np.asarray(rscales, dtype=float),
         mse=mse,
         rho=used_rho,
+        jackknife_strata=structure,
     )
 
 

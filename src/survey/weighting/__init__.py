@@ -13,7 +13,7 @@ The package is split by concern:
 - :mod:`~survey.weighting.margins`: :class:`Margin`, reading margins files, summing a population
   table into margins, matching margin levels to sample rows;
 - :mod:`~survey.weighting.methods`: the methods, the registry :data:`METHODS` and :func:`weigh`;
-- :mod:`~survey.weighting.calibrate`: the engine of :func:`calibrate` (R's ``calibrate``: model
+- :mod:`~survey.weighting.greg`: the engine of :func:`calibrate` (R's ``calibrate``: model
   matrix, numeric :class:`Total`, the calibration functions :data:`CALFUNS`, R's ``grake``) and
   :func:`read_totals`;
 - :mod:`~survey.weighting.diagnostics`: :class:`WeightingResult`, :class:`WeightingDiagnostics`,
@@ -46,7 +46,7 @@ Examples
 
 from __future__ import annotations
 
-from survey.weighting.calibrate import CALFUNS, INTERCEPT, Total, read_totals
+from survey.weighting.greg import CALFUNS, INTERCEPT, Total, read_totals
 from survey.weighting.collapse import collapse_sparse
 from survey.weighting.design_weights import design_weights, nonresponse_adjustment
 from survey.weighting.diagnostics import (

@@ -6,7 +6,7 @@ positionally, everything else by keyword, with the same names in every method. E
 :class:`~survey.weighting.diagnostics.WeightingResult` (the new weights beside the old column,
 diagnostics, and the calibration record for calibration-aware standard errors, as R's
 ``postStratify``, ``rake`` and ``calibrate`` give). :func:`calibrate` (R's ``calibrate``) also
-takes numeric totals (:class:`~survey.weighting.calibrate.Total`) among its margins and has two
+takes numeric totals (:class:`~survey.weighting.greg.Total`) among its margins and has two
 keywords of its own, ``calfun`` and ``bounds``. :data:`METHODS` maps a method's name to its
 function; :func:`weigh` chooses by that name and adds trimming bounds and sparse-level collapsing.
 
@@ -30,7 +30,7 @@ import pandas as pd
 
 from survey.errors import InputError, StatisticalError
 from survey.io import FileMeta
-from survey.weighting.calibrate import CALFUNS, INTERCEPT, Total, grake, model_matrix, solve_linear
+from survey.weighting.greg import CALFUNS, INTERCEPT, Total, grake, model_matrix, solve_linear
 from survey.weighting.collapse import collapse_sparse
 from survey.weighting.diagnostics import (
     Calibration,
@@ -369,9 +369,9 @@ def calibrate(
         The sample.
     margins
         Categorical margins (:class:`~survey.weighting.margins.Margin`, population counts of
-        every level) and numeric totals (:class:`~survey.weighting.calibrate.Total`); the
+        every level) and numeric totals (:class:`~survey.weighting.greg.Total`); the
         population size is implied by the margins or given as ``Total("(Intercept)", N)``.
-        :func:`~survey.weighting.calibrate.read_totals` reads them from a CSV file.
+        :func:`~survey.weighting.greg.read_totals` reads them from a CSV file.
     base_weight
         Column of starting weights (None: 1).
     meta
@@ -418,7 +418,7 @@ def calibrate(
     :math:`\\sum_i w^*_i x_i = t_x` (Deville & Saerndal 1992). Unbounded linear calibration
     solves :math:`g_i = 1 + x_i'(X'WX)^{-1}(t_x - X'w)` directly (R's ``regcalibrate``; g may be
     negative). Every other case uses R's ``grake`` Newton iteration step for step
-    (:func:`~survey.weighting.calibrate.grake`), including its quirks: the raking derivative's
+    (:func:`~survey.weighting.greg.grake`), including its quirks: the raking derivative's
     window compares :math:`u`, not :math:`e^u`, with the bounds minus one, and when every
     total is more than 20 times its sample estimate the weights are first rescaled by the mean
     ratio, so that the bounds apply to g relative to the rescaled weights. The variance uses
@@ -742,7 +742,7 @@ def weigh(
         The sample.
     margins
         Population margins; for ``"calibrate"`` also numeric totals
-        (:class:`~survey.weighting.calibrate.Total`).
+        (:class:`~survey.weighting.greg.Total`).
     method
         A key of :data:`METHODS`: ``"rake"``, ``"poststratify"``, ``"linear"`` or
         ``"calibrate"``.
