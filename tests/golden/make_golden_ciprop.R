@@ -19,19 +19,8 @@ dir <- file.path("tests", "golden", "estimate")
 strat <- read.csv(file.path(dir, "apistrat.csv"))
 clus2 <- read.csv(file.path(dir, "apiclus2.csv"))
 
-designs <- list(
-  strat = list(
-    design = svydesign(id = ~1, strata = ~stype, weights = ~pw, fpc = ~fpc, data = strat),
-    spec = list(data = "apistrat.csv", weight = "pw", strata = "stype", cluster = list(),
-                fpc = list("fpc"), fpc_kind = "population")
-  ),
-  clus2 = list(
-    design = svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, weights = ~pw, data = clus2),
-    spec = list(data = "apiclus2.csv", weight = "pw", strata = NULL,
-                cluster = list("dnum", "snum"), fpc = list("fpc1", "fpc2"),
-                fpc_kind = "population")
-  )
-)
+source(file.path("tests", "golden", "designs.R"))
+designs <- golden_designs(strat, clus2)
 items <- list(strat = list(c("sch_wide", "Yes"), c("awards", "Yes")), clus2 = list(c("awards", "Yes")))
 
 one <- function(sub, variable, level, group) {

@@ -21,19 +21,8 @@ strat$awards <- factor(strat$awards)
 strat$sch_wide <- factor(strat$sch_wide)
 clus2$awards <- factor(clus2$awards)
 
-designs <- list(
-  strat = list(
-    design = svydesign(id = ~1, strata = ~stype, weights = ~pw, fpc = ~fpc, data = strat),
-    spec = list(data = "apistrat.csv", weight = "pw", strata = "stype", cluster = list(),
-                fpc = list("fpc"), fpc_kind = "population")
-  ),
-  clus2 = list(
-    design = svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, weights = ~pw, data = clus2),
-    spec = list(data = "apiclus2.csv", weight = "pw", strata = NULL,
-                cluster = list("dnum", "snum"), fpc = list("fpc1", "fpc2"),
-                fpc_kind = "population")
-  )
-)
+source(file.path("tests", "golden", "designs.R"))
+designs <- golden_designs(strat, clus2)
 tests <- list(
   strat_api00_awards = list("strat", "api00", "awards"),
   strat_api00_sch_wide = list("strat", "api00", "sch_wide"),

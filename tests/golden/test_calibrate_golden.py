@@ -21,9 +21,9 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 
+from golden_design import design_from_spec
 from repo import GOLDEN_ROOT
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import means, totals
@@ -42,22 +42,8 @@ REL = 1e-6
 ESTIMATORS = {"mean": means, "total": totals}
 
 
-@cache
-def _frame(file: str) -> pd.DataFrame:
-    return pd.read_csv(GOLDEN_ROOT / "data" / file)
-
-
 def _design(case: dict[str, Any]) -> SurveyDesign:
-    spec = case["design"]
-    return SurveyDesign(
-        _frame(spec["data"]).copy(),
-        weight=spec["weight"],
-        strata=spec["strata"],
-        cluster=tuple(spec["cluster"]),
-        fpc=tuple(spec["fpc"]),
-        fpc_kind=spec["fpc_kind"],
-        source=spec["data"],
-    )
+    return design_from_spec(case["design"], "data", source=case["design"]["data"])
 
 
 def _calibrate(name: str) -> tuple[SurveyDesign, WeightingResult]:

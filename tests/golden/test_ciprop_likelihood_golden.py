@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import math
-from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from golden_design import design_from_spec
 from repo import GOLDEN_ROOT
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import proportions
@@ -28,21 +28,8 @@ CASES: dict[str, dict[str, Any]] = json.loads(
 ITERATIVE = 1e-6
 
 
-@cache
-def _frame(file: str) -> pd.DataFrame:
-    return pd.read_csv(GOLDEN_ROOT / "estimate" / file)
-
-
 def _design(case: dict[str, Any]) -> SurveyDesign:
-    spec = case["design"]
-    return SurveyDesign(
-        _frame(spec["data"]).copy(),
-        weight=spec["weight"],
-        strata=spec["strata"],
-        cluster=tuple(spec["cluster"]),
-        fpc=tuple(spec["fpc"]),
-        fpc_kind=spec["fpc_kind"],
-    )
+    return design_from_spec(case["design"])
 
 
 def _intervals(name: str, level: float) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:

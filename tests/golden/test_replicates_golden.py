@@ -85,7 +85,9 @@ def _table(case: dict[str, Any]) -> pd.DataFrame:
             numerator, denominator = variable.split("/")
             parts.append(ratios(d, numerator, denominator, by=group_by))
         elif stat == "quantile":
-            parts.append(estimate(d, [variable], stat="quantile", by=group_by, probs=(0.25, 0.5, 0.75)))
+            parts.append(
+                estimate(d, [variable], stat="quantile", by=group_by, probs=(0.25, 0.5, 0.75))
+            )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -102,7 +104,9 @@ ESTIMATE_CASES = [c for c in CASES if c["stat"] != "df"]
 
 
 @pytest.mark.parametrize(
-    "case", ESTIMATE_CASES, ids=[f"{c['design']}-{c['stat']}-{c['variable']}" for c in ESTIMATE_CASES]
+    "case",
+    ESTIMATE_CASES,
+    ids=[f"{c['design']}-{c['stat']}-{c['variable']}" for c in ESTIMATE_CASES],
 )
 def test_replicate_estimates_and_their_uncertainty_agree_with_r(case: dict[str, Any]) -> None:
     ours = {_key(row, case["stat"]): row for _, row in _table(case).iterrows()}
@@ -118,7 +122,10 @@ def test_replicate_estimates_and_their_uncertainty_agree_with_r(case: dict[str, 
         fields = ["se"] if case["stat"] != "ciprop_logit" else ["ci_low", "ci_high", "df"]
         if case["stat"] == "quantile":
             fields = ["ci_low", "ci_high", "se"]
-        if case["stat"] == "ciprop_logit" and min(theirs["estimate"], 1 - theirs["estimate"]) < 1e-6:
+        if (
+            case["stat"] == "ciprop_logit"
+            and min(theirs["estimate"], 1 - theirs["estimate"]) < 1e-6
+        ):
             fields = []  # R's glm does not converge at a share of 0 or 1
         # R's logit interval comes from refitting a glm in every replicate (converged to 1e-8)
         rel = 1e-7 if case["stat"] == "ciprop_logit" else REL
