@@ -179,6 +179,15 @@ for (name in names(designs)) {
     }
   }
   add(name, "quantile", "api00", qrows)
+  # design-based t-tests (svyttest refits svyglm in every replicate), two groups of the domain
+  # variable and one sample against 0
+  tt <- svyttest(as.formula(paste0("api00 ~ ", fac)), d)
+  t1 <- svyttest(enroll ~ 0, d, na.rm = TRUE)
+  add(name, "ttest", "api00", list(
+    list(group = fac, level = NULL, estimate = unname(tt$estimate),
+         t = unname(tt$statistic), df = unname(tt$parameter), p_value = tt$p.value),
+    list(group = NULL, level = "enroll", estimate = unname(t1$estimate),
+         t = unname(t1$statistic), df = unname(t1$parameter), p_value = t1$p.value)))
 }
 
 # calibrated replicate designs: R post-stratifies and rakes every replicate with the full sample

@@ -23,6 +23,7 @@ import pytest
 from repo import GOLDEN_ROOT
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import estimate, proportions, ratios, totals
+from survey.analysis.inference import ttest
 
 GOLDEN = json.loads((GOLDEN_ROOT / "replicates" / "replicates.json").read_text("utf-8"))
 DESIGNS: dict[str, dict[str, Any]] = GOLDEN["meta"]["designs"]
@@ -100,7 +101,20 @@ def _key(row: pd.Series, stat: str) -> tuple[Any, Any]:
     return group, None
 
 
-ESTIMATE_CASES = [c for c in CASES if c["stat"] != "df"]
+ESTIMATE_CASES = [c for c in CASES if c["stat"] not in ("df", "ttest")]
+TTEST_CASES = [c for c in CASES if c["stat"] == "ttest"]
+
+
+@pytest.mark.parametrize("case", TTEST_CASES, ids=[c["design"] for c in TTEST_CASES])
+def test_t_tests_on_replicate_designs_agree_with_r(case: dict[str, Any]) -> None:
+    d = design(case["design"])
+    two, one = case["rows"]
+    ours = ttest(d, "api00", two["group"])
+    alone = ttest(d, "enroll")
+    for result, theirs in ((ours, two), (alone, one)):
+        for name in ("estimate", "t", "p_value"):
+            assert _close(result[name], theirs[name]), (name, result[name], theirs[name])
+    assert ours["df"] == two["df"]
 
 
 @pytest.mark.parametrize(
