@@ -263,6 +263,15 @@ def _rscales(text: str | None) -> list[float] | None:
     """``--rep-rscales``: numbers separated by commas, or a CSV file with one column of them."""
     if text is None:
         return None
+    if Path(text).suffix.lower() == ".json":  # the diagnostics of survey weight --replicates
+        try:
+            record = json.loads(Path(text).read_text(encoding="utf-8"))
+            return [float(v) for v in record["replicates"]["rscales"]]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(
+                f"{text}: no replicate rscales in this file ({type(exc).__name__})",
+                "give the --diagnostics file of `survey weight --replicates`, or a CSV of rscales",
+            ) from None
     if Path(text).suffix.lower() == ".csv" or Path(text).exists():
         from survey.io.tables import read_table
 
@@ -316,10 +325,10 @@ def _with_replicates(design: SurveyDesign, args: argparse.Namespace) -> SurveyDe
     )
 
 
-def _calibrated_replicates(
-    design: SurveyDesign, args: argparse.Namespace, frame: pd.DataFrame, result: object
-) -> SurveyDesign:
-    """The replicate weights calibrated to the same margins, replicate by replicate (R)."""
+def _recalibrated(
+    reps: Any, weights: np.ndarray, args: argparse.Namespace, frame: pd.DataFrame, meta: Any
+) -> Any:
+    """Replicate weights calibrated to the margins of ``args``, replicate by replicate (as R)."""
     column = "__replicate_weight__"
     replica = argparse.Namespace(**{**vars(args), "base_weight": column})
 
@@ -327,13 +336,20 @@ def _calibrated_replicates(
         # rows a replicate leaves out (weight 0, e.g. a jackknife's dropped PSU) stay out
         kept = start > 0
         subset = frame.loc[kept].assign(**{column: start[kept]})
-        again = _weighting_from_args(replica, subset, design.meta)
+        again = _weighting_from_args(replica, subset, meta)
         out = np.zeros(len(start))
         weights: Any = again.weights  # type: ignore[attr-defined]
         out[kept] = np.asarray(weights, dtype=float)
         return out
 
-    reps = design.replicates.recalibrated(calibrate, design.weights)
+    return reps.recalibrated(calibrate, weights)
+
+
+def _calibrated_replicates(
+    design: SurveyDesign, args: argparse.Namespace, frame: pd.DataFrame
+) -> SurveyDesign:
+    """The design with its replicates calibrated to the same margins as its weights."""
+    reps = _recalibrated(design.replicates, design.weights, args, frame, design.meta)
     return design.update(replicates=reps, calibration=())
 
 
@@ -363,7 +379,7 @@ def _design_from_args(args: argparse.Namespace) -> tuple[SurveyDesign, dict[str,
         result = _weighting_from_args(args, frame, design.meta)
         design = design.calibrate(result, name=f"{args.weight or 'weight'}_calibrated")
         if design.replicates is not None:  # calibrate every replicate too, as R's calibrate()
-            design = _calibrated_replicates(design, args, frame, result)
+            design = _calibrated_replicates(design, args, frame)
         calibration_note = {
             "method": result.diagnostics.method,  # type: ignore[attr-defined]
             "margins": args.poststratify or args.rake,
@@ -576,6 +592,10 @@ def _cmd_weight(args: argparse.Namespace) -> int:
     frame, meta = read_data(args.data, encoding=args.encoding)
     if args.name in frame.columns and args.name != args.base_weight:
         raise UsageError(f"the data already has a column '{args.name}'; choose another --name")
+    if args.replicates and not args.diagnostics:
+        raise UsageError(
+            "--replicates needs --diagnostics D.json: the replicates' scale and rscales go there"
+        )
     result = _weighting_from_args(args, frame, meta)
     diagnostics = result.diagnostics  # type: ignore[attr-defined]
     weighted = frame.assign(**{args.name: result.weights.to_numpy()})  # type: ignore[attr-defined]
@@ -584,11 +604,16 @@ def _cmd_weight(args: argparse.Namespace) -> int:
         **meta.variables,
         args.name: VariableMeta(args.name, label, "numeric", "F12.4", "scale"),
     }
+    record = diagnostics.to_dict()
+    if args.replicates:
+        weighted, variables, record["replicates"] = _weight_replicates(
+            args, frame, meta, weighted, variables
+        )
     write_data(weighted, meta.replace(variables=variables), out)
     if args.diagnostics:
         with atomic_output(args.diagnostics) as tmp:
             tmp.write_text(
-                json.dumps(diagnostics.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                 encoding="utf-8",
             )
     summary = diagnostics.summary
@@ -601,6 +626,48 @@ def _cmd_weight(args: argparse.Namespace) -> int:
         _say(f"collapsed: {line}")
     _say(f"wrote {out}" + (f" and {args.diagnostics}" if args.diagnostics else ""))
     return 0
+
+
+def _weight_replicates(
+    args: argparse.Namespace,
+    frame: pd.DataFrame,
+    meta: Any,
+    weighted: pd.DataFrame,
+    variables: dict[str, Any],
+) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+    """Replicate weights made from the design, each calibrated as the weight was (NAME_rep001 ...)."""
+    from survey.io import VariableMeta
+
+    if args.fpc and not args.fpc_kind:
+        raise UsageError("--fpc needs --fpc-kind population or fraction")
+    design = SurveyDesign(
+        frame, weight=args.base_weight, strata=args.strata, cluster=args.cluster or (),
+        fpc=args.fpc or (), fpc_kind=args.fpc_kind, lonely_psu=args.lonely_psu,
+        source=str(args.data), meta=meta,
+    )  # fmt: skip
+    reps = design.with_replicates(
+        args.replicates, count=args.replicate_count, seed=args.seed,
+        rho=0.5 if args.fay_rho is None else args.fay_rho,
+    ).replicates  # fmt: skip
+    calibrated = _recalibrated(reps, design.weights, args, frame, meta)
+    names = [f"{args.name}_rep{r + 1:03d}" for r in range(calibrated.count)]
+    taken = [name for name in names if name in frame.columns]
+    if taken:
+        raise UsageError(f"the data already has a column '{taken[0]}'; choose another --name")
+    columns = pd.DataFrame(calibrated.factors, columns=names, index=weighted.index)
+    label = f"Replicaatgewicht ({reps.type.value}, gekalibreerd)"
+    for name in names:
+        variables[name] = VariableMeta(name, label, "numeric", "F12.4", "scale")
+    record = {
+        "type": reps.type.value,
+        "count": calibrated.count,
+        "columns": f"{args.name}_rep*",
+        "scale": calibrated.scale,
+        "rscales": calibrated.rscales.tolist(),
+        "rho": reps.rho,
+        "seed": args.seed,
+    }
+    return pd.concat([weighted, columns], axis=1), variables, record
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -915,6 +982,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--collapse", metavar="H.yaml", help="merge empty margin levels along this hierarchy"
     )
     wgt.add_argument("--encoding", help="code page override (e.g. cp1252)")
+    reps = wgt.add_argument_group(
+        "replicate weights",
+        "also write replicate weights made from the design, each calibrated like the weight "
+        "(R's calibrate/rake on as.svrepdesign); their scale and rscales go to --diagnostics",
+    )
+    reps.add_argument("--replicates", choices=list(GENERATED), help="kind of replicates")
+    reps.add_argument("--strata", help="stratum variable of the design")
+    reps.add_argument("--cluster", type=_names, help="PSU[,SSU] variables of the design")
+    reps.add_argument("--fpc", type=_names, help="finite population correction per stage")
+    reps.add_argument("--fpc-kind", choices=["population", "fraction"], help="what --fpc holds")
+    reps.add_argument(
+        "--lonely-psu",
+        choices=["fail", "remove", "adjust", "average", "certainty"],
+        default="fail",
+        help="strata with a single PSU (default: fail)",
+    )
+    reps.add_argument("--replicate-count", type=_positive_int, default=50, metavar="N")
+    reps.add_argument("--seed", type=int, default=None, help="seed of the bootstrap draws")
+    reps.add_argument("--fay-rho", type=float, help="Fay's rho (--replicates Fay)")
     wgt.set_defaults(func=_cmd_weight)
 
     report = sub.add_parser(

@@ -148,3 +148,34 @@ def test_calibrating_a_replicate_design_calibrates_every_replicate_as_r_does(
     for row, theirs in zip(by["estimates"], case["by_stype"], strict=True):  # type: ignore[arg-type]
         assert row["group"] == theirs["group"]
         assert math.isclose(row["se"], theirs["se"], rel_tol=rel)
+
+
+def test_survey_weight_writes_calibrated_replicates_that_estimate_reads_back_as_r(
+    capsys: pytest.CaptureFixture[str], strat_file: Path, tmp_path: Path
+) -> None:
+    out, record = tmp_path / "weighted.parquet", tmp_path / "weighting.json"
+    margins = str(GOLDEN_ROOT / "replicates" / "margins_rake.csv")
+    code = main(["weight", str(strat_file), "--out", str(out), "--base-weight", "pw", "--rake", margins,
+                 "--replicates", "JKn", "--strata", "stype", "--fpc", "fpc", "--fpc-kind", "population",
+                 "--diagnostics", str(record)])  # fmt: skip
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(record.read_text("utf-8"))["replicates"]["count"] == 200
+    payload = _json(capsys, str(out), "--var", "api00", "--stat", "mean", "--weight", "weight",
+                    "--repweights", "weight_rep*", "--rep-type", "JKn", "--rep-rscales", str(record))  # fmt: skip
+    theirs = next(c for c in GOLDEN["calibrated"] if c["method"] == "rake")["mean"]
+    row = payload["estimates"][0]  # type: ignore[index]
+    assert math.isclose(row["estimate"], theirs["estimate"], rel_tol=1e-6)
+    assert math.isclose(row["se"], theirs["se"], rel_tol=1e-6)
+
+
+def test_survey_weight_keeps_the_replicate_scales_only_with_diagnostics(
+    capsys: pytest.CaptureFixture[str], strat_file: Path, tmp_path: Path
+) -> None:
+    margins = str(GOLDEN_ROOT / "replicates" / "margins_rake.csv")
+    code = main(["weight", str(strat_file), "--out", str(tmp_path / "w.parquet"), "--base-weight", "pw",
+                 "--rake", margins, "--replicates", "JKn", "--strata", "stype"])  # fmt: skip
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "--replicates needs --diagnostics" in err
+    assert not (tmp_path / "w.parquet").exists()
