@@ -27,13 +27,16 @@ import pandas as pd
 
 from survey import __version__
 from survey.analysis.design import SurveyDesign
-from survey.analysis.quantiles import QRULES
-from survey.analysis.replicates import GENERATED, ReplicateType
+from survey.analysis.names import (
+    GENERATED_REPLICATES,
+    QRULE_NAMES,
+    QUANTILE_INTERVALS,
+    SUPPLIED_REPLICATES,
+)
 from survey.codebook import describe_file, load_codebook, match_file_names, skeleton, validate
 from survey.config import load_study
 from survey.errors import InputError, StatisticalError, SurveyError, UsageError
 from survey.io import atomic_output, read_data
-from survey.pipeline import ensure_synthetic, run_all, run_ingest, run_synth
 from survey.safe_text import csv_frame, json_escape_unsafe, terminal_text
 
 __all__ = ["main"]
@@ -91,6 +94,8 @@ def _refuse_overwriting(data: str, option: str, out: str | None) -> None:
 def _cmd_synth(args: argparse.Namespace) -> int:
     study = load_study(args.config)
     start = time.perf_counter()
+    from survey.pipeline import run_synth
+
     result = run_synth(study, Path(args.out) if args.out else None)
     for name, path in result.files.items():
         rows = f", {result.rows[name]} cases" if name in result.rows else ""
@@ -127,8 +132,12 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         }
         study = replace(study, waves=waves)
     if args.synth_if_missing:
+        from survey.pipeline import ensure_synthetic
+
         ensure_synthetic(study, _progress)
     start = time.perf_counter()
+    from survey.pipeline import run_ingest
+
     result = run_ingest(study, args.wave or None, _progress)
     _say(f"ingested {len(result.waves)} wave(s) in {time.perf_counter() - start:.1f} s")
     return 0
@@ -227,12 +236,12 @@ def _design_arguments(parser: argparse.ArgumentParser) -> None:
     )
     source.add_argument(
         "--replicates",
-        choices=list(GENERATED),
+        choices=list(GENERATED_REPLICATES),
         help="make replicate weights from --strata/--cluster (R as.svrepdesign)",
     )
     replicates.add_argument(
         "--rep-type",
-        choices=[kind.value for kind in ReplicateType if kind.value != "subbootstrap"],
+        choices=list(SUPPLIED_REPLICATES),
         help="kind of the --repweights (required with it)",
     )
     replicates.add_argument("--rep-scale", type=float, help="R's scale (default: by --rep-type)")
@@ -677,6 +686,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if study.synthetic:
         _say("data source: SYNTHETIC (generated stand-in files, not real respondents)")
     total = time.perf_counter()
+    from survey.pipeline import run_all
+
     run = run_all(study, args.lang, not args.no_pdf, _progress)
     assert run.report is not None
     table = run.report.reproduction
@@ -846,13 +857,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     est.add_argument(
         "--quantile-rule",
-        choices=list(QRULES),
+        choices=list(QRULE_NAMES),
         default="math",
         help="R's qrule for --stat quantile: math (default), school, shahvaish, hf1 ... hf9",
     )
     est.add_argument(
         "--quantile-interval",
-        choices=["mean", "beta", "xlogit", "asin", "score"],
+        choices=list(QUANTILE_INTERVALS),
         default="mean",
         help="R's interval.type for --stat quantile: mean (Woodruff, default), beta, xlogit, "
         "asin or score (Francisco-Fuller)",
@@ -987,7 +998,7 @@ def build_parser() -> argparse.ArgumentParser:
         "also write replicate weights made from the design, each calibrated like the weight "
         "(R's calibrate/rake on as.svrepdesign); their scale and rscales go to --diagnostics",
     )
-    reps.add_argument("--replicates", choices=list(GENERATED), help="kind of replicates")
+    reps.add_argument("--replicates", choices=list(GENERATED_REPLICATES), help="kind of replicates")
     reps.add_argument("--strata", help="stratum variable of the design")
     reps.add_argument("--cluster", type=_names, help="PSU[,SSU] variables of the design")
     reps.add_argument("--fpc", type=_names, help="finite population correction per stage")

@@ -100,3 +100,13 @@ def test_jk1_on_a_stratified_design_is_refused(stratified: SurveyDesign) -> None
 def test_a_replicate_pattern_without_columns_is_refused(stratified: SurveyDesign) -> None:
     with pytest.raises(InputError, match="matches 0 column"):
         stratified.with_replicate_weights("rep*", "JK1", scale=1.0)
+
+
+def test_the_command_line_offers_exactly_the_rules_intervals_and_kinds_built() -> None:
+    from survey.analysis import names
+    from survey.analysis.quantiles import INTERVAL_TYPES, QRULES
+
+    assert names.QRULE_NAMES == tuple(QRULES)
+    assert names.QUANTILE_INTERVALS == tuple(INTERVAL_TYPES)
+    supplied = tuple(k.value for k in ReplicateType if k is not ReplicateType.SUBBOOTSTRAP)
+    assert names.SUPPLIED_REPLICATES == supplied

@@ -26,7 +26,7 @@ import enum
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from survey.errors import InputError, StatisticalError
 
@@ -180,7 +180,7 @@ def t_quantile(level: float, df: np.ndarray) -> np.ndarray:
     """
     df = np.asarray(df, dtype=float)
     with np.errstate(invalid="ignore"):
-        return np.where(df > 0, stats.t.ppf(0.5 + level / 2, np.maximum(df, 1)), np.nan)
+        return np.where(df > 0, special.stdtrit(np.maximum(df, 1), 0.5 + level / 2), np.nan)
 
 
 def proportion_ci(
@@ -290,12 +290,12 @@ def proportion_ci(
             return centre - half, centre + half
         n_rows = np.asarray(n_rows, dtype=float)
         adjust = (
-            stats.t.ppf(alpha / 2, np.maximum(n_rows - 1, 1))
-            / stats.t.ppf(alpha / 2, np.maximum(df, 1))
+            special.stdtrit(np.maximum(n_rows - 1, 1), alpha / 2)
+            / special.stdtrit(np.maximum(df, 1), alpha / 2)
         ) ** 2
         n_eff = n_eff * adjust
-        low = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
-        high = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+        low = special.betaincinv(n_eff * p, n_eff * (1 - p) + 1, alpha / 2)
+        high = special.betaincinv(n_eff * p + 1, n_eff * (1 - p), 1 - alpha / 2)
         return low, high
 
 
@@ -376,6 +376,8 @@ def _profile_interval(
     fitted = 1 / (1 + np.exp(-beta))
     s = se / (p * q)
     scale = s**2 * naive_information  # cov.unscaled / naive.cov
+    from scipy import stats  # only the likelihood interval needs the distributions module
+
     alpha = float(stats.norm.cdf(stats.t.ppf((1 - level) / 2, df) * np.sqrt(scale))) / 2
     zmax = float(np.sqrt(stats.f.isf(alpha, 1, n - 1)))
     delta = zmax / 5

@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from survey.analysis._domain import _domains, _json_code, _label, _numeric
 from survey.analysis.design import SurveyDesign
@@ -274,8 +274,8 @@ def _share_interval(
         n_eff = n_eff * ratio**2
         alpha = 1 - level
         return (
-            float(stats.beta.ppf(alpha / 2, n_eff * m, n_eff * (1 - m) + 1)),
-            float(stats.beta.ppf(1 - alpha / 2, n_eff * m + 1, n_eff * (1 - m))),
+            float(special.betaincinv(n_eff * m, n_eff * (1 - m) + 1, alpha / 2)),
+            float(special.betaincinv(n_eff * m + 1, n_eff * (1 - m), 1 - alpha / 2)),
         )
 
 

@@ -41,6 +41,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import linalg
 
+from survey.analysis.names import GENERATED_REPLICATES
 from survey.errors import InputError, StatisticalError
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class ReplicateType(enum.Enum):
 
 
 #: The kinds :func:`make_replicates` can generate from a Taylor design.
-GENERATED = ("JK1", "JKn", "BRR", "Fay", "bootstrap", "subbootstrap")
+GENERATED = GENERATED_REPLICATES
 
 
 @dataclass(frozen=True, eq=False)

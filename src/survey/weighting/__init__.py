@@ -46,7 +46,6 @@ Examples
 
 from __future__ import annotations
 
-from survey.weighting.greg import CALFUNS, INTERCEPT, Total, read_totals
 from survey.weighting.collapse import collapse_sparse
 from survey.weighting.design_weights import design_weights, nonresponse_adjustment
 from survey.weighting.diagnostics import (
@@ -56,6 +55,7 @@ from survey.weighting.diagnostics import (
     kish_deff,
     kish_ess,
 )
+from survey.weighting.greg import CALFUNS, INTERCEPT, Total, read_totals
 from survey.weighting.margins import (
     Margin,
     level_keys,

@@ -30,7 +30,6 @@ import pandas as pd
 
 from survey.errors import InputError, StatisticalError
 from survey.io import FileMeta
-from survey.weighting.greg import CALFUNS, INTERCEPT, Total, grake, model_matrix, solve_linear
 from survey.weighting.collapse import collapse_sparse
 from survey.weighting.diagnostics import (
     Calibration,
@@ -38,6 +37,7 @@ from survey.weighting.diagnostics import (
     WeightingResult,
     diagnose,
 )
+from survey.weighting.greg import CALFUNS, INTERCEPT, Total, grake, model_matrix, solve_linear
 from survey.weighting.margins import Margin, check_totals, margin_index
 
 __all__ = [
