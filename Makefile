@@ -80,8 +80,9 @@ golden: system-deps $(STAMP) ## regenerate tests/golden/ with R (installs R and 
 	Rscript tests/golden/make_golden_weighting.R
 	Rscript tests/golden/make_golden_calibrate.R
 
-bench: system-deps $(STAMP) ## benchmark estimates and raking (1,000,000 rows) against R and weightipy, time make report and the crash-proof SPSS read
+bench: system-deps $(STAMP) ## benchmark estimates, raking, quantiles and a JKn replicate design (1,000,000 rows) against R and weightipy, time make report and the crash-proof SPSS read
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/replicates.py
 	$(BIN)/python benchmarks/report_time.py
 	$(BIN)/python benchmarks/spss_read.py
 

@@ -866,7 +866,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(QUANTILE_INTERVALS),
         default="mean",
         help="R's interval.type for --stat quantile: mean (Woodruff, default), beta, xlogit, "
-        "asin or score (Francisco-Fuller)",
+        "asin, score (Francisco-Fuller) or quantile (re-estimated per replicate; replicate designs)",
     )
     est.add_argument(
         "--by",

@@ -179,6 +179,22 @@ for (name in names(designs)) {
     }
   }
   add(name, "quantile", "api00", qrows)
+  # interval.type = "quantile": the quantile re-estimated with every replicate (R's repCI)
+  rq <- function(des) suppressWarnings(svyquantile(~api00, des, c(0.25, 0.5, 0.75), ci = TRUE,
+    interval.type = "quantile", qrule = qrule_math45))[[1]]
+  qm <- rq(d)
+  rqrows <- lapply(seq_len(nrow(qm)), function(i) list(group = NULL, level = rownames(qm)[i],
+    estimate = unname(qm[i, 1]), ci_low = unname(qm[i, 2]), ci_high = unname(qm[i, 3]),
+    se = unname(qm[i, 4])))
+  for (g in sort(unique(as.character(d$variables[[designs[[name]]$by]])))) {
+    qs <- rq(d[d$variables[[designs[[name]]$by]] == g, ])
+    for (i in seq_len(nrow(qs))) {
+      rqrows[[length(rqrows) + 1]] <- list(group = g, level = rownames(qs)[i],
+        estimate = unname(qs[i, 1]), ci_low = unname(qs[i, 2]), ci_high = unname(qs[i, 3]),
+        se = unname(qs[i, 4]))
+    }
+  }
+  add(name, "quantile_replicate", "api00", rqrows)
   # design-based t-tests (svyttest refits svyglm in every replicate), two groups of the domain
   # variable and one sample against 0
   tt <- svyttest(as.formula(paste0("api00 ~ ", fac)), d)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from functools import cache
 from typing import Any
 
@@ -85,16 +86,19 @@ def _table(case: dict[str, Any]) -> pd.DataFrame:
         elif stat == "ratio":
             numerator, denominator = variable.split("/")
             parts.append(ratios(d, numerator, denominator, by=group_by))
-        elif stat == "quantile":
-            parts.append(
-                estimate(d, [variable], stat="quantile", by=group_by, probs=(0.25, 0.5, 0.75))
-            )
+        elif stat.startswith("quantile"):
+            interval = "quantile" if stat == "quantile_replicate" else "mean"
+            with warnings.catch_warnings():  # R's warning about jackknife quantile SEs
+                warnings.simplefilter("ignore")
+                table = estimate(d, [variable], stat="quantile", by=group_by,
+                                 probs=(0.25, 0.5, 0.75), quantile_interval=interval)  # fmt: skip
+            parts.append(table)
     return pd.concat(parts, ignore_index=True)
 
 
 def _key(row: pd.Series, stat: str) -> tuple[Any, Any]:
     group = None if pd.isna(row["group"]) else str(row["group"])
-    if stat == "quantile":
+    if stat.startswith("quantile"):
         return group, f"{row['quantile']:g}"
     if stat in ("proportion", "level_total", "ciprop_logit"):
         return group, str(row["level"])
@@ -134,7 +138,7 @@ def test_replicate_estimates_and_their_uncertainty_agree_with_r(case: dict[str, 
         rel_estimate = 1e-7 if case["stat"] == "ciprop_logit" else REL
         assert _close(row["estimate"], theirs["estimate"], rel_estimate), (key, row["estimate"])
         fields = ["se"] if case["stat"] != "ciprop_logit" else ["ci_low", "ci_high", "df"]
-        if case["stat"] == "quantile":
+        if case["stat"].startswith("quantile"):
             fields = ["ci_low", "ci_high", "se"]
         if (
             case["stat"] == "ciprop_logit"

@@ -25,8 +25,8 @@ QRULE_NAMES = (
     "hf9",
 )
 
-#: R's ``interval.type`` of ``svyquantile`` on a Taylor design.
-QUANTILE_INTERVALS = ("mean", "beta", "xlogit", "asin", "score")
+#: R's ``interval.type`` of ``svyquantile`` (``quantile``: replicate designs only).
+QUANTILE_INTERVALS = ("mean", "beta", "xlogit", "asin", "score", "quantile")
 
 #: Replicate kinds made from a design (R ``as.svrepdesign``).
 GENERATED_REPLICATES = ("JK1", "JKn", "BRR", "Fay", "bootstrap", "subbootstrap")

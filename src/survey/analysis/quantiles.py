@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -69,6 +70,7 @@ INTERVAL_TYPES: dict[str, str] = {
     "xlogit": "woodruff-xlogit",
     "asin": "woodruff-asin",
     "score": "score",
+    "quantile": "replicate",
 }
 
 Rule = Callable[[np.ndarray, np.ndarray, float], float]
@@ -232,6 +234,23 @@ def _choice(kind: str, name: str, options: Sequence[str]) -> None:
             f"{kind} {name!r} is not available",
             f"use one of: {', '.join(options)}",
         )
+
+
+def _replicate_quantile_se(
+    design: SurveyDesign, values: np.ndarray, rows: np.ndarray, rule: Rule, p: float, full: float
+) -> float:
+    """R's ``repCI``: the quantile re-estimated with every replicate's weights, their svrVar."""
+    reps: Any = design.replicates
+    x = values[rows]
+    order = np.argsort(x, kind="stable")
+    x = x[order]
+    weights = reps.analysis_weights(design.weights)[rows][order]
+    thetas = np.full(reps.count, np.nan)
+    for r in range(reps.count):
+        keep = weights[:, r] != 0
+        if keep.any():
+            thetas[r] = rule(x[keep], weights[keep, r], p)
+    return float(np.sqrt(reps.variance(thetas[:, None], np.array([full]))[0]))
 
 
 def _sorted(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -495,6 +514,20 @@ def quantiles(
             "svyquantile has none for replicate weights either",
             "use interval type mean, beta, xlogit or asin, or drop --repweights/--replicates",
         )
+    if interval_type == "quantile":
+        if design.replicates is None:
+            raise InputError(
+                f"{design.where()}the replicate interval of a quantile (interval type quantile) "
+                "needs replicate weights",
+                "add --replicates TYPE or --repweights PATTERN, or use interval type mean",
+            )
+        if design.replicates.type.value in ("JK1", "JKn"):
+            warnings.warn(
+                "jackknife replicate weights may not give valid standard errors for quantiles "
+                "(as R warns); a bootstrap or BRR design is safer",
+                UserWarning,
+                stacklevel=2,
+            )
     rule = QRULES[qrule]
     bad = [p for p in probs if not 0 <= p <= 1]
     if bad or not probs:
@@ -556,6 +589,12 @@ def quantiles(
                     ) from None
                 low = rule(x, w, scores[g].share_at_or_below(theta_low))
                 high = rule(x, w, scores[g].share_at_or_below(theta_high))
+            elif x.size and interval_type == "quantile":
+                in_group = inside & (domain == g)
+                spread = _replicate_quantile_se(
+                    design, values, in_group, rule, float(p), estimates[i, g]
+                )
+                low, high = estimates[i, g] - t * spread, estimates[i, g] + t * spread
             elif x.size:
                 low_p, high_p = _share_interval(
                     interval_type, float(share["estimate"]), float(share["se"]), t, nrow, level
