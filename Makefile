@@ -75,6 +75,10 @@ golden: system-deps $(STAMP) ## regenerate tests/golden/ with R (installs R and 
 	  echo "note: R package CompQuadForm (not in Debian) is missing: tests/golden/chisq/chisq.json is kept as committed"; fi
 	Rscript tests/golden/make_golden_ciprop_likelihood.R
 	Rscript tests/golden/make_golden_replicates.R
+	Rscript tests/golden/make_golden_glm_replicates.R
+	@if Rscript -e 'quit(status = !requireNamespace("CompQuadForm", quietly = TRUE))' 2>/dev/null; then \
+	  Rscript tests/golden/make_golden_chisq_replicates.R; else \
+	  echo "note: R package CompQuadForm (not in Debian) is missing: tests/golden/chisq/chisq_replicates.json is kept as committed"; fi
 	Rscript tests/golden/make_golden_deff.R
 	$(BIN)/python tests/golden/make_golden_weighting_inputs.py
 	Rscript tests/golden/make_golden_weighting.R

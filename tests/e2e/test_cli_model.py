@@ -152,3 +152,51 @@ def test_missing_formula_is_a_usage_error() -> None:
     )
     assert result.returncode == 2
     assert "--formula" in result.stderr
+
+
+def test_replicates_jkn_give_r_svyglm_on_the_replicate_design(capsys, tmp_path: Path) -> None:
+    golden = json.loads((GOLDEN_ROOT / "glm" / "glm_replicates.json").read_text("utf-8"))
+    expected = next(c for c in golden["glm"]
+                    if c["id"] == "strat_jkn quasibinomial sch_wide ~ api00 + stype")  # fmt: skip
+    path = tmp_path / "apistrat.parquet"
+    pd.read_csv(GOLDEN_ROOT / "estimate" / "apistrat.csv").to_parquet(path)
+    args = [str(path), "--formula", expected["formula"], "--family", "quasibinomial", *DESIGN,
+            "--replicates", "JKn", "--test", "stype"]  # fmt: skip
+    code, out, err = run(capsys, *args, "--format", "json")
+    assert code == 0, err
+    payload = json.loads(out)
+    rows = payload["coefficients"]
+    assert payload["design"]["replicates"]["count"] == 200
+    assert (payload["df"], payload["n"]) == (expected["df"], expected["n"])
+    assert [r["term"] for r in rows] == expected["term"]
+    assert [r["estimate"] for r in rows] == pytest.approx(expected["estimate"], rel=REL)
+    assert [r["se"] for r in rows] == pytest.approx(expected["se"], rel=REL)
+    wald = next(t for t in expected["tests"] if t["method"] == "Wald")
+    assert payload["tests"][0]["statistic"] == pytest.approx(wald["statistic"], rel=REL)
+    assert payload["tests"][0]["p_value"] == pytest.approx(wald["p_value"], rel=REL)
+    code, out, _ = run(capsys, *args)
+    assert code == 0
+    assert "variance: 200 JKn replicate weights, design df = 197" in out
+    assert f"df = 2 and {expected['df']}" in out
+
+
+@pytest.mark.parametrize("family", ["gaussian", "quasibinomial"])
+def test_poststratified_replicates_refit_every_calibrated_replicate_as_r(
+    capsys, tmp_path: Path, family: str
+) -> None:
+    golden = json.loads((GOLDEN_ROOT / "glm" / "glm_replicates.json").read_text("utf-8"))
+    expected = next(c for c in golden["calibrated"] if c["family"] == family)
+    path = tmp_path / "apistrat.parquet"
+    pd.read_csv(GOLDEN_ROOT / "estimate" / "apistrat.csv").to_parquet(path)
+    margins = str(GOLDEN_ROOT / "replicates" / expected["margins"])
+    code, out, err = run(capsys, str(path), "--formula", expected["formula"], "--family", family,
+                         *DESIGN, "--replicates", "JKn", "--poststratify", margins,
+                         "--test", "stype", "--format", "json")  # fmt: skip
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["df"] == expected["df"]  # degf of the post-stratified replicates
+    assert [r["estimate"] for r in payload["coefficients"]] == pytest.approx(
+        expected["estimate"], rel=REL
+    )
+    assert [r["se"] for r in payload["coefficients"]] == pytest.approx(expected["se"], rel=REL)
+    assert payload["tests"][0]["p_value"] == pytest.approx(expected["test"]["p_value"], rel=REL)

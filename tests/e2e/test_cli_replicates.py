@@ -117,11 +117,37 @@ def test_replicate_flags_that_do_not_fit_stop_with_one_message(
 def test_a_statistic_without_a_replicate_variance_is_refused_not_linearised(
     capsys: pytest.CaptureFixture[str], strat_file: Path
 ) -> None:
-    code = main(["estimate", str(strat_file), "--var", "sch_wide", "--by", "awards", "--test",
-                 "--weight", "pw", "--strata", "stype", "--replicates", "JKn"])  # fmt: skip
+    code = main(["estimate", str(strat_file), "--var", "sch_wide", "--stat", "proportion",
+                 "--ci", "likelihood", "--weight", "pw", "--strata", "stype",
+                 "--replicates", "JKn"])  # fmt: skip
     _, err = capsys.readouterr()
     assert code == 3
-    assert "no replicate-weight variance yet" in err
+    assert "Taylor designs only" in err
+
+
+def test_rao_scott_test_on_jkn_replicates_prints_r_svychisq_svyrep_numbers(
+    capsys: pytest.CaptureFixture[str], strat_file: Path
+) -> None:
+    chisq = json.loads((GOLDEN_ROOT / "chisq" / "chisq_replicates.json").read_text("utf-8"))
+    case = next(
+        c for c in chisq["cases"]
+        if c["design"] == "strat_jkn" and (c["row"], c["col"]) == ("stype", "awards")
+    )  # fmt: skip
+    design = ["--weight", "pw", "--strata", "stype", "--fpc", "fpc", "--fpc-kind", "population",
+              "--replicates", "JKn"]  # fmt: skip
+    for statistic in ("F", "adjWald"):
+        payload = _json(capsys, str(strat_file), "--var", "stype", "--by", "awards", "--test",
+                        "--chisq-statistic", statistic, *design)  # fmt: skip
+        test = payload["tests"][0]  # type: ignore[index]
+        theirs = case["results"][statistic]
+        for key in ("statistic", "ndf", "ddf", "p_value"):
+            assert math.isclose(test[key], theirs[key], rel_tol=1e-9), (statistic, key)
+    code = main(["estimate", str(strat_file), "--var", "stype", "--by", "awards", "--test",
+                 *design])  # fmt: skip
+    out, _ = capsys.readouterr()
+    assert code == 0
+    f = case["results"]["F"]
+    assert f"F = {f['statistic']:.3f} on {f['ndf']:.2f} and {f['ddf']:.1f} df" in out
 
 
 @pytest.mark.parametrize(

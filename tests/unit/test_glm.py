@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from survey.analysis.design import SurveyDesign
-from survey.analysis.glm import glm, predicted_margins, term_test
+from survey.analysis.glm import glm, glm_payload, glm_text, predicted_margins, term_test
 from survey.errors import InputError, StatisticalError
 
 
@@ -166,6 +166,59 @@ def test_margins_count_the_rows_of_each_level(design: SurveyDesign) -> None:
     assert int(margins["n"].sum()) == 237
 
 
-def test_replicate_weight_designs_are_refused(design: SurveyDesign) -> None:
-    with pytest.raises(InputError, match="replicate-weight variances"):
-        glm(design.with_replicates("JKn"), "y ~ x")
+def test_replicate_design_keeps_the_full_sample_coefficients(design: SurveyDesign) -> None:
+    taylor = glm(design, "count ~ x + g", "quasipoisson")
+    replicate = glm(design.with_replicates("JKn"), "count ~ x + g", "quasipoisson")
+    assert estimates(replicate) == pytest.approx(estimates(taylor), rel=1e-12)
+    assert replicate.deviance == pytest.approx(taylor.deviance, rel=1e-12)
+
+
+def test_replicate_covariance_is_the_spread_of_the_refits_in_every_replicate(
+    design: SurveyDesign,
+) -> None:
+    replicates = design.with_replicates("JKn")
+    result = glm(replicates, "y ~ x + g")
+    rows = design.data["x"].notna().to_numpy()
+    g = design.data.loc[rows, "g"]
+    x = np.column_stack([np.ones(rows.sum()), design.data.loc[rows, "x"], g == "b", g == "c"])
+    y = design.data.loc[rows, "y"].to_numpy()
+    weights = replicates.replicates.analysis_weights(design.weights)[rows]
+    refits = np.array([np.linalg.solve(x.T @ (x * w[:, None]), x.T @ (w * y)) for w in weights.T])
+    reps = replicates.replicates
+    centred = refits - refits.mean(axis=0)
+    expected = reps.scale * (centred * reps.rscales[:, None]).T @ centred
+    np.testing.assert_allclose(result.vcov.to_numpy(), expected, rtol=1e-9)
+
+
+def test_replicate_design_df_is_the_rank_of_its_weights_plus_one_minus_p(
+    design: SurveyDesign,
+) -> None:
+    replicates = design.with_replicates("JKn")  # 24 PSUs in 3 strata: rank 22 - 1 = 21
+    assert replicates.df == 21
+    assert glm(replicates, "y ~ x + g").df == 21 + 1 - 4
+
+
+def test_a_replicate_without_rows_of_a_level_is_refused_as_collinear() -> None:
+    frame = pd.DataFrame({"psu": np.repeat(np.arange(6), 4), "x": np.arange(24.0)})
+    frame["g"] = np.where(frame["psu"] == 4, "rare", "common")
+    frame["y"] = frame["x"] * 0.5 + np.sin(frame["x"])
+    design = SurveyDesign(frame, cluster=("psu",)).with_replicates("JK1")
+    with pytest.raises(StatisticalError, match=r"replicate 5 of 6.*collinear"):
+        glm(design, "y ~ x + g")
+
+
+def test_a_replicate_with_no_weight_on_the_complete_rows_is_refused() -> None:
+    frame = pd.DataFrame({"psu": np.repeat([0, 1], 6), "x": np.arange(12.0)})
+    frame["y"] = frame["x"] + np.cos(frame["x"])
+    frame.loc[frame["psu"] == 1, "x"] = np.nan  # the complete rows are all in PSU 0
+    design = SurveyDesign(frame, cluster=("psu",)).with_replicates("JK1")
+    with pytest.raises(StatisticalError, match="replicate 1 of 2 gives no weight to the 6 rows"):
+        glm(design, "y ~ x")
+
+
+def test_replicate_model_text_and_json_name_the_replicates(design: SurveyDesign) -> None:
+    result = glm(design.with_replicates("JKn"), "y ~ x")
+    assert "variance: 24 JKn replicate weights, design df = 21" in glm_text(result)
+    replicates = glm_payload("d.csv", result)["design"]["replicates"]
+    assert (replicates["type"], replicates["count"]) == ("JKn", 24)
+    assert glm_payload("d.csv", glm(design, "y ~ x"))["design"]["replicates"] is None

@@ -92,6 +92,14 @@ def test_quantiles_give_each_probability_with_a_woodruff_interval(ctx: Context) 
     assert (table["estimate"] <= table["ci_high"]).all()
 
 
+def test_a_median_table_takes_the_rule_and_interval_of_the_analysis(ctx: Context) -> None:
+    spec = {"id": "q", "kind": "quantiles", "wave": "w1", "items": ["x"], "probs": [0.5]}
+    woodruff = run_analysis(_one(spec), ctx)["q"]
+    score = run_analysis(_one({**spec, "qrule": "hf7", "interval": "score"}), ctx)["q"]
+    assert list(score["quantile"]) == [0.5]
+    assert score["ci_low"].iloc[0] != woodruff["ci_low"].iloc[0]
+
+
 def test_means_by_group(ctx: Context) -> None:
     table = run_analysis(
         _one({"id": "m", "kind": "means", "wave": "w1", "items": ["x"], "by": "g"}), ctx

@@ -50,6 +50,7 @@ from survey.analysis._domain import (
 from survey.analysis.design import LonelyPSU, SurveyDesign
 from survey.analysis.intervals import (
     CIMethod,
+    cv_flag,
     likelihood_terms,
     proportion_ci,
     reliability_flag,
@@ -351,6 +352,7 @@ def _wald_rows(
 ) -> pd.DataFrame:
     se = np.sqrt(np.maximum(variance, 0))
     t = t_quantile(level, counts["df"])
+    cv = cv_flag(estimate, se, counts["df"])
     rows = []
     empty = []
     for g, group in enumerate(groups):
@@ -371,7 +373,7 @@ def _wald_rows(
             "n": int(counts["n"][g]), "n_level": None, "df": int(counts["df"][g]),
             "ci_method": "wald",
             "flag": "suppress: no respondents" if no_data
-            else ("" if np.isfinite(se[g]) else NO_SE_FLAG),
+            else (cv[g] if np.isfinite(se[g]) else NO_SE_FLAG),
         })  # fmt: skip
     _empty_warning(design, by, empty)
     return _frame(rows)
@@ -659,8 +661,8 @@ def _level_totals(
     t = t_quantile(level, counts["df"])[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         deff = variance / (prepared["vsrs_share"] * parts["total_w"][:, None] ** 2)
-    flags = np.where(counts["n"][:, None] == 0, "suppress: no respondents", "")
-    flags = np.broadcast_to(flags, shape).astype(object)
+    flags = cv_flag(estimate, se, np.broadcast_to(counts["df"][:, None], shape))
+    flags[np.broadcast_to(counts["n"][:, None] == 0, shape)] = "suppress: no respondents"
     return _level_frame(
         design, variable, "total", by, prepared, estimate, se,
         estimate - t * se, estimate + t * se, deff, "wald", flags,

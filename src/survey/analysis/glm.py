@@ -3,17 +3,20 @@
 :func:`glm` fits a model given by an R-style formula (parsed with patsy) to survey data: the
 coefficients solve the weighted likelihood equations by R's ``glm.fit`` (iteratively
 reweighted least squares, same start, same convergence rule), their covariance is the
-design-based sandwich whose scores go through :meth:`SurveyDesign.vcov`, and tests use the
-residual degrees of freedom of ``summary.svyglm``. Families: ``gaussian`` (identity link),
+design-based sandwich whose scores go through :meth:`SurveyDesign.vcov` or, on a
+replicate-weight design, the replicate variance of the coefficients refitted with every
+replicate's weights (R's ``svyglm.svyrep.design``), and tests use the residual degrees of
+freedom of ``summary.svyglm``. Families: ``gaussian`` (identity link),
 ``binomial`` and ``quasibinomial`` (logit), ``poisson`` and ``quasipoisson`` (log).
 :func:`term_test` tests a group of terms as ``regTermTest`` (Wald F, or the Rao-Scott working
 likelihood ratio with its saddlepoint p-value); :func:`predicted_margins` gives the predicted
 mean response per level of a group variable as ``svypredmeans``. :func:`glm_payload` and
 :func:`glm_text` shape a result for the ``survey model`` command.
 
-It does not fit other families or links, replicate-weight variances, does not select models,
-and does not compute likelihood-based (profile) intervals. Where R only warns (no
-convergence, fitted probabilities 0 or 1, aliased coefficients), it stops with an error.
+It does not fit other families or links, does not select models, and does not compute
+likelihood-based (profile) intervals. Where R only warns (no convergence, fitted
+probabilities 0 or 1, aliased coefficients, in the full sample or in a replicate), it stops
+with an error.
 
 References
 ----------
@@ -197,30 +200,46 @@ class _Irls:
     eta: np.ndarray
     mu: np.ndarray
     working_weights: np.ndarray  # w^2 of the last iteration (R's glm$weights)
-    cov_unscaled: np.ndarray  # (X'WX)^-1 from the last iteration's QR (summary.glm)
+    cov_unscaled: np.ndarray  # (X'WX)^-1 of the last iteration's QR (summary.glm); or empty
     deviance: float
     iterations: int
     converged: bool
+    rank: int  # rank of the last weighted least-squares problem
 
 
 def _irls(
-    x: np.ndarray, y: np.ndarray, prior: np.ndarray, offset: np.ndarray, family: _Family
+    x: np.ndarray,
+    y: np.ndarray,
+    prior: np.ndarray,
+    offset: np.ndarray,
+    family: _Family,
+    start: np.ndarray | None = None,
+    unscaled: bool = True,
 ) -> _Irls:
-    """R's ``glm.fit``: start, IRLS steps, step halving, relative-deviance convergence."""
-    mustart = family.initialize(y, prior)
-    eta = family.linkfun(mustart)
+    """R's ``glm.fit``: start, IRLS steps, step halving, relative-deviance convergence.
+
+    Without ``start`` the fit starts from ``family$initialize``; with it (R's ``start =``,
+    as ``svyglm`` refits every replicate) from :math:`\\eta = X\\beta_0 + offset`, and a
+    first invalid step can be halved back towards it.
+    """
+    if start is None:
+        eta = family.linkfun(family.initialize(y, prior))
+        beta_old: np.ndarray | None = None
+    else:
+        eta = x @ start + offset
+        beta_old = np.asarray(start, dtype=float)
     mu = family.linkinv(eta)
     deviance_old = float(np.sum(family.dev_resids(y, mu, prior)))
-    beta_old: np.ndarray | None = None
     beta = np.zeros(x.shape[1])
     w = np.zeros_like(y)
     converged = False
     iterations = 0
+    rank = x.shape[1]
     for iterations in range(1, _MAXIT + 1):  # noqa: B007 - the count is reported
         mu_eta = family.mu_eta(eta)
         z = (eta - offset) + (y - mu) / mu_eta
         w = np.sqrt(prior * mu_eta**2 / family.variance(mu))
-        beta = np.linalg.lstsq(x * w[:, None], z * w, rcond=None)[0]
+        beta, _, rank, _ = np.linalg.lstsq(x * w[:, None], z * w, rcond=None)
         eta = x @ beta + offset
         mu = family.linkinv(eta)
         deviance = float(np.sum(family.dev_resids(y, mu, prior)))
@@ -242,9 +261,13 @@ def _irls(
             break
         deviance_old = deviance
         beta_old = beta
-    r = np.linalg.qr(x * w[:, None]).R
-    r_inv = linalg.solve_triangular(r, np.eye(r.shape[0]))
-    return _Irls(beta, eta, mu, w**2, r_inv @ r_inv.T, deviance, iterations, converged)
+    if unscaled:
+        r = np.linalg.qr(x * w[:, None]).R
+        r_inv = linalg.solve_triangular(r, np.eye(r.shape[0]))
+        cov_unscaled = r_inv @ r_inv.T
+    else:
+        cov_unscaled = np.empty((0, 0))
+    return _Irls(beta, eta, mu, w**2, cov_unscaled, deviance, iterations, converged, int(rank))
 
 
 # ------------------------------------------------------------------ formulas
@@ -578,10 +601,11 @@ class GLMResult:
         The design-based covariance matrix of the coefficients, rows and columns named by term.
     df
         Residual degrees of freedom: PSUs minus strata among the rows used, plus one, minus the
-        number of coefficients.
+        number of coefficients; on a replicate design the rank of the replicate weights minus
+        1 (of the whole design, as R), plus one, minus the number of coefficients.
     dispersion
         R's ``summary.svyglm`` dispersion (the design-weighted variance of the Pearson
-        residuals).
+        residuals; on a replicate design ``summary.svrepglm``'s, see :func:`glm`).
     deviance
         The deviance with the rescaled weights (weights over their mean), as R's.
     n
@@ -716,6 +740,76 @@ def _sandwich(fit: _Fit) -> np.ndarray:
     return fit.design.vcov(scores, used=fit.model.complete)
 
 
+def _replicate_coefficients(fit: _Fit) -> np.ndarray:
+    """R's ``svyglm.svyrep.design``: the model refitted with every replicate's weights.
+
+    Each replicate's analysis weights on the model's rows, divided by their sum, are the prior
+    weights of ``glm.fit`` started at the full-sample coefficients; returns (replicates, p).
+    Where R only warns (a replicate that does not converge, separates the outcome, or has
+    aliased coefficients, which R's ``svrVar`` then drops), this stops with an error.
+    """
+    design = fit.design
+    reps: Any = design.replicates
+    where = design.where()
+    # one replicate's weights at a time (R's weights(design, "analysis") column by column):
+    # the rows x replicates matrix of a large design need not fit in memory
+    rows = fit.model.complete
+    group = reps.group[rows]
+    base = np.ones(int(rows.sum())) if reps.combined else design.weights[rows]
+    x = fit.matrix.x
+    p = x.shape[1]
+    beta0 = fit.irls.beta
+    thetas = np.empty((reps.count, p))
+    for r in range(reps.count):
+        w = reps.factors[group, r] * base
+        total = float(np.sum(w))
+        label = f"{where}replicate {r + 1} of {reps.count}"
+        if not total > 0:
+            raise StatisticalError(
+                f"{label} gives no weight to the {x.shape[0]} rows of the model "
+                f"{fit.model.formula!r}",
+                "check the replicate weights and the missing values of the model variables",
+            )
+        try:
+            irls = _irls(x, fit.y, w / total, fit.offset, fit.family, start=beta0, unscaled=False)
+        except StatisticalError as exc:
+            raise StatisticalError(f"{label}: {exc.message}", exc.hint) from None
+        if irls.rank < p:
+            raise StatisticalError(
+                f"{label}: the terms of {fit.model.formula!r} are collinear in the rows with "
+                "replicate weight (R gives NA coefficients and drops the replicate from the "
+                "variance with a warning)",
+                "combine sparse levels so that every replicate keeps rows of each",
+            )
+        if not irls.converged:
+            raise StatisticalError(
+                f"{label}: the {fit.family.name} model {fit.model.formula!r} did not converge "
+                f"in {_MAXIT} iterations",
+                "look for predictors that (almost) separate the outcome, or simplify the model",
+            )
+        mu = irls.mu[w > 0]
+        if fit.family.link == "logit" and np.any((mu < 10 * _EPS) | (mu > 1 - 10 * _EPS)):
+            raise StatisticalError(
+                f"{label}: fitted probabilities of {fit.model.formula!r} are 0 or 1 (the "
+                "predictors separate the outcome in this replicate)",
+                "combine sparse categories or drop the predictor that separates the outcome",
+            )
+        if fit.family.link == "log" and np.any(mu < 10 * _EPS):
+            raise StatisticalError(
+                f"{label}: fitted rates of {fit.model.formula!r} are 0",
+                "combine sparse categories or drop the term",
+            )
+        thetas[r] = irls.beta
+    return thetas
+
+
+def _replicate_vcov(fit: _Fit) -> np.ndarray:
+    """R's ``svrVar`` of the replicate coefficients (scale, rscales, mse as the design says)."""
+    reps: Any = fit.design.replicates
+    thetas = _replicate_coefficients(fit)
+    return np.asarray(reps.variance(thetas, fit.irls.beta, diagonal=False))
+
+
 def _dispersion(fit: _Fit) -> float:
     """R's ``summary.svyglm``: ``svyvar`` of the Pearson residuals on the rows used.
 
@@ -723,10 +817,20 @@ def _dispersion(fit: _Fit) -> float:
     weights rescaled on the design left after dropping incomplete rows (all rows, with weight
     0 for the dropped ones, when it is calibrated), so the residuals are
     :math:`(y - \\mu) \\sqrt{c / V(\\mu)}` with a constant c, 1 when no row is dropped.
+
+    On a replicate design R's ``summary.svrepglm`` takes instead the weighted mean of the
+    squared residuals, :math:`\\sum_i d_i e_i^2 / \\sum_i d_i` (not centred, no
+    :math:`n/(n-1)`), and its ``residuals.svrepglm`` divides by the weights over their sum,
+    so c is the sum of the kept weights over the mean of all: about n times the dispersion
+    of the Taylor design.
     """
     irls = fit.irls
     all_weights = fit.design.weights
     w = all_weights[fit.model.complete]
+    if fit.design.replicates is not None:
+        ratio = w.sum() / all_weights.mean()
+        squares = (fit.y - irls.mu) ** 2 * ratio / fit.family.variance(irls.mu)
+        return float(np.sum(w * squares) / np.sum(w))
     kept_mean = w.sum() / (all_weights.size if fit.design.calibration else w.size)
     ratio = kept_mean / all_weights.mean()
     pearson = (fit.y - irls.mu) * np.sqrt(ratio / fit.family.variance(irls.mu))
@@ -777,11 +881,13 @@ def glm(
     ------
     InputError
         A variable is not in the data (close names are suggested), the formula cannot be read,
-        the family is unknown, the outcome does not fit the family, a term or offset is not
-        finite, or the design has replicate weights.
+        the family is unknown, the outcome does not fit the family, or a term or offset is
+        not finite.
     StatisticalError
         No complete row, a one-valued outcome, collinear terms, no convergence, fitted
-        probabilities 0 or 1 (separation) or fitted rates 0.
+        probabilities 0 or 1 (separation) or fitted rates 0; on a replicate design also any
+        of these in a replicate's refit (the message names the replicate), or a replicate
+        with no weight on the model's rows.
 
     Notes
     -----
@@ -807,10 +913,31 @@ def glm(
     residuals, :math:`\\frac{n}{n-1}\\sum_i d_i (e_i - \\bar e)^2 / \\sum_i d_i` with the
     design weights :math:`d_i`; it is reported only, the standard errors do not use it.
 
+    On a replicate-weight design (R's ``svyglm.svyrep.design``) the full-sample fit is the
+    same; then the model is refitted once per replicate r by IRLS with prior weights
+    :math:`w_{ri} / \\sum_i w_{ri}` (the replicate's analysis weights on the rows used),
+    started at :math:`\\hat\\beta`, and the covariance is R's ``svrVar`` of the replicate
+    coefficients,
+
+    .. math::
+
+        \\widehat{V}(\\hat\\beta) = s \\sum_r c_r (\\hat\\beta_r - \\bar\\beta)
+        (\\hat\\beta_r - \\bar\\beta)^\\top,
+
+    with the design's scale s and rscales :math:`c_r`, centred at the mean of the replicates
+    or, when the design says ``mse``, at :math:`\\hat\\beta`. The residual degrees of
+    freedom are R's ``degf(design) + 1 - p`` with ``degf`` the rank of the replicate weights
+    minus 1 of the whole design: R takes it before it drops the incomplete rows, so missing
+    values do not lower it (they do lower the df of :func:`predicted_margins`, which R takes
+    on the design left). The dispersion is ``summary.svrepglm``'s,
+    :math:`c \\sum_i d_i e_i^2 / \\sum_i d_i` with c the sum of the weights of the rows
+    used over the mean weight of all rows (R's ``residuals.svrepglm``): about n times that of
+    the Taylor design, reported as R reports it.
+
     References
     ----------
-    Binder (1983); Lumley (2010), ch. 5-6; R survey's ``svyglm``, ``svy.varcoef`` and
-    ``summary.svyglm``.
+    Binder (1983); Lumley (2010), ch. 5-6; R survey's ``svyglm``, ``svy.varcoef``,
+    ``summary.svyglm``, ``svyglm.svyrep.design``, ``summary.svrepglm`` and ``svrVar``.
 
     Examples
     --------
@@ -823,22 +950,25 @@ def glm(
     ['(Intercept)', 'x', 'gb', 'gc', 'x:gb', 'x:gc']
     >>> fit.df
     24
+    >>> design = SurveyDesign(frame, weight="w", cluster=("psu",)).with_replicates("JK1")
+    >>> replicate_fit = glm(design, "y ~ x", "quasipoisson")
+    >>> design.replicates.count, design.df, replicate_fit.df  # 30 PSUs; df 29 + 1 - 2
+    (30, 29, 28)
     """
     fam = _family(family)
     _check_level(level)
-    if design.replicates is not None:
-        raise InputError(
-            f"{design.where()}models with replicate-weight variances (R's svyglm on a "
-            "svrepdesign) are not supported",
-            "fit the model on the Taylor design: drop --repweights/--replicates",
-        )
     model = _parse(design, formula, offset)
     fit = _fit(design, model, fam, offset)
-    vcov = _sandwich(fit)
+    if design.replicates is None:
+        vcov = _sandwich(fit)
+        design_df = int(design.df_for(model.complete))
+    else:  # R's df.residual takes degf of the design before the incomplete rows are dropped
+        vcov = _replicate_vcov(fit)
+        design_df = int(design.df)
     p = vcov.shape[0]
     beta = fit.irls.beta
     se = np.sqrt(np.diag(vcov))
-    df = int(design.df_for(model.complete)) + 1 - p
+    df = design_df + 1 - p
     t = beta / se
     if df > 0:
         p_value = 2 * stats.t.sf(np.abs(t), df)
@@ -999,7 +1129,10 @@ def term_test(result: GLMResult, terms: str | Sequence[str], method: str = "Wald
     Satterthwaite's F where it is undefined; this module carries its own implementation
     of both. The reduced model is fitted on the rows of the full model, so that the two
     deviances are comparable; R refits it on every row complete for its own variables,
-    which differs only when a tested variable has missing values.
+    which differs only when a tested variable has missing values. On a replicate-weight
+    design :math:`V_T` is the replicate covariance of :func:`glm`, and both tests are R's
+    ``regTermTest`` on a ``svyrep.design`` fit (its LRT needs only the deviance of the
+    reduced model, so the reduced model is not refitted in the replicates).
 
     References
     ----------
@@ -1101,7 +1234,11 @@ def predicted_margins(result: GLMResult, by: str, level: float | None = None) ->
     are those of the refitted model; R gives NA when the group variable is missing in a
     row of the adjustment model, this function leaves such rows out. Intervals use t with
     the design degrees of freedom of those rows (R's ``confint`` on the result defaults to
-    the normal).
+    the normal). On a replicate-weight design the variance with the coefficients fixed is
+    the replicate variance of the mean (R's ``svymean`` on the replicate design: the mean
+    recomputed with every replicate's weights), :math:`\\widehat V(\\hat\\beta)` the
+    replicate covariance of :func:`glm`, and the df the rank of those rows' replicate
+    weights minus 1.
 
     References
     ----------
@@ -1159,11 +1296,16 @@ def predicted_margins(result: GLMResult, by: str, level: float | None = None) ->
         fits[:, j] = refit.family.linkinv(eta)
         gradient[:, j] = (w * refit.family.mu_eta(eta)) @ x / total
     means = w @ fits / total
-    scores = np.zeros((design.n, len(levels)))
-    scores[rows] = (fits - means) * w[:, None] / total
-    variance = np.diag(design.vcov(scores, used=rows)) + np.einsum(
-        "ij,ik,kj->j", gradient, vcov, gradient
-    )
+    if design.replicates is None:
+        scores = np.zeros((design.n, len(levels)))
+        scores[rows] = (fits - means) * w[:, None] / total
+        conditional = np.diag(design.vcov(scores, used=rows))
+    else:  # svymean on the replicate design: the replicate means of the predictions
+        columns = np.zeros((design.n, len(levels) + 1))
+        columns[rows, :-1] = fits
+        columns[rows, -1] = 1.0
+        conditional = design.replicate_vcov(columns, lambda t: t[:, :-1] / t[:, -1:])
+    variance = conditional + np.einsum("ij,ik,kj->j", gradient, vcov, gradient)
     se = np.sqrt(variance)
     df = int(design.df_for(rows))
     quantile = stats.t.ppf(0.5 + level / 2, df) if df > 0 else np.nan
@@ -1217,7 +1359,8 @@ def glm_payload(
     -------
     dict
         ``{"data", "design", "formula", "family", "link", "n", "df", "dispersion",
-        "deviance", "coefficients", "tests", "margins"}``; each coefficient has ``term``,
+        "deviance", "coefficients", "tests", "margins"}`` (the design's ``replicates`` is
+        its replicate type, count, scale and mse, or None); each coefficient has ``term``,
         ``estimate``, ``se``, ``statistic`` (t), ``df``, ``p_value``, ``ci_low``, ``ci_high``
         (and the odds or rate ratio with its interval). JSON-serialisable without NaN.
     """
@@ -1242,6 +1385,7 @@ def glm_payload(
             "n": summary["n"],
             "psu": summary["psu"],
             "df": summary["df"],
+            "replicates": summary["replicates"],
             "calibration": None,
         },
         "formula": result.formula,
@@ -1300,8 +1444,8 @@ def glm_text(
     Returns
     -------
     str
-        A heading, the coefficient table (with odds or rate ratios for the logit and log
-        links), the tests and the margins.
+        A heading (with the replicate weights, on a replicate design), the coefficient table
+        (with odds or rate ratios for the logit and log links), the tests and the margins.
     """
     design = result._fit.design
     pct = f"{round(result.level * 100):g}% CI"
@@ -1309,8 +1453,13 @@ def glm_text(
         f"{design.source or 'data'}: {result.family} ({result.link} link) {result.formula}",
         f"n = {result.n}, residual df = {result.df}, dispersion = "
         f"{format_number(result.dispersion, 'en', 4)}",
-        "",
     ]
+    if design.replicates is not None:
+        lines.append(
+            f"variance: {design.replicates.count} {design.replicates.type.value} replicate "
+            f"weights, design df = {design.df}"
+        )
+    lines.append("")
     ratio = _RATIO_COLUMNS.get(result._fit.family.ratio or "")
     header = ["term", "estimate", "se", "t", "p", pct]
     if ratio:

@@ -6,7 +6,9 @@ statistics: the Pearson X^2 of the weighted table corrected by the eigenvalues o
 design-effect matrix of the interaction contrasts (``"F"``, ``"Chisq"``), referred to the
 distribution of a linear combination of chi-squares (``"lincom"``, by Imhof's integral;
 ``"saddlepoint"``, by Kuonen's saddlepoint approximation), or the design-based Wald test of the
-interaction (``"Wald"``, ``"adjWald"``). The covariances come from :meth:`SurveyDesign.vcov`.
+interaction (``"Wald"``, ``"adjWald"``). The covariances come from :meth:`SurveyDesign.vcov`,
+or on a design with replicate weights from :meth:`SurveyDesign.replicate_vcov`, as R's
+``svychisq.svyrep.design``.
 :func:`adjust_pvalues` applies Holm's or Benjamini-Hochberg's adjustment as R's ``p.adjust``.
 
 It does not estimate means, totals or proportions (``estimate.py`` does) or fit models
@@ -20,6 +22,10 @@ Koch, G. G., Freeman, D. H. and Freeman, J. L. (1975). Strategies in the multiva
 of data from complex surveys. *International Statistical Review* 43, 59-78.
 Imhof, J. P. (1961). Computing the distribution of quadratic forms in normal variables.
 *Biometrika* 48, 419-426.
+Ruben, H. (1962). Probability content of regions under spherical normal distributions, IV.
+*Annals of Mathematical Statistics* 33, 542-570.
+Farebrother, R. W. (1984). Algorithm AS 204: the distribution of a positive linear combination
+of chi-squared random variables. *Applied Statistics* 33, 332-339.
 Kuonen, D. (1999). Saddlepoint approximations for distributions of quadratic forms in normal
 variables. *Biometrika* 86, 929-935.
 Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, sec. 6.2.
@@ -84,6 +90,7 @@ class _RaoScott:
     pearson: float  # X^2 of the weighted table scaled to the number of rows
     delta: np.ndarray  # design-effect matrix of the interaction contrasts
     nu: int  # design degrees of freedom
+    replicate: bool = False  # svychisq.svyrep.design: lincom/saddlepoint without the F's ddf
 
     @property
     def trace(self) -> float:
@@ -116,12 +123,36 @@ class _RaoScott:
         return np.asarray(values.real, dtype=float)
 
     def lincom_test(self) -> float:
-        """R's ``pFsum(X^2, 1, eigenvalues, ddf = d0 nu, method = "integration")``."""
+        """R's ``pFsum(X^2, 1, eigenvalues, ddf = d0 nu, method = "integration")``.
+
+        On a replicate design R's ``pchisqsum(X^2, 1, eigenvalues, method = "integration")``:
+        the combination of chi-squares alone, by Ruben's series (R: Farebrother's algorithm).
+        """
+        if self.replicate:
+            values = self.eigenvalues()
+            if (values <= 0).any():
+                raise StatisticalError(
+                    f"the design-effect matrix has an eigenvalue <= 0 ({values.min():g})",
+                    "use statistic='saddlepoint' or 'F'",
+                )
+            return _ruben_upper(values, self.pearson)
         lam, h = self._pfsum_terms()
         return _imhof_upper(lam, h)
 
     def saddlepoint_test(self) -> float:
-        """R's ``pFsum(X^2, 1, eigenvalues, ddf = d0 nu, method = "saddlepoint")``."""
+        """R's ``pFsum(X^2, 1, eigenvalues, ddf = d0 nu, method = "saddlepoint")``.
+
+        On a replicate design R's ``pchisqsum(X^2, 1, eigenvalues, method = "saddlepoint")``:
+        the combination of chi-squares alone, its Satterthwaite approximation where the
+        saddlepoint is too close to the mean.
+        """
+        if self.replicate:
+            values = self.eigenvalues()
+            upper = _saddle_upper_at(values, self.pearson)
+            if np.isnan(upper):  # R's pchisqsum keeps its Satterthwaite guess
+                scale = float(np.sum(values**2) / np.sum(values))
+                return float(stats.chi2.sf(self.pearson / scale, self.d0))
+            return upper
         lam, h = self._pfsum_terms()
         upper = _saddle_upper(np.repeat(lam, h.astype(int)))
         if np.isnan(upper):  # too close to the mean for the saddlepoint: R's F approximation
@@ -158,6 +189,35 @@ def _imhof_upper(lam: np.ndarray, h: np.ndarray) -> float:
     return float(min(1.0, max(0.0, 0.5 + value / np.pi)))
 
 
+def _ruben_upper(lam: np.ndarray, x: float) -> float:
+    """P(sum_j lam_j chi2_1 > x) for lam > 0 by Ruben's (1962) series, to about 1e-15 relative.
+
+    With beta = min(lam) and gamma_j = 1 - beta / lam_j, the sum is a mixture of
+    beta chi2_{q + 2k} with weights c_0 = prod_j sqrt(beta / lam_j),
+    c_k = sum_{r < k} g_{k - r} c_r / (2k), g_m = sum_j gamma_j^m (Farebrother's AS 204).
+    """
+    q = lam.size
+    beta = float(lam.min())
+    gamma = 1 - beta / lam
+    top = float(gamma.max())
+    if top == 0:  # all equal: beta chi2_q
+        return float(stats.chi2.sf(x / beta, q))
+    c = [float(np.prod(np.sqrt(beta / lam)))]
+    g: list[float] = [0.0]
+    upper = c[0] * float(stats.chi2.sf(x / beta, q))
+    for k in range(1, 100_000):
+        g.append(float(np.sum(gamma**k)))
+        c.append(float(np.dot(g[k:0:-1], c)) / (2 * k))
+        upper += c[k] * float(stats.chi2.sf(x / beta, q + 2 * k))
+        # the weights fall at least geometrically with ratio max(gamma) from here on
+        if c[k] * top / (1 - top) <= 1e-16 * upper and c[k] <= c[k - 1]:
+            return float(min(1.0, upper))
+    raise StatisticalError(
+        f"the lincom p-value's series did not converge (eigenvalues {lam.tolist()})",
+        "use statistic='saddlepoint' or 'F'",
+    )
+
+
 def _saddle_upper(lam: np.ndarray) -> float:
     """P(sum_j lam_j chi2_1 > 0) by the saddlepoint approximation, as R's ``survey:::saddle``.
 
@@ -185,12 +245,45 @@ def _saddle_upper(lam: np.ndarray) -> float:
     return float(stats.norm.sf(w + np.log(v / w) / w))
 
 
+def _saddle_upper_at(lam: np.ndarray, x: float) -> float:
+    """P(sum_j lam_j chi2_1 > x) by the saddlepoint approximation, as R's ``survey:::saddle(x, lam)``.
+
+    NaN where the saddlepoint is within 1e-4 of 0, as in R (the caller falls back).
+    """
+    top = float(lam.max())
+    lam, x = lam / top, x / top
+
+    def k0(zeta: float) -> float:
+        return float(-np.sum(np.log(1 - 2 * zeta * lam)) / 2)
+
+    def k1(zeta: float) -> float:
+        return float(np.sum(lam / (1 - 2 * zeta * lam))) - x
+
+    def k2(zeta: float) -> float:
+        return float(2 * np.sum(lam**2 / (1 - 2 * zeta * lam) ** 2))
+
+    if (lam < 0).any():
+        lower = float(np.max(1 / (2 * lam[lam < 0]))) * 0.99999
+    elif x > lam.sum():
+        lower = -0.01
+    else:
+        lower = -lam.size / (2 * x)
+    upper = float(np.min(1 / (2 * lam[lam > 0]))) * 0.99999
+    zeta = float(optimize.brentq(k1, lower, upper, xtol=1e-14, rtol=1e-14, maxiter=1000))
+    if abs(zeta) < 1e-4:
+        return float("nan")
+    w = np.sign(zeta) * np.sqrt(2 * (zeta * x - k0(zeta)))
+    v = zeta * np.sqrt(k2(zeta))
+    return float(stats.norm.sf(w + np.log(v / w) / w))
+
+
 def _wald(design: SurveyDesign, row: str, col: str) -> tuple[float, int, int]:
     """The Wald statistic of ``svychisq(statistic = "Wald")`` before scaling: (W, numdf, nu).
 
     As R: the weighted cell totals minus their products of margins over the complete rows,
     their covariance by the delta method from the covariance of all totals, and the quadratic
-    form of the cells of rows and columns 2 onwards.
+    form of the cells of rows and columns 2 onwards. On a replicate design the covariance of
+    the totals is their replicate covariance (R's ``svytotal`` on the ``svyrep.design``).
     """
     codes = _codes(design, row, col)
     nr, nc, k = codes.nr, codes.nc, codes.nr * codes.nc
@@ -199,11 +292,14 @@ def _wald(design: SurveyDesign, row: str, col: str) -> tuple[float, int, int]:
     weights = design.weights[rows]
     # columns: the k cells (row level fastest), the nr row and nc column indicators, 1
     columns = np.concatenate([r + nr * c, k + r, k + nr + c, np.full(rows.size, k + nr + nc)])
-    scores = sp.csr_matrix(
-        (np.tile(weights, 4), (np.tile(rows, 4), columns)), shape=(design.n, k + nr + nc + 1)
-    )
+    shape = (design.n, k + nr + nc + 1)
+    scores = sp.csr_matrix((np.tile(weights, 4), (np.tile(rows, 4), columns)), shape=shape)
     totals = np.asarray(scores.sum(axis=0)).ravel()
-    cov = design.vcov(scores)
+    if design.replicates is None:
+        cov = design.vcov(scores)
+    else:  # the replicates re-weight the indicators themselves
+        indicators = sp.csr_matrix((np.ones(4 * rows.size), (np.tile(rows, 4), columns)), shape)
+        cov = design.replicate_vcov(indicators, lambda t: t, diagonal=False)
     row_totals, col_totals, total = totals[k : k + nr], totals[k + nr : k + nr + nc], totals[-1]
     grid_r, grid_c = np.tile(np.arange(nr), nc), np.repeat(np.arange(nc), nr)
     jacobian = np.column_stack([
@@ -268,13 +364,15 @@ def _codes(design: SurveyDesign, row: str, col: str) -> _Codes:
     if nu < 1:
         raise StatisticalError(
             f"{design.where()}the design has {nu} degrees of freedom",
-            "a design-based test needs more PSUs than strata",
+            "a design-based test needs more PSUs than strata"
+            if design.replicates is None
+            else "a design-based test needs replicate weights of rank 2 or more",
         )
     return _Codes(r_codes, c_codes, nr, nc, complete, nu)
 
 
 def _rao_scott(design: SurveyDesign, row: str, col: str) -> _RaoScott:
-    """Mirror ``survey:::svychisq.survey.design`` up to the choice of statistic."""
+    """Mirror ``survey:::svychisq.survey.design`` (or ``.svyrep.design``) up to the statistic."""
     codes = _codes(design, row, col)
     r_codes, c_codes, nr, nc = codes.r_codes, codes.c_codes, codes.nr, codes.nc
     complete, nu = codes.complete, codes.nu
@@ -285,12 +383,15 @@ def _rao_scott(design: SurveyDesign, row: str, col: str) -> _RaoScott:
     weights = design.weights[rows]
     psum = weights.sum()
     mean = np.bincount(cell, weights=weights, minlength=k) / psum
-    # influence values of the cell proportions: w_i (1[cell_i = j] - p_j) / sum(w), 0 if missing
-    indicator = sp.csr_matrix((np.ones(rows.size), (rows, cell)), shape=(n, k)).toarray()
-    scale = np.zeros(n)
-    scale[rows] = weights / psum
-    scores = scale[:, None] * (indicator - mean[None, :])
-    variance = design.vcov(scores)
+    indicator = sp.csr_matrix((np.ones(rows.size), (rows, cell)), shape=(n, k))
+    if design.replicates is None:
+        # influence values of the cell proportions: w_i (1[cell_i = j] - p_j) / sum(w), 0 if
+        # missing
+        scale = np.zeros(n)
+        scale[rows] = weights / psum
+        variance = design.vcov(scale[:, None] * (indicator.toarray() - mean[None, :]))
+    else:  # R's svymean on the complete rows: every replicate's cell proportions
+        variance = design.replicate_vcov(indicator, _proportions, diagonal=False)
 
     # contrasts: the interaction columns orthogonalised against the main effects
     grid_r = np.tile(np.arange(nr), nc)
@@ -319,7 +420,7 @@ def _rao_scott(design: SurveyDesign, row: str, col: str) -> _RaoScott:
     table *= n / table.sum()
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
     pearson = float(((table - expected) ** 2 / expected).sum())
-    result = _RaoScott(pearson=pearson, delta=delta, nu=nu)
+    result = _RaoScott(pearson=pearson, delta=delta, nu=nu, replicate=design.replicates is not None)
     if not np.isfinite(result.trace) or result.trace <= 0:
         raise StatisticalError(
             f"{design.where()}'{row}' by '{col}' has no design-based variance "
@@ -327,6 +428,12 @@ def _rao_scott(design: SurveyDesign, row: str, col: str) -> _RaoScott:
             "check that the variables vary within PSUs or across PSUs",
         )
     return result
+
+
+def _proportions(totals: np.ndarray) -> np.ndarray:
+    """Cell totals (r, k) to cell proportions; NaN where a replicate has no complete row."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return totals / totals.sum(axis=1, keepdims=True)
 
 
 def _row(
@@ -445,11 +552,25 @@ def rao_scott(
     Y`; Wald is :math:`W/q` on :math:`(q, \\nu)`, adjWald :math:`W (\\nu - q + 1)/(q \\nu)` on
     :math:`(q, \\nu - q + 1)`, :math:`q = (r-1)(c-1)`.
 
+    Replicate designs (R's ``svychisq.svyrep.design``): :math:`V` and the covariance of the
+    totals are the replicate covariances of the re-estimated cell proportions and totals
+    (R's ``svrVar``, over the complete rows), :math:`\\nu` is R's ``degf`` (the rank of the
+    replicate weights minus 1) and :math:`N` the number of rows. saddlepoint then approximates
+    :math:`P(\\sum_j \\delta_j \\chi^2_{1,j} > X^2)` (R's ``pchisqsum``, without the F's
+    denominator), falling back to its Satterthwaite approximation
+    :math:`P(\\chi^2_{d_0} > X^2 \\sum_j \\delta_j / \\sum_j \\delta_j^2)` where the
+    saddlepoint is within 1e-4 of 0; lincom evaluates the same probability by Ruben's (1962)
+    series, a mixture of :math:`\\beta\\chi^2_{q+2k}` with :math:`\\beta = \\min_j \\delta_j`
+    (R: Farebrother's algorithm, asked for 1e-10 absolute accuracy; this sums to about 1e-15
+    relative).
+
     References
     ----------
     Rao and Scott (1984), Ann. Statist. 12, 46-60; Koch, Freeman and Freeman (1975), Int.
-    Statist. Rev. 43, 59-78; Imhof (1961), Biometrika 48, 419-426; Kuonen (1999), Biometrika
-    86, 929-935; Lumley (2010), sec. 6.2; R survey's ``svychisq`` and ``pFsum``.
+    Statist. Rev. 43, 59-78; Imhof (1961), Biometrika 48, 419-426; Ruben (1962), Ann. Math.
+    Statist. 33, 542-570; Farebrother (1984), Appl. Statist. 33, 332-339; Kuonen (1999),
+    Biometrika 86, 929-935; Lumley (2010), sec. 6.2; R survey's ``svychisq`` (and
+    ``svychisq.svyrep.design``), ``pFsum`` and ``pchisqsum``.
 
     Examples
     --------
@@ -461,6 +582,9 @@ def rao_scott(
     True
     >>> rao_scott(SurveyDesign(frame, weight="w", strata="s"), "a", "b", "adjWald")["ddf"].item()
     97.0
+    >>> jkn = SurveyDesign(frame, weight="w", strata="s").with_replicates("JKn")
+    >>> rao_scott(jkn, "a", "b", "Wald")["p_value"].round(6).item()  # R: 0.664208251898653
+    0.664208
     """
     if statistic not in _METHODS:
         raise InputError(

@@ -503,3 +503,42 @@ def reliability_flag(
         flags[n_eff < 30] = "suppress: effective sample size below 30"
         flags[n == 0] = "suppress: no respondents"
     return flags
+
+
+#: The coefficient of variation from which an estimate other than a proportion is flagged.
+CV_REVIEW = 0.30
+
+
+def cv_flag(estimate: np.ndarray, se: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """Reliability flag of a mean, total, ratio, variance or quantile, by its CV.
+
+    Parameters
+    ----------
+    estimate, se, df
+        Estimates, standard errors and degrees of freedom.
+
+    Returns
+    -------
+    numpy.ndarray
+        Text flags: ``""``, or ``"review: ..."`` when the coefficient of variation
+        :math:`se / |estimate|` is 30% or more (NCHS: relative standard error above 30%
+        is unreliable), or when there are fewer than 8 degrees of freedom.
+
+    Notes
+    -----
+    A CV has no meaning for an estimate at 0 (a mean of a centred variable): those are not
+    flagged by CV. Proportions take :func:`reliability_flag` instead.
+
+    Examples
+    --------
+    >>> cv_flag(np.array([10.0, 10.0]), np.array([1.0, 4.0]), np.array([30, 30])).tolist()
+    ['', 'review: CV 30% or more']
+    """
+    estimate = np.asarray(estimate, dtype=float)
+    se = np.asarray(se, dtype=float)
+    flags = np.full(estimate.shape, "", dtype=object)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = np.where(estimate != 0, se / np.abs(estimate), np.nan)
+        flags[np.asarray(df) < 8] = "review: fewer than 8 degrees of freedom"
+        flags[cv >= CV_REVIEW] = "review: CV 30% or more"
+    return flags

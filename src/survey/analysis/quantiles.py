@@ -55,7 +55,7 @@ from scipy import special
 from survey.analysis._domain import _domains, _json_code, _label, _numeric
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import COLUMNS, means, quietly
-from survey.analysis.intervals import t_quantile
+from survey.analysis.intervals import cv_flag, t_quantile
 from survey.errors import InputError, StatisticalError
 
 __all__ = ["INTERVAL_TYPES", "QRULES", "QUANTILE_COLUMNS", "quantiles"]
@@ -610,7 +610,8 @@ def quantiles(
                 "ci_low": low, "ci_high": high, "deff": np.nan,
                 "n": n, "n_level": None, "df": df,
                 "ci_method": INTERVAL_TYPES[interval_type],
-                "flag": "" if x.size else "suppress: no respondents",
+                "flag": cv_flag(np.array([estimates[i, g]]), np.array([(high - low) / (2 * t)]),
+                                np.array([df]))[0] if x.size else "suppress: no respondents",
                 "quantile": float(p),
             }  # fmt: skip
     return pd.DataFrame([rows_out[key] for key in sorted(rows_out)], columns=QUANTILE_COLUMNS)

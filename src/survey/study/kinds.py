@@ -270,7 +270,10 @@ def quantiles_kind(a: s.Quantiles, ctx: Context) -> dict[str, pd.DataFrame]:
     design = ctx.design(a)
     rows = []
     for item in expand_items(ctx, a, a.items):
-        table = quantiles(design, item.variable, a.probs, by=a.by, level=ctx.level, qrule=a.qrule)
+        table = quantiles(
+            design, item.variable, a.probs, by=a.by, level=ctx.level, qrule=a.qrule,
+            interval_type=a.interval,
+        )  # fmt: skip
         uses = estimate_uses(table, ctx.wave(a), item.variable, by=a.by)
         for (_, row), use in zip(table.iterrows(), uses, strict=True):
             rows.append(

@@ -180,6 +180,7 @@ class Quantiles(_Kind, tag="quantiles", kw_only=True, frozen=True):
     by: str | None = None
     probs: list[float] = msgspec.field(default_factory=lambda: [0.25, 0.5, 0.75])
     qrule: str = "math"
+    interval: str = "mean"
 
 
 class Compare(_Kind, tag="compare", kw_only=True, frozen=True):
