@@ -195,6 +195,12 @@ for (name in names(designs)) {
     }
   }
   add(name, "quantile_replicate", "api00", rqrows)
+  # a contrast of two domain means (svycontrast on svyby with covmat): the first two groups
+  bc <- svyby(~api00, by, d, svymean, covmat = TRUE)
+  weights_c <- c(-1, 1, rep(0, nrow(bc) - 2))
+  con <- svycontrast(bc, weights_c)
+  add(name, "contrast", "api00", list(list(group = groups(bc)[2], level = groups(bc)[1],
+    estimate = as.numeric(coef(con)), se = as.numeric(SE(con)))))
   # design-based t-tests (svyttest refits svyglm in every replicate), two groups of the domain
   # variable and one sample against 0
   tt <- svyttest(as.formula(paste0("api00 ~ ", fac)), d)

@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 from repo import GOLDEN_ROOT
+from survey.analysis.contrast import compare_domains
 from survey.analysis.design import SurveyDesign
 from survey.analysis.estimate import estimate, proportions, ratios, totals
 from survey.analysis.inference import ttest
@@ -105,7 +106,21 @@ def _key(row: pd.Series, stat: str) -> tuple[Any, Any]:
     return group, None
 
 
-ESTIMATE_CASES = [c for c in CASES if c["stat"] not in ("df", "ttest")]
+ESTIMATE_CASES = [c for c in CASES if c["stat"] not in ("df", "ttest", "contrast")]
+CONTRAST_CASES = [c for c in CASES if c["stat"] == "contrast"]
+
+
+@pytest.mark.parametrize("case", CONTRAST_CASES, ids=[c["design"] for c in CONTRAST_CASES])
+def test_a_contrast_of_two_domains_is_re_estimated_in_every_replicate_as_r(
+    case: dict[str, Any],
+) -> None:
+    theirs = case["rows"][0]
+    by = DESIGNS[case["design"]]["by"]
+    ours = compare_domains(design(case["design"]), "api00", by, theirs["group"], theirs["level"])
+    assert _close(ours["difference"], theirs["estimate"])
+    assert _close(ours["se"], theirs["se"])
+
+
 TTEST_CASES = [c for c in CASES if c["stat"] == "ttest"]
 
 

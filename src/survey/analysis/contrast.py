@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from survey.analysis._domain import (
+    _domain_variance,
     _domains,
     _label,
     _numeric,
@@ -100,10 +101,16 @@ def compare_domains(
         column = 0
     parts = _row_domain_scores(design, domain, valid, y, len(groups))
     cols = [positions[0] * y.shape[1] + column, positions[1] * y.shape[1] + column]
-    cov = design.vcov(parts["scores"][:, cols])
     estimates = parts["mean"][positions, column]
     difference = estimates[0] - estimates[1]
-    se = float(np.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0)))
+    if design.replicates is None:
+        cov = design.vcov(parts["scores"][:, cols])
+        variance = cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]
+    else:  # the difference re-estimated with every replicate (R's svycontrast on svyby)
+        variance = _domain_variance(
+            design, parts, transform=lambda m: (m[:, cols[0]] - m[:, cols[1]])[:, None]
+        )[0]
+    se = float(np.sqrt(max(variance, 0.0)))
     return _contrast_result(estimates[0], estimates[1], difference, se, design.df, level)
 
 
