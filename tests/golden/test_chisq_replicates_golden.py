@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from golden_design import replicate_design
 from repo import GOLDEN_ROOT
 from survey.analysis.design import FpcKind, SurveyDesign
 from survey.analysis.inference import _saddle_upper_at, rao_scott, rao_scott_both
@@ -51,28 +52,7 @@ def _with_missing(frame: pd.DataFrame) -> pd.DataFrame:
 
 @cache
 def design(name: str) -> SurveyDesign:
-    spec = DESIGNS[name]
-    frame = _with_missing(pd.read_csv(GOLDEN_ROOT / spec["data"]))
-    if "repweights" in spec:
-        rscales = None
-        if "rep_rscales" in spec:
-            rscales = pd.read_csv(GOLDEN_ROOT / spec["rep_rscales"])["rscale"].tolist()
-        return SurveyDesign(frame, weight=spec["weight"]).with_replicate_weights(
-            spec["repweights"],
-            spec["rep_type"],
-            scale=spec.get("rep_scale"),
-            rscales=rscales,
-            mse=bool(spec.get("mse", False)),
-        )
-    taylor = SurveyDesign(
-        frame,
-        weight=spec["weight"],
-        strata=spec["strata"],
-        cluster=tuple(spec["cluster"]),
-        fpc=tuple(spec["fpc"]),
-        fpc_kind=spec["fpc_kind"],
-    )
-    return taylor.with_replicates(spec["replicates"], rho=spec.get("rho", 0.5))
+    return replicate_design(DESIGNS[name], prepare=_with_missing)
 
 
 def _id(case: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from golden_design import replicate_design
 from repo import GOLDEN_ROOT
 from survey.analysis.contrast import compare_domains
 from survey.analysis.design import SurveyDesign
@@ -34,34 +35,8 @@ REL = 1e-9
 
 
 @cache
-def _frame(file: str) -> pd.DataFrame:
-    return pd.read_csv(GOLDEN_ROOT / file)
-
-
-@cache
 def design(name: str) -> SurveyDesign:
-    spec = DESIGNS[name]
-    frame = _frame(spec["data"]).copy()
-    if "repweights" in spec:
-        rscales = None
-        if "rep_rscales" in spec:
-            rscales = _frame(spec["rep_rscales"])["rscale"].tolist()
-        return SurveyDesign(frame, weight=spec["weight"]).with_replicate_weights(
-            spec["repweights"],
-            spec["rep_type"],
-            scale=spec.get("rep_scale"),
-            rscales=rscales,
-            mse=bool(spec.get("mse", False)),
-        )
-    taylor = SurveyDesign(
-        frame,
-        weight=spec["weight"],
-        strata=spec["strata"],
-        cluster=tuple(spec["cluster"]),
-        fpc=tuple(spec["fpc"]),
-        fpc_kind=spec["fpc_kind"],
-    )
-    return taylor.with_replicates(spec["replicates"], rho=spec.get("rho", 0.5))
+    return replicate_design(DESIGNS[name])
 
 
 def _close(ours: float, theirs: float | str | None, rel: float = REL) -> bool:
