@@ -55,9 +55,11 @@ ingest: $(STAMP) check-raw ## validate the configured study's files and write da
 report: system-deps $(STAMP) check-raw ## install what the PDF needs, run the whole pipeline and write the report
 	$(SURVEY) report
 
+# --dist loadfile keeps a test file on one worker, so that its module-scoped fixtures (a whole report
+# each) are built once, not once per worker
 test: system-deps $(STAMP) $(NODE_STAMP) lint ## install what the tests need, lint, then run the doctests of src/ and the whole test suite
 	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules src
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 golden: system-deps $(STAMP) ## regenerate tests/golden/ with R (installs R and its survey package first)
 	$(BIN)/python tests/golden/make_golden_inputs.py
