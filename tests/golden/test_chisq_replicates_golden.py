@@ -24,7 +24,7 @@ from scipy import stats
 from golden_design import replicate_design
 from repo import GOLDEN_ROOT
 from survey.analysis.design import FpcKind, SurveyDesign
-from survey.analysis.inference import _saddle_upper_at, rao_scott, rao_scott_both
+from survey.analysis.inference import rao_scott, rao_scott_both, saddle_upper
 
 GOLDEN = json.loads((GOLDEN_ROOT / "chisq" / "chisq_replicates.json").read_text("utf-8"))
 DESIGNS: dict[str, dict[str, Any]] = GOLDEN["designs"]
@@ -157,5 +157,5 @@ def test_lincom_of_a_two_by_two_table_is_the_scaled_chi_square_tail(
 def test_saddlepoint_at_the_mean_of_the_combination_is_undefined_as_r_saddle() -> None:
     # R: survey:::saddle(1.5, c(1, 0.5)) is NA (the root is 0); rao_scott then takes pchisqsum's
     # Satterthwaite value; away from the mean it is R's saddle(4, c(1, 0.5))
-    assert math.isnan(_saddle_upper_at(np.array([1.0, 0.5]), 1.5))
-    assert math.isclose(_saddle_upper_at(np.array([1.0, 0.5]), 4.0), SADDLE_4, rel_tol=1e-6)
+    assert math.isnan(saddle_upper(np.array([1.0, 0.5]), 1.5))
+    assert math.isclose(saddle_upper(np.array([1.0, 0.5]), 4.0), SADDLE_4, rel_tol=1e-6)

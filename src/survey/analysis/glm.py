@@ -43,10 +43,11 @@ import numpy as np
 import pandas as pd
 import patsy
 import patsy.builtins
-from scipy import linalg, optimize, stats
+from scipy import linalg, stats
 
 from survey.analysis._domain import _is_categorical, _variable
 from survey.analysis.design import SurveyDesign
+from survey.analysis.inference import saddle_upper
 from survey.errors import InputError, StatisticalError
 from survey.format import format_number, format_pvalue
 
@@ -1013,36 +1014,6 @@ def glm(
 # ------------------------------------------------------------------ term tests
 
 
-def _saddle(x: float, lam: np.ndarray) -> float:
-    """R survey's ``saddle``: upper tail of :math:`\\sum_i \\lambda_i \\chi^2_1` at x (NaN: none)."""
-    d = float(np.max(lam))
-    lam = lam / d
-    x = x / d
-
-    def k0(zeta: float) -> float:
-        return float(-np.sum(np.log(1 - 2 * zeta * lam)) / 2)
-
-    def kprime0(zeta: float) -> float:
-        return float(np.sum(lam / (1 - 2 * zeta * lam)))
-
-    def kpprime0(zeta: float) -> float:
-        return float(2 * np.sum(lam**2 / (1 - 2 * zeta * lam) ** 2))
-
-    if np.any(lam < 0):
-        lmin = float(np.max(1 / (2 * lam[lam < 0]))) * 0.99999
-    elif x > np.sum(lam):
-        lmin = -0.01
-    else:
-        lmin = -len(lam) / (2 * x)
-    lmax = float(np.min(1 / (2 * lam[lam > 0]))) * 0.99999
-    hatzeta = float(optimize.brentq(lambda z: kprime0(z) - x, lmin, lmax, xtol=1e-14))
-    if abs(hatzeta) < 1e-4:
-        return float("nan")
-    w = np.sign(hatzeta) * np.sqrt(2 * (hatzeta * x - k0(hatzeta)))
-    v = hatzeta * np.sqrt(kpprime0(hatzeta))
-    return float(stats.norm.sf(w + np.log(v / w) / w))
-
-
 def _pfsum_upper(x: float, lam: np.ndarray, ddf: int) -> float:
     """R survey's ``pFsum(x, 1, lambda, ddf, method = "saddlepoint", lower.tail = FALSE)``.
 
@@ -1056,7 +1027,7 @@ def _pfsum_upper(x: float, lam: np.ndarray, ddf: int) -> float:
     ndf = len(lam) / trace2
     satterthwaite = float(stats.f.sf(x / ndf / scale, ndf, ddf))
     combined = np.concatenate([lam, np.full(ddf, -x / ddf)])
-    saddle = _saddle(0.0, combined)
+    saddle = saddle_upper(combined, 0.0)
     return satterthwaite if np.isnan(saddle) else saddle
 
 

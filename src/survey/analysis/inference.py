@@ -148,13 +148,13 @@ class _RaoScott:
         """
         if self.replicate:
             values = self.eigenvalues()
-            upper = _saddle_upper_at(values, self.pearson)
+            upper = saddle_upper(values, self.pearson)
             if np.isnan(upper):  # R's pchisqsum keeps its Satterthwaite guess
                 scale = float(np.sum(values**2) / np.sum(values))
                 return float(stats.chi2.sf(self.pearson / scale, self.d0))
             return upper
         lam, h = self._pfsum_terms()
-        upper = _saddle_upper(np.repeat(lam, h.astype(int)))
+        upper = saddle_upper(np.repeat(lam, h.astype(int)), 0.0)
         if np.isnan(upper):  # too close to the mean for the saddlepoint: R's F approximation
             return self.f_test()[3]
         return upper
@@ -218,34 +218,7 @@ def _ruben_upper(lam: np.ndarray, x: float) -> float:
     )
 
 
-def _saddle_upper(lam: np.ndarray) -> float:
-    """P(sum_j lam_j chi2_1 > 0) by the saddlepoint approximation, as R's ``survey:::saddle``.
-
-    NaN where the saddlepoint is within 1e-4 of 0, as in R (the caller falls back).
-    """
-    lam = lam / lam.max()  # x = 0 stays 0 after R's rescaling by max(lambda)
-
-    def k0(zeta: float) -> float:
-        return float(-np.sum(np.log(1 - 2 * zeta * lam)) / 2)
-
-    def k1(zeta: float) -> float:
-        return float(np.sum(lam / (1 - 2 * zeta * lam)))
-
-    def k2(zeta: float) -> float:
-        return float(2 * np.sum(lam**2 / (1 - 2 * zeta * lam) ** 2))
-
-    # x = 0 and some lambda < 0 (the denominator's term), so R's lower end is the negative pole
-    lower = float(np.max(1 / (2 * lam[lam < 0]))) * 0.99999
-    upper = float(np.min(1 / (2 * lam[lam > 0]))) * 0.99999
-    zeta = float(optimize.brentq(k1, lower, upper, xtol=1e-14, rtol=1e-14, maxiter=1000))
-    if abs(zeta) < 1e-4:
-        return float("nan")
-    w = np.sign(zeta) * np.sqrt(2 * (-k0(zeta)))
-    v = zeta * np.sqrt(k2(zeta))
-    return float(stats.norm.sf(w + np.log(v / w) / w))
-
-
-def _saddle_upper_at(lam: np.ndarray, x: float) -> float:
+def saddle_upper(lam: np.ndarray, x: float) -> float:
     """P(sum_j lam_j chi2_1 > x) by the saddlepoint approximation, as R's ``survey:::saddle(x, lam)``.
 
     NaN where the saddlepoint is within 1e-4 of 0, as in R (the caller falls back).
