@@ -48,6 +48,7 @@ from scipy import linalg, stats
 from survey.analysis._domain import _is_categorical, _variable
 from survey.analysis.design import SurveyDesign
 from survey.analysis.inference import saddle_upper
+from survey.analysis.output import design_payload, json_value
 from survey.errors import InputError, StatisticalError
 from survey.format import format_number, format_pvalue
 
@@ -1299,14 +1300,6 @@ def predicted_margins(result: GLMResult, by: str, level: float | None = None) ->
 # ------------------------------------------------------------------ output
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
-
-
 def glm_payload(
     data: str,
     result: GLMResult,
@@ -1335,42 +1328,27 @@ def glm_payload(
         ``estimate``, ``se``, ``statistic`` (t), ``df``, ``p_value``, ``ci_low``, ``ci_high``
         (and the odds or rate ratio with its interval). JSON-serialisable without NaN.
     """
-    design = result._fit.design
-    summary = design.summary()
     coefficients = []
     for row in result.coefficients.to_dict("records"):
-        record = {k: _clean(v) for k, v in row.items()}
+        record = {k: json_value(v) for k, v in row.items()}
         statistic = record.pop("t")
         ordered = {k: record.pop(k) for k in ("term", "estimate", "se")}
         coefficients.append({**ordered, "statistic": statistic, **record})
     return {
         "data": data,
-        "design": {
-            "weight": summary["weight"],
-            "weights_from": summary["weights_from"],
-            "strata": summary["strata"],
-            "cluster": summary["cluster"],
-            "fpc": summary["fpc"],
-            "fpc_kind": summary["fpc_kind"],
-            "lonely_psu": summary["lonely_psu"],
-            "n": summary["n"],
-            "psu": summary["psu"],
-            "df": summary["df"],
-            "replicates": summary["replicates"],
-            "calibration": None,
-        },
+        "design": design_payload(result._fit.design),
         "formula": result.formula,
         "family": result.family,
         "link": result.link,
         "n": result.n,
         "df": result.df,
-        "dispersion": _clean(result.dispersion),
-        "deviance": _clean(result.deviance),
+        "dispersion": json_value(result.dispersion),
+        "deviance": json_value(result.deviance),
         "coefficients": coefficients,
-        "tests": [{k: _clean(v) for k, v in t.as_dict().items()} for t in tests],
+        "tests": [{k: json_value(v) for k, v in t.as_dict().items()} for t in tests],
         "margins": []
         if margins is None
-        else [{k: _clean(v) for k, v in row.items()} for row in margins.to_dict("records")],
+        else [{k: json_value(v) for k, v in row.items()} for row in margins.to_dict("records")],
     }
 
 
@@ -1381,21 +1359,16 @@ def _p_equals(value: Any) -> str:
 
 
 def _grid(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Lines of a text table: the first column flush left, the others flush right."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(
-            h.ljust(w) if i == 0 else h.rjust(w)
-            for i, (h, w) in enumerate(zip(header, widths, strict=True))
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         )
-    ]
-    for row in rows:
-        lines.append(
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
-    return lines
+
+    return [line(r) for r in [header, *rows]]
 
 
 def glm_text(

@@ -19,7 +19,8 @@ from survey.format import format_ci, format_number, format_percent, format_pvalu
 __all__ = ["estimate_payload", "estimate_table"]
 
 
-def _clean(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A value as JSON can hold it: numpy scalars as Python ones, NaN and infinities as None."""
     if value is None:
         return None
     if hasattr(value, "item"):
@@ -50,24 +51,31 @@ def estimate_payload(
     dict
         ``{"data", "design", "estimates", "tests"}``, JSON-serialisable without NaN.
     """
-    summary = design.summary()
-    design_part = {
-        "weight": summary["weight"],
-        "weights_from": summary["weights_from"],
-        "strata": summary["strata"],
-        "cluster": summary["cluster"],
-        "fpc": summary["fpc"],
-        "fpc_kind": summary["fpc_kind"],
-        "lonely_psu": summary["lonely_psu"],
-        "n": summary["n"],
-        "psu": summary["psu"],
-        "df": summary["df"],
-        "replicates": summary["replicates"],
-        "calibration": None,
-    }
-    estimates = [{k: _clean(v) for k, v in row.items()} for row in table.to_dict("records")]
-    cleaned_tests = [{k: _clean(v) for k, v in test.items()} for test in tests]
+    design_part = design_payload(design)
+    estimates = [{k: json_value(v) for k, v in row.items()} for row in table.to_dict("records")]
+    cleaned_tests = [{k: json_value(v) for k, v in test.items()} for test in tests]
     return {"data": data, "design": design_part, "estimates": estimates, "tests": cleaned_tests}
+
+
+def design_payload(design: SurveyDesign) -> dict[str, Any]:
+    """The ``design`` object of the JSON outputs (``survey estimate``, ``survey model``).
+
+    Parameters
+    ----------
+    design
+        The design the results were made with.
+
+    Returns
+    -------
+    dict
+        Weight and where it comes from, strata, clusters, fpc, lonely-PSU policy, rows, PSUs,
+        degrees of freedom, the replicate weights (type, count, scale, mse) or None, and
+        ``calibration`` (None; the command fills it in when it calibrated).
+    """
+    summary = design.summary()
+    keys = ("weight", "weights_from", "strata", "cluster", "fpc", "fpc_kind", "lonely_psu",
+            "n", "psu", "df", "replicates")  # fmt: skip
+    return {**{key: summary[key] for key in keys}, "calibration": None}
 
 
 def _weighting_text(summary: dict[str, Any]) -> str:
