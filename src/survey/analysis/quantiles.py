@@ -236,15 +236,22 @@ def _choice(kind: str, name: str, options: Sequence[str]) -> None:
         )
 
 
+def _replicate_block(
+    design: SurveyDesign, values: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A domain's values in order and their replicate weights (rows, replicates), in that order."""
+    reps: Any = design.replicates
+    where = np.flatnonzero(rows)
+    order = np.argsort(values[where], kind="stable")
+    return values[where][order], reps.analysis_weights(design.weights, where[order])
+
+
 def _replicate_quantile_se(
-    design: SurveyDesign, values: np.ndarray, rows: np.ndarray, rule: Rule, p: float, full: float
+    design: SurveyDesign, block: tuple[np.ndarray, np.ndarray], rule: Rule, p: float, full: float
 ) -> float:
     """R's ``repCI``: the quantile re-estimated with every replicate's weights, their svrVar."""
     reps: Any = design.replicates
-    x = values[rows]
-    order = np.argsort(x, kind="stable")
-    x = x[order]
-    weights = reps.analysis_weights(design.weights)[rows][order]
+    x, weights = block
     thetas = np.full(reps.count, np.nan)
     for r in range(reps.count):
         keep = weights[:, r] != 0
@@ -549,6 +556,12 @@ def quantiles(
             rows = np.ones(design.n, dtype=bool) if design.calibration else in_group
             if ordered[g][0].size:
                 scores[g] = _ScoreTest(design, values, in_group, rows)
+    # interval type quantile: each domain sorted once, with its replicate weights, for every p
+    blocks = {
+        g: _replicate_block(design, values, inside & (domain == g))
+        for g in range(len(groups))
+        if interval_type == "quantile" and ordered[g][0].size
+    }
     estimates = np.full((len(probs), len(groups)), np.nan)
     for i, p in enumerate(probs):
         for g, (x, w) in enumerate(ordered):
@@ -590,10 +603,7 @@ def quantiles(
                 low = rule(x, w, scores[g].share_at_or_below(theta_low))
                 high = rule(x, w, scores[g].share_at_or_below(theta_high))
             elif x.size and interval_type == "quantile":
-                in_group = inside & (domain == g)
-                spread = _replicate_quantile_se(
-                    design, values, in_group, rule, float(p), estimates[i, g]
-                )
+                spread = _replicate_quantile_se(design, blocks[g], rule, float(p), estimates[i, g])
                 low, high = estimates[i, g] - t * spread, estimates[i, g] + t * spread
             elif x.size:
                 low_p, high_p = _share_interval(

@@ -134,20 +134,25 @@ class ReplicateWeights:
     def _base(self, weights: np.ndarray) -> np.ndarray:
         return np.ones(len(weights)) if self.combined else np.asarray(weights, dtype=float)
 
-    def analysis_weights(self, weights: np.ndarray) -> np.ndarray:
-        """The replicate weights of every row, (rows, replicates): R's ``weights(, "analysis")``.
+    def analysis_weights(self, weights: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """The replicate weights of rows, (rows, replicates): R's ``weights(, "analysis")``.
 
         Parameters
         ----------
         weights
-            The design's sampling weights.
+            The design's sampling weights (of every row).
+        rows
+            Row positions to give, in that order; None for every row.
 
         Returns
         -------
         numpy.ndarray
             Dense; one column per replicate.
         """
-        return self.factors[self.group] * self._base(weights)[:, None]
+        base = self._base(weights)
+        if rows is None:
+            return self.factors[self.group] * base[:, None]
+        return self.factors[self.group[rows]] * base[rows, None]
 
     def recalibrated(
         self, calibrate: Callable[[np.ndarray], np.ndarray], weights: np.ndarray
