@@ -209,25 +209,41 @@ def _domain_variance(
         if not ratio or transform is not None:
             raise ValueError("Taylor variances of totals and transforms take their own scores")
         return design.vcov(parts["scores"], diagonal=True, used=parts["used"])
+    full, replicated = _replicate_domain_estimates(design, parts, ratio)
+    if transform is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            full, replicated = transform(full[None, :])[0], transform(replicated)
+    return np.asarray(design.replicates.variance(replicated, full))
+
+
+def _replicate_domain_estimates(
+    design: SurveyDesign, parts: dict[str, Any], ratio: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Full-sample (D*K,) and replicate (R, D*K) domain means or totals of ``parts``' columns.
+
+    Kept in ``parts``, so that a second variance of the same estimates (a proportion's SE and
+    its logit interval) does not total the replicates again.
+    """
+    key = "replicate_means" if ratio else "replicate_totals"
+    if key in parts:
+        return parts[key]  # type: ignore[no-any-return]
     rows, d, y, n_domains = parts["rows"], parts["d"], parts["y"], parts["n_domains"]
     k = y.shape[1]
     width = n_domains * k
     cols = (d[:, None] * k + np.arange(k)[None, :]).ravel()
-    numerator = sp.csr_matrix(
-        (y[rows].ravel(), (np.repeat(rows, k), cols)), shape=(design.n, width)
-    )
+    columns = sp.csr_matrix((y[rows].ravel(), (np.repeat(rows, k), cols)), shape=(design.n, width))
     if ratio:
         denominator = sp.csr_matrix((np.ones(rows.size), (rows, d)), shape=(design.n, n_domains))
-        columns = sp.hstack([numerator, denominator]).tocsr()
+        columns = sp.hstack([columns, denominator]).tocsr()
+    full = np.asarray(columns.T @ design.weights).reshape(1, -1)
+    replicated = design.replicates.totals(design.weights, columns)
+    if ratio:
         which = width + np.repeat(np.arange(n_domains), k)
-
-        def means(totals: np.ndarray) -> np.ndarray:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out = totals[:, :width] / totals[:, which]
-            return transform(out) if transform is not None else out
-
-        return design.replicate_vcov(columns, means)
-    return design.replicate_vcov(numerator, lambda totals: totals)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            full = full[:, :width] / full[:, which]
+            replicated = replicated[:, :width] / replicated[:, which]
+    parts[key] = (full[0], replicated)
+    return parts[key]  # type: ignore[no-any-return]
 
 
 def _check_not_empty(design: SurveyDesign, name: str, valid: np.ndarray) -> None:
