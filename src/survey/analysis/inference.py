@@ -710,29 +710,6 @@ def adjust_pvalues(
     return adjusted
 
 
-def _replicate_difference(
-    design: SurveyDesign, variable: str, domain: np.ndarray, first: int, second: int
-) -> tuple[float, float]:
-    """Mean of ``variable`` in domain ``second`` minus ``first`` and its replicate SE."""
-    from survey.analysis._domain import _numeric
-
-    values = _numeric(design, variable)
-    valid = ~np.isnan(values)
-    y = np.nan_to_num(values)
-    columns = np.column_stack([
-        y * (valid & (domain == first)), 1.0 * (valid & (domain == first)),
-        y * (valid & (domain == second)), 1.0 * (valid & (domain == second)),
-    ])  # fmt: skip
-
-    def difference(totals: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (totals[:, 2] / totals[:, 3] - totals[:, 0] / totals[:, 1])[:, None]
-
-    full = difference((columns.T @ design.weights)[None, :])[0, 0]
-    variance = design.replicate_vcov(columns, difference)[0]
-    return float(full), float(np.sqrt(max(variance, 0.0)))
-
-
 def ttest(
     design: SurveyDesign, variable: str, by: str | None = None, level: float = 0.95
 ) -> dict[str, object]:
@@ -802,14 +779,10 @@ def ttest(
         domain, _, _ = _domains(design, by)
         complete = ~np.isnan(_numeric(design, variable)) & (domain >= 0)
         df = int(design.df_for(complete)) - 1  # svyglm drops the incomplete rows
-        if design.replicates is None:
-            contrast = compare_domains(design, variable, by, second, first, level=level)
-            estimate, se = float(contrast["difference"]), float(contrast["se"])
-        else:  # R refits svyglm(y ~ g) per replicate: the difference of the replicate means
-            labels = list(table["group"])
-            estimate, se = _replicate_difference(
-                design, variable, domain, labels.index(first), labels.index(second)
-            )
+        # on a replicate design the contrast is re-estimated per replicate, as R's svyttest
+        # refits svyglm(y ~ g) in every replicate
+        contrast = compare_domains(design, variable, by, second, first, level=level)
+        estimate, se = float(contrast["difference"]), float(contrast["se"])
         extra = {"method": "design-based t-test", "group_a": first, "group_b": second}
     t = estimate / se
     q = float(stats.t.ppf(0.5 + level / 2, df))
