@@ -223,19 +223,7 @@ class SurveyDesign:
         SurveyDesign
             The new design.
         """
-        new = dataclasses.replace(self, **changes)
-        if set(changes) == {"data"} and self._same_design_columns(changes["data"]):
-            # only other columns changed (e.g. a derived variable): the stages still hold
-            for name in ("_stages", "weights", "df"):
-                if name in self.__dict__:
-                    new.__dict__[name] = self.__dict__[name]
-        return new
-
-    def _same_design_columns(self, data: pd.DataFrame) -> bool:
-        names = [c for c in (self.weight, self.strata, *self.cluster, *self.fpc) if c is not None]
-        return len(data) == len(self.data) and all(
-            name in data.columns and data[name].equals(self.data[name]) for name in names
-        )
+        return dataclasses.replace(self, **changes)
 
     def with_domain(self, mask: pd.Series | np.ndarray, name: str, label: str) -> SurveyDesign:
         """Return a design with a one-level domain column, for estimates in a derived base.
