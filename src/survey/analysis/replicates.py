@@ -30,6 +30,7 @@ Rao, J. N. K. and Wu, C. F. J. (1988). Resampling inference with complex survey 
 from __future__ import annotations
 
 import enum
+import fnmatch
 import re
 import warnings
 from collections.abc import Callable, Sequence
@@ -324,8 +325,7 @@ def _columns(frame: pd.DataFrame, pattern: str | Sequence[str], source: str) -> 
             )
         return list(pattern)
     if any(ch in pattern for ch in "*?[") and not any(ch in pattern for ch in "^$+\\("):
-        regex = re.compile(_glob_regex(pattern))
-        found = [c for c in frame.columns if regex.fullmatch(str(c))]
+        found = [c for c in frame.columns if fnmatch.fnmatchcase(str(c), pattern)]
     else:
         try:
             regex = re.compile(pattern)
@@ -344,13 +344,6 @@ def _columns(frame: pd.DataFrame, pattern: str | Sequence[str], source: str) -> 
             "column (at least two)",
         )
     return found
-
-
-def _glob_regex(pattern: str) -> str:
-    out = ""
-    for ch in pattern:
-        out += ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) if ch not in "[]" else ch
-    return out
 
 
 def supplied_replicates(
